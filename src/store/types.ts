@@ -47,9 +47,17 @@ export interface BatchResult {
 /** A resumable job's progress, saved in the same transaction as the batch it follows. */
 export interface JobCheckpoint {
   readonly jobId: string;
-  /** Opaque position in the input (e.g. `{"line":1200}`), JSON. */
+  /** Opaque position in the input (e.g. `{"next":1200}`), JSON. */
   readonly position: string;
+  /**
+   * The job's totals BEFORE this batch's writes. In the same transaction the store adds
+   * one per write outcome (`added`, `updated`, `unchanged`, `older`, `protected`) and one
+   * `rejected` per REJECTED record that became current, and saves the sum as the job's
+   * counts, so a resumed job neither loses nor double-counts.
+   */
   readonly counts: Readonly<Record<string, number>>;
+  /** Quarantine entries found in this batch, stored in the same transaction (no loss, no duplicates on resume). */
+  readonly quarantine?: readonly QuarantineInput[];
 }
 
 export interface JobInfo {
