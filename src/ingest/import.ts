@@ -31,6 +31,8 @@ export interface ImportOptions {
   readonly onProgress?: (progress: ImportProgress) => void;
   readonly signal?: AbortSignal;
   readonly logger?: Logger;
+  /** Called with the CVE name of every record read that parsed (for reconciliation). */
+  readonly onRecord?: (cveId: CveId) => void;
   /** Test hook: called after each committed batch with the next ordinal. */
   readonly afterBatch?: (nextOrdinal: number) => void | Promise<void>;
 }
@@ -126,6 +128,7 @@ export async function importSource(store: Store, input: InputSource, opts: Impor
     const hashes = batch.length > 0 ? await store.getCurrentHashes(batch.map((p) => p.cveId)) : new Map<CveId, string>();
     const writes: RecordWrite[] = [];
     for (const parsed of batch) {
+      opts.onRecord?.(parsed.cveId);
       // Same content as the current version: nothing to validate or store (idempotent re-import).
       if (hashes.get(parsed.cveId) === parsed.hash) {
         counts.unchanged++;

@@ -244,6 +244,11 @@ export interface Store {
   getJob(key: string): Promise<JobInfo | undefined>;
   finishJob(id: string, status: 'done' | 'failed', counts: Readonly<Record<string, number>>, error?: string): Promise<void>;
 
+  // --- small durable state (sync positions and the like) -----------------------
+  /** A value saved under `key` (e.g. `sync:https://…` → JSON), or undefined. */
+  getMeta(key: string): Promise<string | undefined>;
+  setMeta(key: string, value: string): Promise<void>;
+
   // --- KEV and CWE -------------------------------------------------------------
   /** Replace the KEV catalog; records added/removed entries in history. Idempotent per catalogVersion. */
   importKev(catalog: KevCatalog): Promise<KevImportResult>;

@@ -1,0 +1,138 @@
+/**
+ * @module `cvekit import` and `cvekit sync`.
+ */
+import { importFrom, syncOnce, parseInterval, type ImportSummary, type SyncReport } from '../ingest/index.ts';
+import { createLogger, silentLogger } from '../log/index.ts';
+import { configFrom, parse, print, printJson, UsageError, withStore, type Io } from './args.ts';
+import { createProgressBar } from './progress.ts';
+
+export const IMPORT_HELP = `Usage: cvekit import PATH|URL|- [options]
+
+Imports CVE JSON 5 records. PATH may be a cvelistV5 checkout (or any folder of
+CVE-*.json files), a cvelistV5 release zip (baseline with its nested cves.zip, or an
+hourly delta zip), a deltaLog.json / delta.json (records read from --base), a JSON
+file (one record or an array), or JSON Lines (plain or gzip). URL is the same over
+HTTP(S), streamed. - reads standard input.
+
+Importing the same data twice changes nothing. Bad records are quarantined with the
+reason; the rest goes on. An interrupted import resumes when run again.
+
+Options:
+  --source ID        source the versions are recorded under (default cvelistV5)
+  --base DIR|URL     where the records named by a deltaLog.json/delta.json live
+  --since TIME       with a delta log: only changes fetched after TIME (ISO 8601)
+  --batch-size N     records per transaction (default 1000)
+  --json             print the summary as JSON
+  --db URL           store (default CVEKIT_DB or sqlite:./data/cvekit.db)`;
+
+export const SYNC_HELP = `Usage: cvekit sync --from PATH|URL [--every 1h] [options]
+
+Keeps the CVE List current from cvelistV5 releases: takes the newest baseline
+(YYYY-MM-DD_all_CVEs_at_midnight.zip) once, then applies the hourly delta zips after
+it in order. A missing delta is noticed and healed from the next baseline (counts
+and hashes reconciled). --from is a folder holding the release zips, a GitHub
+releases API URL (…/repos/CVEProject/cvelistV5/releases), or a cvelistV5 checkout
+(then its deltaLog.json drives the updates).
+
+Options:
+  --from PATH|URL    where releases come from (required)
+  --every DURATION   keep running, syncing every DURATION (e.g. 15m, 1h, 1d)
+  --json             print each report as JSON
+  --db URL           store (default CVEKIT_DB or sqlite:./data/cvekit.db)`;
+
+function describeSummary(s: ImportSummary): string {
+  const c = s.counts;
+  const lines = [
+    `${s.resumed ? 'Resumed and finished' : 'Imported'} ${s.input} (${s.format}) into source ${s.source} in ${(s.durationMs / 1000).toFixed(1)} s`,
+    `  read ${c.read} · added ${c.added} · updated ${c.updated} · unchanged ${c.unchanged} · older ${c.older} · protected ${c.protected} · rejected ${c.rejected} · quarantined ${c.quarantined} · duplicates ${c.duplicates}`,
+  ];
+  if (s.contentDate) lines.push(`  newest dateUpdated: ${s.contentDate}`);
+  if (s.release) lines.push(`  release: ${s.release}`);
+  if (s.notices.length > 0) {
+    lines.push('  notices:');
+    for (const n of s.notices) lines.push(`    ${n.position}${n.cveId ? ` ${n.cveId}` : ''} [${n.code}] ${n.message}`);
+    if (c.quarantined > 0) lines.push('  `cvekit quarantine list` shows every quarantined record with its reason.');
+  }
+  return lines.join('\n');
+}
+
+export async function importCommand(args: readonly string[], io: Io): Promise<number> {
+  const { values, positionals } = parse(args, {
+    source: { type: 'string' },
+    base: { type: 'string' },
+    since: { type: 'string' },
+    'batch-size': { type: 'string' },
+  });
+  if (values.help) return print(io, IMPORT_HELP), 0;
+  if (positionals.length !== 1) throw new UsageError('give exactly one PATH, URL or - to import (see cvekit import --help)');
+  const batchSize = values['batch-size'] === undefined ? undefined : Number(values['batch-size']);
+  if (batchSize !== undefined && (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 100_000)) {
+    throw new UsageError(`--batch-size must be a whole number from 1 to 100000, got "${values['batch-size']}"`);
+  }
+  if (values.since !== undefined && Number.isNaN(Date.parse(values.since))) {
+    throw new UsageError(`--since must be an ISO 8601 time, got "${values.since}"`);
+  }
+  const config = configFrom(values, io);
+  const logger = values.json ? silentLogger : createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, 'stderr');
+  const bar = createProgressBar(io.stderr);
+  const summary = await withStore(config, (store) =>
+    importFrom(store, positionals[0], {
+      source: values.source,
+      batchSize,
+      logger,
+      reader: { base: values.base, since: values.since, stdin: io.stdin as NodeJS.ReadableStream & AsyncIterable<Uint8Array> },
+      onProgress: (p) => bar.update({ done: p.done, total: p.total, bytes: p.bytes, totalBytes: p.totalBytes }),
+    }),
+  ).finally(() => bar.done());
+  if (values.json) printJson(io, { ok: true, ...summary });
+  else print(io, describeSummary(summary));
+  return 0;
+}
+
+function describeSync(r: SyncReport): string {
+  const lines = [`Sync from ${r.from}: ${r.message}`];
+  for (const step of r.steps) lines.push(`  ${step.asset}: ${step.summary ? `added ${step.summary.counts.added}, updated ${step.summary.counts.updated}, unchanged ${step.summary.counts.unchanged}, quarantined ${step.summary.counts.quarantined}` : step.note ?? ''}`);
+  for (const w of r.warnings) lines.push(`  warning: ${w}`);
+  if (r.reconcile) {
+    lines.push(`  reconciled against ${r.reconcile.baseline}: ${r.reconcile.inBaseline} in baseline, ${r.reconcile.inStore} in store, ${r.reconcile.healed} healed, ${r.reconcile.missingFromBaseline} in store but not in the baseline`);
+  }
+  return lines.join('\n');
+}
+
+export async function syncCommand(args: readonly string[], io: Io): Promise<number> {
+  const { values } = parse(args, { from: { type: 'string' }, every: { type: 'string' } }, false);
+  if (values.help) return print(io, SYNC_HELP), 0;
+  if (!values.from) throw new UsageError('--from PATH|URL is required (see cvekit sync --help)');
+  const everyMs = values.every === undefined ? undefined : parseInterval(values.every);
+  const config = configFrom(values, io);
+  const logger = values.json ? silentLogger : createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, 'stderr');
+  const from = values.from;
+  return withStore(config, async (store) => {
+    const controller = new AbortController();
+    const stop = () => controller.abort();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    try {
+      for (;;) {
+        const bar = createProgressBar(io.stderr);
+        const report = await syncOnce(store, from, {
+          logger,
+          signal: controller.signal,
+          nextSyncAt: everyMs ? new Date(Date.now() + everyMs).toISOString() : undefined,
+          onProgress: (p) => bar.update({ done: p.done, total: p.total, bytes: p.bytes, totalBytes: p.totalBytes, label: p.label }),
+        }).finally(() => bar.done());
+        if (values.json) printJson(io, { ok: true, ...report });
+        else print(io, describeSync(report));
+        if (!everyMs || controller.signal.aborted) return 0;
+        await new Promise<void>((resolve) => {
+          const t = setTimeout(resolve, everyMs);
+          controller.signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+        });
+        if (controller.signal.aborted) return 0;
+      }
+    } finally {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+    }
+  });
+}

@@ -1,0 +1,3 @@
+/** @module The `cvekit` command line. */
+export { main, usage } from './main.ts';
+export type { Io } from './args.ts';
