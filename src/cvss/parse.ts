@@ -9,12 +9,6 @@ const PREFIXED_VERSIONS: ReadonlySet<string> = new Set(['3.0', '3.1', '4.0']);
 
 const fail = (code: CvssParseErrorCode, reason: string): CvssParseFailure => ({ ok: false, code, reason });
 
-/** Metrics that exist in v3.x or v4.0 but not in v2.0: seeing one in an unprefixed vector means the
- * prefix is missing rather than that the metric is unknown. */
-const isNewerVersionMetric = (abbrev: string): boolean =>
-  !VERSION_DEFINITIONS['2.0'].byAbbrev.has(abbrev) &&
-  (VERSION_DEFINITIONS['3.1'].byAbbrev.has(abbrev) || VERSION_DEFINITIONS['4.0'].byAbbrev.has(abbrev));
-
 const allowedValues = (values: ReadonlyMap<string, string>): string => [...values.keys()].join(', ');
 
 const parseBody = (definition: VersionDefinition, body: string): CvssParse => {
@@ -33,11 +27,14 @@ const parseBody = (definition: VersionDefinition, body: string): CvssParse => {
     const value = field.slice(colon + 1);
     const metric = definition.byAbbrev.get(abbrev);
     if (metric === undefined) {
-      if (definition.version === '2.0' && isNewerVersionMetric(abbrev)) {
-        return fail(
-          'BAD_PREFIX',
-          `metric "${abbrev}" is not CVSS v2.0; CVSS v3.x and v4.0 vectors must start with "CVSS:3.1/", "CVSS:3.0/" or "CVSS:4.0/"`,
-        );
+      if (definition.version === '2.0') {
+        // An unprefixed vector that would be valid v3.x or v4.0: say what is really wrong.
+        for (const version of ['3.1', '4.0'] as const) {
+          if (parseBody(VERSION_DEFINITIONS[version], body).ok) {
+            const prefixes = version === '3.1' ? '"CVSS:3.1/" or "CVSS:3.0/"' : '"CVSS:4.0/"';
+            return fail('BAD_PREFIX', `missing prefix: a CVSS v${version === '3.1' ? '3.x' : version} vector must start with ${prefixes}`);
+          }
+        }
       }
       return fail('UNKNOWN_METRIC', `unknown metric "${abbrev}" in CVSS v${definition.version}`);
     }
@@ -83,6 +80,7 @@ const parseBody = (definition: VersionDefinition, body: string): CvssParse => {
  */
 export const parseCvssVector = (vector: string): CvssParse => {
   if (typeof vector !== 'string' || vector === '') return fail('EMPTY', 'empty vector');
+  if (/\s/u.test(vector)) return fail('MALFORMED_FIELD', 'whitespace in vector');
   if (!vector.startsWith('CVSS:')) {
     if (/^cvss:/iu.test(vector)) {
       return fail('BAD_PREFIX', `prefix "${vector.slice(0, 5)}" must be written "CVSS:"`);
