@@ -159,8 +159,8 @@ describe('readCsvRecords', () => {
   it('keys fields by header and reports rows of the wrong width', async () => {
     assert.deepEqual(await records('id,name\n1,a\n2\n3,c,extra\n'), [
       { kind: 'record', line: 2, values: Object.assign(Object.create(null), { id: '1', name: 'a' }) },
-      { kind: 'bad-row', line: 3, fields: ['2'], message: 'line 3: expected 2 fields, got 1' },
-      { kind: 'bad-row', line: 4, fields: ['3', 'c', 'extra'], message: 'line 4: expected 2 fields, got 3' },
+      { kind: 'bad-row', line: 3, fields: ['2'], expected: 2, message: 'line 3: expected 2 fields, got 1' },
+      { kind: 'bad-row', line: 4, fields: ['3', 'c', 'extra'], expected: 2, message: 'line 4: expected 2 fields, got 3' },
     ]);
   });
   it('header errors', async () => {

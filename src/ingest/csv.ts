@@ -13,6 +13,9 @@
  *   else console.log(ev.line, ev.fields);
  * }
  */
+import { createReadStream, type ReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 
 export const CSV_ERROR_CODES = [
   'CSV_UNTERMINATED_QUOTE',
@@ -356,6 +359,8 @@ export interface CsvBadRow {
   readonly kind: 'bad-row';
   readonly line: number;
   readonly fields: readonly string[];
+  /** The header's field count. */
+  readonly expected: number;
   readonly message: string;
 }
 
@@ -398,6 +403,7 @@ export async function* readCsvRecords(input: CsvInput, opts: CsvRecordOptions = 
         kind: 'bad-row',
         line: ev.line,
         fields: ev.fields,
+        expected: header.length,
         message: `line ${ev.line}: expected ${header.length} fields, got ${ev.fields.length}`,
       };
       continue;
@@ -407,4 +413,119 @@ export async function* readCsvRecords(input: CsvInput, opts: CsvRecordOptions = 
     yield { kind: 'record', line: ev.line, values };
   }
   if (!header) throw new CsvError('CSV_HEADER', 1, 'no header row');
+}
+
+// --- inputs for small importers ---------------------------------------------------------
+// Plain `fs` for files and `fetch` for http(s), with a size limit. The full-featured
+// readers (zip, directories, resume) live in ./readers; KEV, CWE and EPSS files are single
+// documents and need only this.
+
+export const INPUT_ERROR_CODES = ['INPUT_NOT_FOUND', 'INPUT_TOO_LARGE', 'INPUT_HTTP', 'INPUT_PROTOCOL'] as const;
+export type InputErrorCode = (typeof INPUT_ERROR_CODES)[number];
+
+export class InputError extends Error {
+  override readonly name = 'InputError';
+  readonly code: InputErrorCode;
+  readonly location: string;
+  constructor(code: InputErrorCode, location: string, message: string) {
+    super(message);
+    this.code = code;
+    this.location = location;
+  }
+}
+
+/** A file path, a `file:` or `http(s):` URL (object or string), or the bytes themselves. */
+export type ImportInput = string | URL | Uint8Array;
+
+export interface InputOptions {
+  /** Most bytes read (default 256 MiB); more is `INPUT_TOO_LARGE`. */
+  readonly maxBytes?: number;
+  /** For URLs: give up after this long (default 120 s). */
+  readonly timeoutMs?: number;
+  readonly signal?: AbortSignal;
+}
+
+export const DEFAULT_MAX_INPUT_BYTES = 256 * 1024 * 1024;
+
+/** What to call the input in messages and `SourceInfo.location`. */
+export function inputLocation(input: ImportInput): string {
+  if (input instanceof Uint8Array) return `(${input.byteLength} bytes)`;
+  return input instanceof URL ? input.href : input;
+}
+
+function asUrl(input: string | URL): URL | undefined {
+  if (input instanceof URL) return input;
+  return /^(https?|file):\/\//i.test(input) ? new URL(input) : undefined;
+}
+
+/** The input as a stream of byte chunks, never more than `maxBytes` in total. */
+export async function* inputChunks(input: ImportInput, opts: InputOptions = {}): AsyncGenerator<Uint8Array> {
+  const max = opts.maxBytes ?? DEFAULT_MAX_INPUT_BYTES;
+  const where = inputLocation(input);
+  const tooLarge = () => new InputError('INPUT_TOO_LARGE', where, `${where}: larger than ${max} bytes`);
+  if (input instanceof Uint8Array) {
+    if (input.byteLength > max) throw tooLarge();
+    yield input;
+    return;
+  }
+  const url = asUrl(input);
+  let total = 0;
+  if (url && (url.protocol === 'http:' || url.protocol === 'https:')) {
+    const timeout = AbortSignal.timeout(opts.timeoutMs ?? 120_000);
+    const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
+    const res = await fetch(url, { signal, redirect: 'follow' });
+    if (!res.ok || !res.body) {
+      await res.body?.cancel();
+      throw new InputError('INPUT_HTTP', where, `${where}: HTTP ${res.status} ${res.statusText}`.trimEnd());
+    }
+    const declared = Number(res.headers.get('content-length') ?? NaN);
+    if (declared > max) {
+      await res.body.cancel();
+      throw tooLarge();
+    }
+    const reader = res.body.getReader();
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) return;
+        total += value.byteLength;
+        if (total > max) throw tooLarge();
+        yield value;
+      }
+    } finally {
+      await reader.cancel().catch(() => {});
+    }
+  }
+  if (url && url.protocol !== 'file:') {
+    throw new InputError('INPUT_PROTOCOL', where, `${where}: only files and http(s) URLs can be read`);
+  }
+  const path = url ? fileURLToPath(url) : (input as string);
+  let stream: ReadStream;
+  try {
+    const info = await stat(path);
+    if (info.size > max) throw tooLarge();
+    stream = createReadStream(path, { signal: opts.signal });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new InputError('INPUT_NOT_FOUND', where, `${where}: no such file`);
+    throw err;
+  }
+  for await (const chunk of stream as AsyncIterable<Buffer>) {
+    total += chunk.byteLength;
+    if (total > max) {
+      stream.destroy();
+      throw tooLarge();
+    }
+    yield chunk;
+  }
+}
+
+/** The whole input in memory (bounded by `maxBytes`). */
+export async function readInputBytes(input: ImportInput, opts: InputOptions = {}): Promise<Uint8Array> {
+  if (input instanceof Uint8Array) {
+    for await (const _ of inputChunks(input, opts));
+    return input;
+  }
+  const parts: Uint8Array[] = [];
+  for await (const chunk of inputChunks(input, opts)) parts.push(chunk);
+  return Buffer.concat(parts);
 }
