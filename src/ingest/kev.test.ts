@@ -1,0 +1,247 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { createReadStream, readFileSync } from 'node:fs';
+import { KevError, isIsoDate, parseKevCsv, parseKevJson } from './kev.ts';
+import type { KevIssue } from './kev.ts';
+import { sharedData } from '../../test/support/paths.ts';
+
+const KEV_JSON = sharedData('kev', 'known_exploited_vulnerabilities.json');
+const KEV_CSV = sharedData('kev', 'known_exploited_vulnerabilities.csv');
+const KEV_OLD = sharedData('kev', 'history', 'known_exploited_vulnerabilities.2025.01.24.json');
+
+const realDoc = JSON.parse(readFileSync(KEV_JSON, 'utf8')) as { vulnerabilities: Record<string, unknown>[] } & Record<string, unknown>;
+
+/** The real catalog's first `n` entries, each changed by `edit` (by 1-based entry number). */
+function docWith(n: number, edit: Record<number, (e: Record<string, unknown>) => unknown> = {}, top: Record<string, unknown> = {}): string {
+  const vulns = realDoc.vulnerabilities.slice(0, n).map((e, i) => (edit[i + 1] ? edit[i + 1]({ ...e }) : e));
+  return JSON.stringify({ ...realDoc, count: vulns.length, vulnerabilities: vulns, ...top });
+}
+
+function kevError(code: string, message: string): (err: unknown) => boolean {
+  return (err) => {
+    assert.ok(err instanceof KevError, `expected KevError, got ${String(err)}`);
+    assert.equal(err.message, message);
+    assert.equal(err.code, code);
+    return true;
+  };
+}
+
+const messages = (issues: readonly KevIssue[]) => issues.map((i) => i.message);
+
+const CSV_HEADER = 'cveID,vendorProject,product,vulnerabilityName,dateAdded,shortDescription,requiredAction,dueDate,knownRansomwareCampaignUse,notes,cwes';
+
+describe('parseKevJson: the real catalog', () => {
+  it('reads all 1,404 entries of catalog 2025.08.25 without a problem', () => {
+    const { catalog, issues, derived } = parseKevJson(readFileSync(KEV_JSON));
+    assert.equal(catalog.catalogVersion, '2025.08.25');
+    assert.equal(catalog.dateReleased, '2025-08-25T17:04:19.9796Z');
+    assert.equal(catalog.entries.length, 1404);
+    assert.deepEqual(issues, []);
+    assert.deepEqual(derived, []);
+    const log4shell = catalog.entries.find((e) => e.cveId === 'CVE-2021-44228');
+    assert.ok(log4shell);
+    assert.equal(log4shell.vendorProject, 'Apache');
+    assert.equal(log4shell.dateAdded, '2021-12-10');
+    assert.equal(log4shell.knownRansomwareCampaignUse, 'Known');
+    assert.deepEqual(log4shell.cwes, ['CWE-20', 'CWE-400', 'CWE-502']);
+  });
+
+  it('reads the January 2025 catalog: 1,252 entries', () => {
+    const { catalog, issues } = parseKevJson(readFileSync(KEV_OLD));
+    assert.equal(catalog.catalogVersion, '2025.01.24');
+    assert.equal(catalog.entries.length, 1252);
+    assert.deepEqual(issues, []);
+  });
+});
+
+describe('parseKevCsv: the real catalog', () => {
+  it('gives exactly the entries of the JSON feed, in the same order', async () => {
+    const json = parseKevJson(readFileSync(KEV_JSON));
+    const csv = await parseKevCsv(createReadStream(KEV_CSV));
+    assert.deepEqual(csv.issues, []);
+    assert.equal(csv.catalog.entries.length, 1404);
+    assert.deepEqual(csv.catalog.entries, json.catalog.entries);
+  });
+
+  it('derives catalogVersion and dateReleased from the newest dateAdded, and says so', async () => {
+    const { catalog, derived } = await parseKevCsv(readFileSync(KEV_CSV));
+    assert.equal(catalog.catalogVersion, '2025.08.25');
+    assert.equal(catalog.dateReleased, '2025-08-25T00:00:00.000Z');
+    assert.deepEqual(derived, ['catalogVersion', 'dateReleased']);
+  });
+
+  it('takes them from the options when given', async () => {
+    const { catalog, derived } = await parseKevCsv(readFileSync(KEV_CSV), { catalogVersion: '2025.08.25', dateReleased: '2025-08-25T17:04:19.9796Z' });
+    assert.equal(catalog.catalogVersion, '2025.08.25');
+    assert.equal(catalog.dateReleased, '2025-08-25T17:04:19.9796Z');
+    assert.deepEqual(derived, []);
+  });
+});
+
+describe('parseKevJson: bad entries are reported and skipped', () => {
+  const first = realDoc.vulnerabilities[0].cveID as string;
+  const second = realDoc.vulnerabilities[1].cveID as string;
+  const third = realDoc.vulnerabilities[2].cveID as string;
+
+  const cases: Array<[string, Record<number, (e: Record<string, unknown>) => unknown>, string]> = [
+    ['month 13', { 2: (e) => ({ ...e, dateAdded: '2021-13-01' }) }, `entry 2 (${second}): dateAdded "2021-13-01" is not a date`],
+    ['30 February', { 2: (e) => ({ ...e, dueDate: '2024-02-30' }) }, `entry 2 (${second}): dueDate "2024-02-30" is not a date`],
+    ['date-time instead of date', { 2: (e) => ({ ...e, dateAdded: '2021-11-03T00:00:00Z' }) }, `entry 2 (${second}): dateAdded "2021-11-03T00:00:00Z" is not a date`],
+    ['missing field', { 2: (e) => ({ ...e, vendorProject: undefined }) }, `entry 2 (${second}): vendorProject is missing`],
+    ['wrong type', { 2: (e) => ({ ...e, product: 42 }) }, `entry 2 (${second}): product is a number, expected a string`],
+    ['not a CVE ID', { 2: (e) => ({ ...e, cveID: 'CVE-21-1' }) }, `entry 2 (CVE-21-1): cveID "CVE-21-1" is not a CVE ID`],
+    ['no cveID', { 2: (e) => ({ ...e, cveID: undefined }) }, 'entry 2: cveID is missing'],
+    ['bad CWE', { 2: (e) => ({ ...e, cwes: ['CWE-79', 'XSS'] }) }, `entry 2 (${second}): cwes entry "XSS" is not CWE-NNN`],
+    ['not an object', { 2: () => 'CVE-2021-44228' }, 'entry 2: is a string, expected an object'],
+    [
+      'several problems at once',
+      { 2: (e) => ({ ...e, dateAdded: '2021-13-01', dueDate: '', notes: null, requiredAction: ['x'] }) },
+      `entry 2 (${second}): requiredAction is an array, expected a string; dateAdded "2021-13-01" is not a date; dueDate "" is not a date`,
+    ],
+  ];
+  for (const [name, edit, message] of cases) {
+    it(name, () => {
+      const { catalog, issues } = parseKevJson(docWith(3, edit));
+      assert.deepEqual(messages(issues), [message]);
+      assert.equal(issues[0].code, 'KEV_ENTRY_INVALID');
+      assert.equal(issues[0].entry, 2);
+      assert.deepEqual(catalog.entries.map((e) => e.cveId), [first, third]);
+    });
+  }
+
+  it('cwes given as an object is an error; null and absent mean none', () => {
+    const { issues, catalog } = parseKevJson(docWith(3, { 1: (e) => ({ ...e, cwes: { a: 1 } }), 2: (e) => ({ ...e, cwes: null }), 3: (e) => ({ ...e, cwes: undefined }) }));
+    assert.deepEqual(messages(issues), [`entry 1 (${first}): cwes is an object, expected an array`]);
+    assert.deepEqual(catalog.entries.map((e) => e.cwes), [[], []]);
+  });
+
+  it('optional fields may be absent', () => {
+    const { catalog, issues } = parseKevJson(docWith(1, { 1: (e) => ({ ...e, notes: undefined, knownRansomwareCampaignUse: undefined, cwes: undefined }) }));
+    assert.deepEqual(issues, []);
+    assert.equal(catalog.entries[0].notes, '');
+    assert.equal(catalog.entries[0].knownRansomwareCampaignUse, '');
+  });
+
+  it('normalises cveID (case, CAN- prefix) and drops a later duplicate', () => {
+    const { catalog, issues } = parseKevJson(
+      docWith(4, {
+        1: (e) => ({ ...e, cveID: 'cve-2021-44228' }),
+        3: (e) => ({ ...e, cveID: 'CVE-2021-44228', vendorProject: 'Other' }),
+        4: (e) => ({ ...e, cveID: 'CAN-1999-0067' }),
+      }),
+    );
+    assert.deepEqual(issues, [
+      { code: 'KEV_DUPLICATE', entry: 3, cveId: 'CVE-2021-44228', message: 'entry 3 (CVE-2021-44228): duplicate of entry 1, skipped' },
+    ]);
+    assert.deepEqual(catalog.entries.map((e) => e.cveId), ['CVE-2021-44228', second, 'CVE-1999-0067']);
+    assert.equal(catalog.entries[0].vendorProject, realDoc.vulnerabilities[0].vendorProject, 'the first one is kept');
+  });
+
+  it('a declared count that differs is reported, nothing skipped', () => {
+    const { catalog, issues } = parseKevJson(docWith(3, {}, { count: 5 }));
+    assert.deepEqual(issues, [{ code: 'KEV_COUNT_MISMATCH', message: 'count is 5 but "vulnerabilities" has 3 entries' }]);
+    assert.equal(catalog.entries.length, 3);
+  });
+
+  it('a catalog with no valid entry is refused (it would remove every listed CVE)', () => {
+    assert.throws(
+      () => parseKevJson(docWith(1, { 1: (e) => ({ ...e, dateAdded: 'soon' }) })),
+      kevError('KEV_EMPTY', `KEV catalog has no valid entry; first problem: entry 1 (${first}): dateAdded "soon" is not a date`),
+    );
+    assert.throws(() => parseKevJson(docWith(0)), kevError('KEV_EMPTY', 'KEV catalog has no valid entry'));
+  });
+});
+
+describe('parseKevJson: unusable documents', () => {
+  it('truncated JSON names the line it ends on', () => {
+    const text = readFileSync(KEV_JSON, 'utf8');
+    assert.throws(
+      () => parseKevJson(text.slice(0, 100_000)),
+      kevError('KEV_JSON_SYNTAX', 'KEV JSON is truncated: it ends at line 1309 before the document is complete'),
+    );
+    assert.throws(() => parseKevJson('{"catalogVersion": "1",\n"vulnerabilities": [\n{"cveID": "CVE-20'), kevError('KEV_JSON_SYNTAX', 'KEV JSON is truncated: it ends at line 3 before the document is complete'));
+    assert.throws(() => parseKevJson('{"a": tru'), kevError('KEV_JSON_SYNTAX', 'KEV JSON is truncated: it ends at line 1 before the document is complete'));
+    assert.throws(() => parseKevJson(''), kevError('KEV_JSON_SYNTAX', 'KEV JSON is truncated: it ends at line 1 before the document is complete'));
+  });
+
+  it('a syntax error names line and column', () => {
+    assert.throws(
+      () => parseKevJson('{\n  "catalogVersion": "1",\n  "vulnerabilities": [1 2]\n}'),
+      kevError('KEV_JSON_SYNTAX', "KEV JSON syntax error at line 3 column 25: Expected ',' or ']' after array element"),
+    );
+  });
+
+  it('wrong top-level shape', () => {
+    const expected = 'expected an object with "catalogVersion", "dateReleased" and "vulnerabilities"';
+    assert.throws(() => parseKevJson('[{"cveID": "CVE-2021-44228"}]'), kevError('KEV_SHAPE', `KEV JSON: the top level is an array, ${expected}`));
+    assert.throws(() => parseKevJson('null'), kevError('KEV_SHAPE', `KEV JSON: the top level is null, ${expected}`));
+    assert.throws(() => parseKevJson('"kev"'), kevError('KEV_SHAPE', `KEV JSON: the top level is a string, ${expected}`));
+    assert.throws(() => parseKevJson('{"catalogVersion": "1"}'), kevError('KEV_SHAPE', 'KEV JSON: "vulnerabilities" is missing, expected an array'));
+    assert.throws(() => parseKevJson('{"vulnerabilities": {}}'), kevError('KEV_SHAPE', 'KEV JSON: "vulnerabilities" is an object, expected an array'));
+    assert.throws(() => parseKevJson(docWith(2, {}, { catalogVersion: undefined })), kevError('KEV_SHAPE', 'KEV JSON: "catalogVersion" is missing, expected a non-empty string'));
+    assert.throws(() => parseKevJson(docWith(2, {}, { catalogVersion: 2025 })), kevError('KEV_SHAPE', 'KEV JSON: "catalogVersion" is 2025, expected a non-empty string'));
+    assert.throws(() => parseKevJson(docWith(2, {}, { dateReleased: '2025-08-25' })), kevError('KEV_SHAPE', 'KEV JSON: "dateReleased" is "2025-08-25", expected an ISO 8601 date-time'));
+  });
+
+  it('invalid UTF-8', () => {
+    assert.throws(() => parseKevJson(new Uint8Array([0x7b, 0xff, 0x7d])), kevError('KEV_ENCODING', 'KEV JSON is not valid UTF-8'));
+  });
+});
+
+describe('parseKevCsv: bad rows', () => {
+  const row = (cells: string[]) => cells.map((c) => (/[",\n]/.test(c) ? `"${c.replaceAll('"', '""')}"` : c)).join(',');
+  const good = ['CVE-2021-44228', 'Apache', 'Log4j2', 'Apache Log4j2 RCE', '2021-12-10', 'desc, with comma', 'Apply updates.', '2021-12-24', 'Known', 'notes', 'CWE-20, CWE-400, CWE-502'];
+
+  it('reports the same messages as the JSON, with the line', async () => {
+    const text = [
+      CSV_HEADER,
+      row(good),
+      row(['CVE-2021-26855', ...good.slice(1, 4), '2021-13-01', ...good.slice(5)]),
+      row(['CVE-2021-44228', ...good.slice(1)]),
+      row(good.slice(0, 10)),
+      row(['CVE-2021-27065', ...good.slice(1, 10), 'CWE-79, nope']),
+      '',
+    ].join('\r\n');
+    const { catalog, issues } = await parseKevCsv(text);
+    assert.deepEqual(catalog.entries.map((e) => e.cveId), ['CVE-2021-44228']);
+    assert.deepEqual(catalog.entries[0].cwes, ['CWE-20', 'CWE-400', 'CWE-502']);
+    assert.equal(catalog.entries[0].shortDescription, 'desc, with comma');
+    assert.deepEqual(issues, [
+      { code: 'KEV_ENTRY_INVALID', entry: 2, line: 3, cveId: 'CVE-2021-26855', message: 'entry 2 (CVE-2021-26855): dateAdded "2021-13-01" is not a date' },
+      { code: 'KEV_DUPLICATE', entry: 3, line: 4, cveId: 'CVE-2021-44228', message: 'entry 3 (CVE-2021-44228): duplicate of entry 1, skipped' },
+      { code: 'KEV_ENTRY_INVALID', entry: 4, line: 5, message: 'entry 4 (line 5): expected 11 fields, got 10' },
+      { code: 'KEV_ENTRY_INVALID', entry: 5, line: 6, cveId: 'CVE-2021-27065', message: 'entry 5 (CVE-2021-27065): cwes entry "nope" is not CWE-NNN' },
+    ]);
+  });
+
+  it('a header without the required columns', async () => {
+    await assert.rejects(parseKevCsv('cveID,vendorProject\nCVE-2021-44228,Apache\n'), kevError('KEV_CSV', 'KEV CSV line 1: header lacks columns "product", "vulnerabilityName", "dateAdded", "shortDescription", "requiredAction", "dueDate"'));
+  });
+
+  it('a CSV that breaks off inside a quoted field', async () => {
+    const text = readFileSync(KEV_CSV, 'utf8');
+    const cut = text.indexOf('"', text.indexOf('CVE-2021-44228')) + 5;
+    const line = text.slice(0, cut).split('\n').length;
+    await assert.rejects(parseKevCsv(text.slice(0, cut)), kevError('KEV_CSV', `KEV CSV line ${line}: unterminated quoted field`));
+  });
+
+  it('a bad dateReleased option', async () => {
+    await assert.rejects(parseKevCsv(readFileSync(KEV_CSV), { dateReleased: 'yesterday' }), kevError('KEV_SHAPE', 'dateReleased option "yesterday" is not an ISO 8601 date-time'));
+  });
+});
+
+describe('isIsoDate', () => {
+  const cases: Array<[string, boolean]> = [
+    ['2021-12-10', true],
+    ['2024-02-29', true],
+    ['2023-02-29', false],
+    ['2021-13-01', false],
+    ['2021-00-10', false],
+    ['2021-12-32', false],
+    ['2021-1-10', false],
+    ['21-12-10', false],
+    ['2021-12-10T00:00:00Z', false],
+    ['', false],
+  ];
+  for (const [text, ok] of cases) it(`${JSON.stringify(text)} → ${ok}`, () => assert.equal(isIsoDate(text), ok));
+});
