@@ -257,7 +257,7 @@ function describe(e: ErrorObject): ValidationIssue {
       break;
     case 'contains':
       // `definitions.descriptions` requires an English entry (`englishLanguageDescription`).
-      message = e.schemaPath.includes('/descriptions/') ? 'must contain at least one English ("en") entry' : 'must contain a matching item';
+      message = e.instancePath.endsWith('/descriptions') ? 'must contain at least one English ("en") entry' : 'must contain a matching item';
       break;
     case 'uniqueItems':
       message = `must not contain duplicates (items ${String(p.j)} and ${String(p.i)} are equal)`;
@@ -286,7 +286,10 @@ function toIssues(errors: readonly ErrorObject[]): ValidationIssue[] {
     seen.add(key);
     issues.push(issue);
   };
+  const containsPaths = errors.filter((e) => e.keyword === 'contains').map((e) => `${e.instancePath}/`);
   for (const e of errors) {
+    // Items tried by a failed `contains` (`definitions.englishLanguageDescription`) are not errors of their own.
+    if (e.schemaPath.startsWith('#/definitions/english') && containsPaths.some((p) => e.instancePath.startsWith(p))) continue;
     // An error under a failing combinator's schema path is one of its alternatives.
     const owner = combinators.find((c) => c !== e && e.schemaPath.startsWith(`${c.schemaPath}/`));
     if (owner !== undefined) continue;
@@ -295,13 +298,32 @@ function toIssues(errors: readonly ErrorObject[]): ValidationIssue[] {
         push({ path: e.instancePath, message: 'must match exactly one allowed form, but matches several', keyword: 'oneOf' });
         continue;
       }
-      const alternatives = errors
-        .filter((a) => a !== e && a.schemaPath.startsWith(`${e.schemaPath}/`) && a.keyword !== 'anyOf' && a.keyword !== 'oneOf')
-        .map((a) => {
-          const d = describe(a);
-          return d.path === e.instancePath ? d.message : `${d.path.slice(e.instancePath.length)}: ${d.message}`;
-        });
-      const unique = [...new Set(alternatives)].slice(0, 4);
+      // Group the alternatives by branch (the token after the combinator's schema path).
+      const groups = new Map<string, ErrorObject[]>();
+      for (const a of errors) {
+        if (a === e || !a.schemaPath.startsWith(`${e.schemaPath}/`) || a.keyword === 'anyOf' || a.keyword === 'oneOf') continue;
+        const branch = a.schemaPath.slice(e.schemaPath.length + 1).split('/')[0];
+        groups.set(branch, [...(groups.get(branch) ?? []), a]);
+      }
+      const all = [...groups.values()];
+      if (all.length > 1 && all.every((g) => g.every((a) => a.keyword === 'required' && a.instancePath === e.instancePath))) {
+        // CVE JSON 5 `definitions.product`: vendor and product, or collectionURL and packageName.
+        const forms = all.map((g) => g.map((a) => `"${String((a.params as { missingProperty?: unknown }).missingProperty)}"`).join(' and '));
+        push({ path: e.instancePath, message: `must have either ${forms.join(', or ')}`, keyword: e.keyword });
+        continue;
+      }
+      const unique = [
+        ...new Set(
+          all.map((g) =>
+            g
+              .map((a) => {
+                const d = describe(a);
+                return d.path === e.instancePath ? d.message : `${d.path.slice(e.instancePath.length)}: ${d.message}`;
+              })
+              .join(', '),
+          ),
+        ),
+      ].slice(0, 4);
       push({
         path: e.instancePath,
         message: unique.length > 0 ? `must match one of the allowed forms: ${unique.join('; or ')}` : 'must match one of the allowed forms',

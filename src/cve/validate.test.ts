@@ -1,0 +1,165 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { sharedData } from '../../test/support/paths.ts';
+import { checkEnvelope, validateRecord } from './index.ts';
+import { compileFullSchemaValidator } from './validate.ts';
+import type { ValidationIssue } from './index.ts';
+
+const lines = readFileSync(sharedData('cve5', 'records.jsonl'), 'utf8').split('\n').filter((line) => line !== '');
+const records = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+const fixture = (...parts: string[]): unknown => JSON.parse(readFileSync(sharedData('cve5-schema', 'examples', ...parts), 'utf8'));
+const clone = <T>(value: T): T => structuredClone(value);
+/** A real, valid PUBLISHED record to break in one place at a time. */
+const base = records.find((r) => (r.cveMetadata as { cveId: string }).cveId === 'CVE-2024-3273') as Record<string, any>;
+const paths = (issues: readonly ValidationIssue[]): string[] => issues.map((i) => `${i.path}: ${i.message}`);
+
+describe('validateRecord on the real CVE List sample', () => {
+  it('all 11,053 records of records.jsonl pass (format assertions off, as the reference)', () => {
+    const failing: string[] = [];
+    for (const r of records) {
+      const result = validateRecord(r);
+      if (!result.ok) failing.push(`${(r.cveMetadata as { cveId: string }).cveId} ${JSON.stringify(result.issues[0])}`);
+    }
+    assert.deepEqual(failing.slice(0, 5), []);
+  });
+
+  it('all 11,053 also pass with the uri and date format assertions on', () => {
+    let failing = 0;
+    for (const r of records) if (!validateRecord(r, { formats: true }).ok) failing++;
+    assert.equal(failing, 0);
+  });
+
+  it('the state branch shortcut agrees with the whole oneOf schema on real and broken records', () => {
+    const full = compileFullSchemaValidator();
+    const broken = clone(base);
+    broken.containers.cna.descriptions = [];
+    const samples = [...records.filter((_, i) => i % 50 === 0), broken, fixture('cve-services', 'test-schemas-5.0', 'CVE-2017-4024_published.json')];
+    for (const r of samples) assert.equal(validateRecord(r).ok, full(r));
+  });
+});
+
+describe('validateRecord on cve-services and cve-schema fixtures', () => {
+  const dir = ['cve-services', 'test-schemas-5.0'];
+  it('CVE-2017-4024_published.json passes', () => {
+    assert.deepEqual(validateRecord(fixture(...dir, 'CVE-2017-4024_published.json')), { ok: true, issues: [] });
+  });
+
+  const failing: readonly (readonly [file: string, expected: string])[] = [
+    ['CVE-2017-4024_fail.json', '/dataType: dataType must be "CVE_RECORD", got "CVE"'],
+    ['CVE-2017-4024_fail_cveMetadata.json', '/cveMetadata: required property "cveMetadata" is missing'],
+    ['CVE-2017-4024_published_bad_datePublic.json', '/containers/cna/datePublic: must be a date-time (YYYY-MM-DDTHH:MM:SS[.fff][Z|±HH:MM], years 1900 to 2999)'],
+    ['CVE-2017-4024_published_fail.json', '/containers/cna/providerMetadata/orgId: must be a string'],
+    ['CVE-2017-4024_rejected_fail.json', '/containers/cna/rejectedReasons: required property "rejectedReasons" is missing'],
+    ['CVE-2017-4024_reserved_fail.json', '/cveMetadata/state: state must be PUBLISHED or REJECTED, got "RESERVED" (a RESERVED CVE ID has no CVE record yet)'],
+    ['CVE-2017-4024_version_fail.json', '/dataVersion: unsupported dataVersion "4.0": expected 5.x'],
+    // Service fixtures of CVE ID objects, not CVE records.
+    ['CVE-2017-5833_reserved.json', '/containers: required property "containers" is missing'],
+    ['CVE-2017-5835_rejected.json', '/containers: required property "containers" is missing'],
+    ['cveRecordList.json', ': a CVE record must be a JSON object, got an array'],
+  ];
+  for (const [file, expected] of failing) {
+    it(`${file} fails: ${expected}`, () => {
+      const result = validateRecord(fixture(...dir, file));
+      assert.equal(result.ok, false);
+      assert.ok(paths(result.issues).includes(expected), JSON.stringify(paths(result.issues)));
+      assert.ok(result.issues.length <= 10);
+    });
+  }
+
+  it('the official cve-schema examples fail only on their placeholder CVE-1337-1234 (year before 1999)', () => {
+    for (const file of ['CVEv5_advanced-example.json', 'CVEv5_basic-example.json']) {
+      const example = fixture('cvelib', file) as Record<string, any>;
+      assert.deepEqual(paths(validateRecord(example).issues), ['/cveMetadata/cveId: invalid CVE ID "CVE-1337-1234": year 1337 is before 1999, the first CVE year']);
+      example.cveMetadata.cveId = 'CVE-2021-1234';
+      assert.deepEqual(validateRecord(example), { ok: true, issues: [] }, file);
+    }
+  });
+});
+
+describe('validateRecord: hostile and broken inputs answer with clear issues', () => {
+  const envelope: readonly (readonly [name: string, input: unknown, expected: string])[] = [
+    ['null', null, ': a CVE record must be a JSON object, got null'],
+    ['a string', 'CVE-2021-44228', ': a CVE record must be a JSON object, got a string'],
+    ['a number', 42, ': a CVE record must be a JSON object, got a number'],
+    ['wrong dataType', { ...base, dataType: 'CVE_ADVISORY' }, '/dataType: dataType must be "CVE_RECORD", got "CVE_ADVISORY"'],
+    ['dataVersion 4.0', { ...base, dataVersion: '4.0' }, '/dataVersion: unsupported dataVersion "4.0": expected 5.x'],
+    ['dataVersion as a number', { ...base, dataVersion: 5.1 }, '/dataVersion: dataVersion must be a string such as "5.1", got a number'],
+    ['missing cveId', { ...base, cveMetadata: { ...base.cveMetadata, cveId: undefined } }, '/cveMetadata/cveId: required property "cveId" is missing'],
+    [
+      'cveId CVE-2020-0123X',
+      { ...base, cveMetadata: { ...base.cveMetadata, cveId: 'CVE-2020-0123X' } },
+      '/cveMetadata/cveId: invalid CVE ID "CVE-2020-0123X": unexpected "X" after the sequence number: expected CVE-YYYY-NNNN',
+    ],
+    [
+      'cveId with a leading zero',
+      { ...base, cveMetadata: { ...base.cveMetadata, cveId: 'CVE-2020-01234' } },
+      '/cveMetadata/cveId: invalid CVE ID "CVE-2020-01234": sequence "01234" has a leading zero (5 or more digits never start with 0)',
+    ],
+    ['lower-case cveId', { ...base, cveMetadata: { ...base.cveMetadata, cveId: 'cve-2024-3273' } }, '/cveMetadata/cveId: CVE ID "cve-2024-3273" must be written in canonical form CVE-2024-3273'],
+    ['missing cna', { ...base, containers: { adp: [] } }, '/containers/cna: required property "cna" is missing: every record has a CNA container'],
+  ];
+  for (const [name, input, expected] of envelope) {
+    it(`X1520-10.1: ${name} is refused by checkEnvelope: ${expected}`, () => {
+      const issues = checkEnvelope(JSON.parse(JSON.stringify(input ?? null)));
+      assert.ok(paths(issues).includes(expected), JSON.stringify(paths(issues)));
+      assert.equal(validateRecord(JSON.parse(JSON.stringify(input ?? null))).ok, false);
+    });
+  }
+
+  it('checkEnvelope accepts every supported 5.x dataVersion (5.0, 5.1, 5.1.0, 5.1.1, 5.2)', () => {
+    for (const dataVersion of ['5.0', '5.1', '5.1.0', '5.1.1', '5.2']) assert.deepEqual(checkEnvelope({ ...base, dataVersion }), [], dataVersion);
+    for (const dataVersion of ['5', '05.1', '6.0', '5.1.1.1']) assert.equal(checkEnvelope({ ...base, dataVersion }).length, 1, dataVersion);
+  });
+
+  const schemaCases: readonly (readonly [name: string, breakIt: (r: Record<string, any>) => void, expected: string])[] = [
+    ['empty descriptions', (r) => (r.containers.cna.descriptions = []), '/containers/cna/descriptions: must have at least 1 item'],
+    ['bad dateUpdated', (r) => (r.cveMetadata.dateUpdated = 'yesterday'), '/cveMetadata/dateUpdated: must be a date-time (YYYY-MM-DDTHH:MM:SS[.fff][Z|±HH:MM], years 1900 to 2999)'],
+    ['unknown property', (r) => (r.containers.cna.colour = 'red'), '/containers/cna/colour: property "colour" is not allowed here'],
+    ['missing reference url', (r) => delete r.containers.cna.references[0].url, '/containers/cna/references/0/url: required property "url" is missing'],
+    ['empty description value', (r) => (r.containers.cna.descriptions[0].value = ''), '/containers/cna/descriptions/0/value: must not be empty'],
+    ['no English description', (r) => (r.containers.cna.descriptions = [{ lang: 'de', value: 'nur Deutsch' }]), '/containers/cna/descriptions: must contain at least one English ("en") entry'],
+    ['bad orgId', (r) => (r.cveMetadata.assignerOrgId = 'not-a-uuid'), '/cveMetadata/assignerOrgId: must be a version 4 UUID'],
+    [
+      'affected without vendor/product or package',
+      (r) => (r.containers.cna.affected = [{ versions: [{ version: '1', status: 'affected' }] }]),
+      '/containers/cna/affected/0: must have either "vendor" and "product", or "collectionURL" and "packageName"',
+    ],
+  ];
+  for (const [name, breakIt, expected] of schemaCases) {
+    it(`schema: ${name} gives ${expected}`, () => {
+      const r = clone(base);
+      breakIt(r);
+      const result = validateRecord(r);
+      assert.equal(result.ok, false);
+      assert.ok(paths(result.issues).includes(expected), JSON.stringify(paths(result.issues)));
+      assert.ok(result.issues.length <= 3, `few issues, got ${result.issues.length}`);
+    });
+  }
+
+  it('a reference URL that is not a URI passes by default and fails with formats on', () => {
+    const r = clone(base);
+    r.containers.cna.references[0].url = 'not a uri';
+    assert.equal(validateRecord(r).ok, true);
+    const strict = validateRecord(r, { formats: true });
+    assert.deepEqual(paths(strict.issues), ['/containers/cna/references/0/url: must be a valid uri']);
+  });
+
+  it('a 50 MB description string answers (too long), does not hang', { timeout: 20_000 }, () => {
+    const r = clone(base);
+    r.containers.cna.descriptions[0].value = 'A'.repeat(50 * 1024 * 1024);
+    const result = validateRecord(r);
+    assert.equal(result.ok, false);
+    assert.deepEqual(paths(result.issues), ['/containers/cna/descriptions/0/value: must be at most 4096 characters long']);
+  });
+
+  it('deeply nested junk answers without a stack overflow', { timeout: 20_000 }, () => {
+    const r = clone(base);
+    let deep: unknown = 'x';
+    for (let i = 0; i < 5_000; i++) deep = { deep };
+    r.containers.cna.x_deep = deep;
+    assert.equal(validateRecord(r).ok, true, 'x_ properties are open in CVE JSON 5');
+    r.containers.cna.deep = deep;
+    assert.deepEqual(paths(validateRecord(r).issues), ['/containers/cna/deep: property "deep" is not allowed here']);
+  });
+});
