@@ -1,0 +1,134 @@
+/**
+ * @module Byte-stream plumbing for the readers: peeking at the head of a stream without losing
+ * it, gunzip with a precise error, byte counting, bounded collection.
+ */
+import { Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import { concat } from './bytes.ts';
+import { INPUT_ERROR_CODES, InputError } from './errors.ts';
+
+export type Chunks = AsyncIterable<Uint8Array>;
+
+/** Reads the first bytes of a stream for sniffing, then replays them before the rest. */
+export class Peekable implements AsyncIterable<Uint8Array> {
+  private readonly it: AsyncIterator<Uint8Array>;
+  private buffered: Uint8Array[] = [];
+  private size = 0;
+  private done = false;
+  private error: unknown;
+  private used = false;
+
+  constructor(source: Chunks) {
+    this.it = source[Symbol.asyncIterator]();
+  }
+
+  /**
+   * At least `min` bytes unless the stream ends first (`eof`). A failure after some bytes is kept
+   * and thrown when iteration reaches it, so the good part is still read.
+   */
+  async head(min: number): Promise<{ bytes: Uint8Array; eof: boolean }> {
+    while (!this.done && this.size < min) {
+      try {
+        const r = await this.it.next();
+        if (r.done) this.done = true;
+        else if (r.value.length > 0) {
+          this.buffered.push(r.value);
+          this.size += r.value.length;
+        }
+      } catch (err) {
+        if (this.size === 0) throw err;
+        this.error = err;
+        this.done = true;
+      }
+    }
+    if (this.buffered.length > 1) this.buffered = [concat(this.buffered, this.size)];
+    return { bytes: this.buffered[0] ?? new Uint8Array(0), eof: this.done && this.error === undefined };
+  }
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<Uint8Array> {
+    if (this.used) throw new Error('a peeked stream can be read only once');
+    this.used = true;
+    try {
+      const first = this.buffered;
+      this.buffered = [];
+      yield* first;
+      if (this.error !== undefined) throw this.error;
+      while (!this.done) {
+        const r = await this.it.next();
+        if (r.done) return;
+        yield r.value;
+      }
+    } finally {
+      await this.it.return?.();
+    }
+  }
+
+  /** Releases the underlying stream when it will not be read. */
+  async discard(): Promise<void> {
+    if (this.used) return;
+    this.used = true;
+    this.buffered = [];
+    await this.it.return?.();
+  }
+}
+
+/** Inflates gzip (all members); corrupt or cut data ends it with `gzip data in X is corrupt/truncated after N bytes`. */
+export async function* gunzip(source: Chunks, label: string): AsyncGenerator<Uint8Array> {
+  const gz = createGunzip();
+  const input = Readable.from(source, { objectMode: false });
+  let sourceError: unknown;
+  input.on('error', (err) => {
+    sourceError = err;
+    gz.destroy(err);
+  });
+  input.pipe(gz);
+  try {
+    for await (const chunk of gz as AsyncIterable<Buffer>) yield chunk;
+  } catch (err) {
+    if (sourceError !== undefined) throw sourceError;
+    throw new InputError(
+      INPUT_ERROR_CODES.GZIP_CORRUPT,
+      label,
+      `gzip data in ${label} is corrupt/truncated after ${gz.bytesWritten} bytes (${(err as Error).message})`,
+      { cause: err },
+    );
+  } finally {
+    input.destroy();
+    gz.destroy();
+  }
+}
+
+/** Passes chunks through, telling `count` how many bytes went by. */
+export async function* counted(source: Chunks, count: (n: number) => void): AsyncGenerator<Uint8Array> {
+  for await (const chunk of source) {
+    count(chunk.length);
+    yield chunk;
+  }
+}
+
+/** The whole stream, refusing more than `max` bytes. */
+export async function collect(source: Chunks, max: number, tooBig: () => Error): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of source) {
+    size += chunk.length;
+    if (size > max) throw tooBig();
+    parts.push(chunk);
+  }
+  return concat(parts, size);
+}
+
+/** Up to `max` bytes; `more` says the stream went on past them (and was not read further). */
+export async function collectUpTo(source: Chunks, max: number): Promise<{ bytes: Uint8Array; more: boolean }> {
+  const parts: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of source) {
+    if (size + chunk.length > max) {
+      parts.push(chunk.subarray(0, max - size));
+      return { bytes: concat(parts), more: true };
+    }
+    parts.push(chunk);
+    size += chunk.length;
+  }
+  return { bytes: concat(parts, size), more: false };
+}
