@@ -1,9 +1,15 @@
-import { describe, it } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createReadStream, readFileSync } from 'node:fs';
-import { KevError, isIsoDate, parseKevCsv, parseKevJson } from './kev.ts';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { pathToFileURL } from 'node:url';
+import { KevError, importKev, isIsoDate, parseKevCsv, parseKevJson } from './kev.ts';
 import type { KevIssue } from './kev.ts';
+import { InputError } from './csv.ts';
 import { sharedData } from '../../test/support/paths.ts';
+import { openTestStore, testBackends } from '../../test/support/stores.ts';
+import type { TestStore } from '../../test/support/stores.ts';
 
 const KEV_JSON = sharedData('kev', 'known_exploited_vulnerabilities.json');
 const KEV_CSV = sharedData('kev', 'known_exploited_vulnerabilities.csv');
@@ -230,6 +236,14 @@ describe('parseKevCsv: bad rows', () => {
   });
 });
 
+describe('parseKevJson: lenient where harmless', () => {
+  it('cwes given as one comma-separated string, as in the CSV', () => {
+    const { catalog, issues } = parseKevJson(docWith(1, { 1: (e) => ({ ...e, cwes: 'CWE-79, CWE-89' }) }));
+    assert.deepEqual(issues, []);
+    assert.deepEqual(catalog.entries[0].cwes, ['CWE-79', 'CWE-89']);
+  });
+});
+
 describe('isIsoDate', () => {
   const cases: Array<[string, boolean]> = [
     ['2021-12-10', true],
@@ -245,3 +259,134 @@ describe('isIsoDate', () => {
   ];
   for (const [text, ok] of cases) it(`${JSON.stringify(text)} → ${ok}`, () => assert.equal(isIsoDate(text), ok));
 });
+
+describe('importKev: inputs', () => {
+  it('reads from an http URL with a size limit, and reports HTTP errors', async () => {
+    const body = readFileSync(KEV_JSON);
+    const server = createServer((req, res) => {
+      if (req.url === '/kev.json') res.writeHead(200, { 'content-type': 'application/json' }).end(body);
+      else res.writeHead(404).end('no');
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const t = await openTestStore(testBackends()[0]);
+      try {
+        const r = await importKev(t.store, `${base}/kev.json`);
+        assert.equal(r.total, 1404);
+        assert.equal(r.format, 'json');
+        assert.equal((await t.store.getSource('kev'))?.location, `${base}/kev.json`);
+        await assert.rejects(importKev(t.store, new URL(`${base}/kev.json`), { maxBytes: 1000 }), (err: unknown) => {
+          assert.ok(err instanceof InputError);
+          assert.equal(err.code, 'INPUT_TOO_LARGE');
+          assert.equal(err.message, `${base}/kev.json: larger than 1000 bytes`);
+          return true;
+        });
+        await assert.rejects(importKev(t.store, `${base}/missing.json`), { name: 'InputError', code: 'INPUT_HTTP', message: `${base}/missing.json: HTTP 404 Not Found` });
+      } finally {
+        await t.cleanup();
+      }
+    } finally {
+      server.close();
+    }
+  });
+
+  it('a missing file and an unknown protocol', async () => {
+    const t = await openTestStore(testBackends()[0]);
+    try {
+      await assert.rejects(importKev(t.store, '/nonexistent/kev.json'), { name: 'InputError', code: 'INPUT_NOT_FOUND', message: '/nonexistent/kev.json: no such file' });
+      await assert.rejects(importKev(t.store, new URL('ftp://example.org/kev.json')), { name: 'InputError', code: 'INPUT_PROTOCOL' });
+      assert.equal(await t.store.getSource('kev'), undefined);
+    } finally {
+      await t.cleanup();
+    }
+  });
+});
+
+for (const backend of testBackends()) {
+  describe(`${backend}: importKev`, () => {
+    let t: TestStore;
+    before(async () => {
+      t = await openTestStore(backend);
+    });
+    after(() => t.cleanup());
+
+    it('January catalog: 1,252 added; source kev records version and release date', async () => {
+      const r = await importKev(t.store, KEV_OLD, { now: () => new Date('2025-01-25T00:00:00Z') });
+      assert.deepEqual(
+        { added: r.added, removed: r.removed, unchanged: r.unchanged, total: r.total, stale: r.stale, errors: r.errors },
+        { added: 1252, removed: 0, unchanged: 0, total: 1252, stale: false, errors: [] },
+      );
+      const source = await t.store.getSource('kev');
+      assert.equal(source?.kind, 'kev');
+      assert.equal(source?.release, '2025.01.24');
+      assert.equal(source?.contentDate, '2025-01-24T15:00:57.5282Z');
+      assert.equal(source?.lastSyncAt, '2025-01-25T00:00:00.000Z');
+      assert.equal(source?.location, KEV_OLD);
+      assert.deepEqual(source?.counts, { entries: 1252, added: 1252, removed: 0, unchanged: 0, errors: 0 });
+    });
+
+    it('then the August catalog: 152 added, none removed, 1,252 unchanged', async () => {
+      const r = await importKev(t.store, pathToFileURL(KEV_JSON));
+      assert.deepEqual({ added: r.added, removed: r.removed, unchanged: r.unchanged, total: r.total }, { added: 152, removed: 0, unchanged: 1252, total: 1404 });
+      assert.equal(r.catalogVersion, '2025.08.25');
+      assert.deepEqual(await t.store.kevHistory('CVE-2025-48384'), [
+        { cveId: 'CVE-2025-48384', change: 'added', catalogVersion: '2025.08.25', at: '2025-08-25T17:04:19.9796Z' },
+      ]);
+      assert.deepEqual(await t.store.kevHistory('CVE-2021-44228'), [
+        { cveId: 'CVE-2021-44228', change: 'added', catalogVersion: '2025.01.24', at: '2025-01-24T15:00:57.5282Z' },
+      ]);
+      const kev = await t.store.getKev('CVE-2021-44228');
+      assert.equal(kev?.product, 'Log4j2');
+      assert.deepEqual(kev?.cwes, ['CWE-20', 'CWE-400', 'CWE-502']);
+      assert.equal((await t.store.kevHistory()).length, 1404);
+      assert.equal((await t.store.getSource('kev'))?.release, '2025.08.25');
+    });
+
+    it('the same catalog as CSV changes nothing and keeps the JSON release date', async () => {
+      const r = await importKev(t.store, KEV_CSV);
+      assert.equal(r.format, 'csv');
+      assert.deepEqual(r.derived, ['catalogVersion', 'dateReleased']);
+      assert.deepEqual({ added: r.added, removed: r.removed, stale: r.stale }, { added: 0, removed: 0, stale: true });
+      const source = await t.store.getSource('kev');
+      assert.equal(source?.contentDate, '2025-08-25T17:04:19.9796Z');
+      assert.equal(source?.location, pathToFileURL(KEV_JSON).href);
+    });
+
+    it('the older catalog again is ignored and does not move the source back', async () => {
+      const r = await importKev(t.store, readFileSync(KEV_OLD));
+      assert.deepEqual({ added: r.added, removed: r.removed, stale: r.stale }, { added: 0, removed: 0, stale: true });
+      assert.equal((await t.store.getSource('kev'))?.release, '2025.08.25');
+      assert.equal((await t.store.getKev('CVE-2025-48384'))?.vendorProject, 'Git');
+    });
+
+    it('a newer catalog without three entries, with a bad and a duplicate one: 3 removed, problems reported', async () => {
+      const doc = JSON.parse(docWith(1404, { 1: (e) => ({ ...e, dueDate: '2025-09-31' }) }, { catalogVersion: '2025.08.26', dateReleased: '2025-08-26T12:00:00.000Z' }));
+      const gone = doc.vulnerabilities.splice(-3).map((e: { cveID: string }) => e.cveID);
+      doc.vulnerabilities.push({ ...doc.vulnerabilities[5] });
+      doc.count = doc.vulnerabilities.length;
+      const bytes = new TextEncoder().encode(JSON.stringify(doc));
+      const r = await importKev(t.store, bytes);
+      const first = realDoc.vulnerabilities[0].cveID as string;
+      const dup = doc.vulnerabilities[5].cveID as string;
+      assert.deepEqual(
+        r.errors.map((e) => e.message),
+        [`entry 1 (${first}): dueDate "2025-09-31" is not a date`, `entry 1402 (${dup}): duplicate of entry 6, skipped`],
+      );
+      // The skipped invalid entry is no longer in the catalog: it counts as removed too.
+      assert.deepEqual({ added: r.added, removed: r.removed, total: r.total }, { added: 0, removed: 4, total: 1400 });
+      for (const id of gone) {
+        assert.deepEqual((await t.store.kevHistory(id)).map((c) => [c.change, c.catalogVersion]), [['added', '2025.01.24'], ['removed', '2025.08.26']]);
+        assert.equal(await t.store.getKev(id), undefined);
+      }
+      const source = await t.store.getSource('kev');
+      assert.deepEqual(source?.counts, { entries: 1400, added: 0, removed: 4, unchanged: 1400, errors: 2 });
+      assert.equal(source?.location, `(${bytes.byteLength} bytes)`);
+    });
+
+    it('an unusable catalog imports nothing', async () => {
+      await assert.rejects(importKev(t.store, new TextEncoder().encode('{"vulnerabilities": [')), { name: 'KevError', code: 'KEV_JSON_SYNTAX' });
+      assert.equal((await t.store.getSource('kev'))?.release, '2025.08.26');
+    });
+  });
+}

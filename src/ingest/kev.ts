@@ -335,6 +335,11 @@ export interface KevImportSummary extends KevImportResult {
   readonly catalogVersion: string;
   readonly dateReleased: string;
   readonly derived: KevParseResult['derived'];
+  /**
+   * True when the store already had this catalog version or a newer one: nothing changed
+   * and the `kev` source keeps its release and content date.
+   */
+  readonly stale: boolean;
   /** Entries skipped (invalid, duplicate) and other problems; the rest was imported. */
   readonly errors: readonly KevIssue[];
 }
@@ -369,24 +374,35 @@ export async function importKev(store: Store, input: ImportInput, opts: KevImpor
     parsed = format === 'json' ? parseKevJson(bytes) : await parseKevCsv(bytes, opts);
   }
   const { catalog, issues } = parsed;
+  // The store ignores a catalog version it has seen or one older than its newest; the
+  // source must not move back either (X1520-9.1: the content date is the newest content).
+  const previous = await store.getSource(KEV_SOURCE_ID);
+  const stale =
+    previous?.contentDate !== undefined &&
+    (previous.release === catalog.catalogVersion || Date.parse(previous.contentDate) > Date.parse(catalog.dateReleased));
   const result = await store.importKev(catalog);
-  await store.upsertSource({
-    id: KEV_SOURCE_ID,
-    kind: 'kev',
-    description: 'CISA Known Exploited Vulnerabilities catalog',
-    location,
-    contentDate: catalog.dateReleased,
-    release: catalog.catalogVersion,
-    lastSyncAt: (opts.now?.() ?? new Date()).toISOString(),
-    lastError: '',
-    counts: {
-      entries: result.total,
-      added: result.added,
-      removed: result.removed,
-      unchanged: result.unchanged,
-      errors: issues.length,
-    },
-  });
+  const lastSyncAt = (opts.now?.() ?? new Date()).toISOString();
+  if (stale) {
+    await store.upsertSource({ id: KEV_SOURCE_ID, kind: 'kev', lastSyncAt, lastError: '' });
+  } else {
+    await store.upsertSource({
+      id: KEV_SOURCE_ID,
+      kind: 'kev',
+      description: 'CISA Known Exploited Vulnerabilities catalog',
+      location,
+      contentDate: catalog.dateReleased,
+      release: catalog.catalogVersion,
+      lastSyncAt,
+      lastError: '',
+      counts: {
+        entries: result.total,
+        added: result.added,
+        removed: result.removed,
+        unchanged: result.unchanged,
+        errors: issues.length,
+      },
+    });
+  }
   return {
     ...result,
     location,
@@ -394,6 +410,7 @@ export async function importKev(store: Store, input: ImportInput, opts: KevImpor
     catalogVersion: catalog.catalogVersion,
     dateReleased: catalog.dateReleased,
     derived: parsed.derived,
+    stale,
     errors: issues,
   };
 }
