@@ -6,10 +6,13 @@
 /** One changed field between two versions of a record. */
 export interface FieldChange {
   /**
-   * JSON pointer of the field: into the new version for `added` and `changed`, into the
-   * old version for `removed` (array items matched by key may move between versions).
+   * JSON pointer of the field in the new version (for `removed`: where it was, under its
+   * parent's pointer in the new version). Array items matched by key may move, so
+   * `oldPath` gives the pointer in the old version when it differs.
    */
   readonly path: string;
+  /** JSON pointer in the old version, when it differs from `path` (an item that moved). */
+  readonly oldPath?: string;
   readonly kind: 'added' | 'removed' | 'changed';
   readonly old?: unknown;
   readonly new?: unknown;
@@ -104,33 +107,46 @@ function deepEqual(a: unknown, b: unknown): boolean {
   return false;
 }
 
-function walk(path: string, a: unknown, b: unknown, out: FieldChange[]): void {
+/** Build a change, with `oldPath` only when the old pointer differs. */
+function change(path: string, oldPath: string, kind: FieldChange['kind'], a: unknown, b: unknown): FieldChange {
+  return {
+    path,
+    ...(oldPath !== path && kind !== 'added' && { oldPath }),
+    kind,
+    ...(kind !== 'added' && { old: a }),
+    ...(kind !== 'removed' && { new: b }),
+  };
+}
+
+function walk(path: string, oldPath: string, a: unknown, b: unknown, out: FieldChange[]): void {
   if (a === b) return;
   if (isObject(a) && isObject(b)) {
     // Sorted keys: the output does not depend on how either version was serialised.
     const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
     for (const k of keys) {
-      const p = `${path}/${escapePointer(k)}`;
+      const token = escapePointer(k);
+      const p = `${path}/${token}`;
+      const op = `${oldPath}/${token}`;
       const inA = Object.hasOwn(a, k);
       const inB = Object.hasOwn(b, k);
-      if (inA && !inB) out.push({ path: p, kind: 'removed', old: a[k] });
-      else if (!inA && inB) out.push({ path: p, kind: 'added', new: b[k] });
-      else walk(p, a[k], b[k], out);
+      if (inA && !inB) out.push(change(p, op, 'removed', a[k], undefined));
+      else if (!inA && inB) out.push(change(p, op, 'added', undefined, b[k]));
+      else walk(p, op, a[k], b[k], out);
     }
     return;
   }
   if (Array.isArray(a) && Array.isArray(b)) {
-    walkArray(path, a, b, out);
+    walkArray(path, oldPath, a, b, out);
     return;
   }
-  if (!deepEqual(a, b)) out.push({ path, kind: 'changed', old: a, new: b });
+  if (!deepEqual(a, b)) out.push(change(path, oldPath, 'changed', a, b));
 }
 
-function walkArray(path: string, a: readonly unknown[], b: readonly unknown[], out: FieldChange[]): void {
+function walkArray(path: string, oldPath: string, a: readonly unknown[], b: readonly unknown[], out: FieldChange[]): void {
   if (deepEqual(a, b)) return;
   // Lists of strings (tags, cpes, replacedBy): one change of the whole list reads best.
   if (isPrimitiveArray(a) && isPrimitiveArray(b)) {
-    out.push({ path, kind: 'changed', old: a, new: b });
+    out.push(change(path, oldPath, 'changed', a, b));
     return;
   }
   const keyFn = keyFnFor(path);
@@ -141,18 +157,18 @@ function walkArray(path: string, a: readonly unknown[], b: readonly unknown[], o
     const newKeys = new Set(kb);
     for (let j = 0; j < b.length; j++) {
       const i = oldIndex.get(kb[j]);
-      if (i === undefined) out.push({ path: `${path}/${j}`, kind: 'added', new: b[j] });
-      else walk(`${path}/${j}`, a[i], b[j], out);
+      if (i === undefined) out.push(change(`${path}/${j}`, `${oldPath}/${j}`, 'added', undefined, b[j]));
+      else walk(`${path}/${j}`, `${oldPath}/${i}`, a[i], b[j], out);
     }
     for (let i = 0; i < a.length; i++) {
-      if (!newKeys.has(ka[i])) out.push({ path: `${path}/${i}`, kind: 'removed', old: a[i] });
+      if (!newKeys.has(ka[i])) out.push(change(`${path}/${i}`, `${oldPath}/${i}`, 'removed', a[i], undefined));
     }
     return;
   }
   const common = Math.min(a.length, b.length);
-  for (let i = 0; i < common; i++) walk(`${path}/${i}`, a[i], b[i], out);
-  for (let i = common; i < b.length; i++) out.push({ path: `${path}/${i}`, kind: 'added', new: b[i] });
-  for (let i = common; i < a.length; i++) out.push({ path: `${path}/${i}`, kind: 'removed', old: a[i] });
+  for (let i = 0; i < common; i++) walk(`${path}/${i}`, `${oldPath}/${i}`, a[i], b[i], out);
+  for (let i = common; i < b.length; i++) out.push(change(`${path}/${i}`, `${oldPath}/${i}`, 'added', undefined, b[i]));
+  for (let i = common; i < a.length; i++) out.push(change(`${path}/${i}`, `${oldPath}/${i}`, 'removed', a[i], undefined));
 }
 
 /**
@@ -169,6 +185,6 @@ function walkArray(path: string, a: readonly unknown[], b: readonly unknown[], o
  */
 export function diffRecords(oldRecord: unknown, newRecord: unknown): FieldChange[] {
   const out: FieldChange[] = [];
-  walk('', oldRecord as Json, newRecord as Json, out);
+  walk('', '', oldRecord as Json, newRecord as Json, out);
   return out;
 }
