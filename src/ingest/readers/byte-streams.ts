@@ -74,8 +74,10 @@ export class Peekable implements AsyncIterable<Uint8Array> {
 
 /** Inflates gzip (all members); corrupt or cut data ends it with `gzip data in X is corrupt/truncated after N bytes`. */
 export async function* gunzip(source: Chunks, label: string): AsyncGenerator<Uint8Array> {
-  const gz = createGunzip();
-  const input = Readable.from(source, { objectMode: false });
+  const gz = createGunzip({ chunkSize: 64 * 1024 });
+  // Small writes so the data before a corrupt spot still comes out before the error.
+  const input = Readable.from(slices(source, 64 * 1024), { objectMode: false });
+  let out = 0;
   let sourceError: unknown;
   input.on('error', (err) => {
     sourceError = err;
@@ -83,18 +85,27 @@ export async function* gunzip(source: Chunks, label: string): AsyncGenerator<Uin
   });
   input.pipe(gz);
   try {
-    for await (const chunk of gz as AsyncIterable<Buffer>) yield chunk;
+    for await (const chunk of gz as AsyncIterable<Buffer>) {
+      out += chunk.length;
+      yield chunk;
+    }
   } catch (err) {
     if (sourceError !== undefined) throw sourceError;
     throw new InputError(
       INPUT_ERROR_CODES.GZIP_CORRUPT,
       label,
-      `gzip data in ${label} is corrupt/truncated after ${gz.bytesWritten} bytes (${(err as Error).message})`,
+      `gzip data in ${label} is corrupt/truncated after ${out} bytes (${(err as Error).message})`,
       { cause: err },
     );
   } finally {
     input.destroy();
     gz.destroy();
+  }
+}
+
+async function* slices(source: Chunks, size: number): AsyncGenerator<Uint8Array> {
+  for await (const chunk of source) {
+    for (let i = 0; i < chunk.length; i += size) yield chunk.subarray(i, i + size);
   }
 }
 
