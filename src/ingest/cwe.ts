@@ -211,8 +211,19 @@ export async function parseCweXml(input: Uint8Array | AsyncIterable<Uint8Array>,
   }
 
   let chars = 0;
+  let started = false;
   const decoder = new TextDecoder('utf-8', { fatal: true });
   const write = (text: string) => {
+    if (!started) {
+      const start = text.search(/[^\s\uFEFF]/);
+      if (start >= 0) {
+        started = true;
+        if (text[start] !== '<') {
+          const line = text.slice(0, start).split('\n').length;
+          throw new CweError('CWE_XML', `CWE XML line ${line}: not XML (it does not start with "<")`, line);
+        }
+      }
+    }
     chars += text.length;
     if (chars > maxChars) {
       throw new CweError('CWE_XML_TOO_LARGE', `CWE XML is larger than ${maxChars} characters`, parser.line);
@@ -265,6 +276,7 @@ export async function parseCweXml(input: Uint8Array | AsyncIterable<Uint8Array>,
   } catch (err) {
     if (err instanceof CweError) throw err;
     const msg = saxesMessage(err);
+    if (!started) throw new CweError('CWE_XML_TRUNCATED', 'CWE XML is empty', 1);
     if (depth > 0 || !sawRoot) {
       const open = stack.length > 0 ? ` inside <${stack.at(-1)}>` : '';
       throw new CweError('CWE_XML_TRUNCATED', `CWE XML is truncated: it ends at line ${parser.line}${open} (${msg})`, parser.line);
