@@ -4,12 +4,12 @@
  */
 export type * from './types.ts';
 export { RECORD_STATES, CVSS_VERSIONS, REPLACEMENT_KINDS } from './types.ts';
-export { parseCveId, normalizeCveId, extractCveIds, compareCveIds, cveIdYear } from './cve-id.ts';
-export type { CveIdParse } from './cve-id.ts';
-export { summarizeRecord, recordDateUpdated } from './record.ts';
+export { parseCveId, normalizeCveId, extractCveIds, compareCveIds, cveIdYear, findCveIdMatches } from './cve-id.ts';
+export type { CveIdParse, CveIdMatch } from './cve-id.ts';
+export { summarizeRecord, recordDateUpdated, normalizeRecordDate } from './record.ts';
 export { findReplacements } from './replacements.ts';
 export { validateRecord, checkEnvelope } from './validate.ts';
-export type { ValidationIssue, ValidationResult } from './validate.ts';
+export type { ValidationIssue, ValidationResult, ValidateOptions } from './validate.ts';
 export { diffRecords } from './diff.ts';
 export type { FieldChange } from './diff.ts';
 export { hashRecordJson } from './hash.ts';

@@ -98,7 +98,10 @@ function validators(formats: boolean): Validators {
   return v;
 }
 
-/** The whole-schema validator (both `oneOf` branches), for tests that check the branch shortcut. */
+/**
+ * The whole-schema validator (both `oneOf` branches), for tests that check the branch shortcut.
+ * @internal
+ */
 export function compileFullSchemaValidator(formats = false): (json: unknown) => boolean {
   const ajv = new Ajv({
     strict: false,
