@@ -35,6 +35,6 @@ export async function loadSample(store: Store, opts: { onlyIfEmpty?: boolean; lo
   const olderVersions = await importFrom(store, join(SAMPLE_DIR, 'older-versions.jsonl.gz'), common);
   const records = await importFrom(store, join(SAMPLE_DIR, 'records.jsonl.gz'), common);
   const kev = await importKev(store, join(SAMPLE_DIR, 'kev.json'));
-  const cwe = await importCwe(store, join(SAMPLE_DIR, 'cwe.csv'));
+  const cwe = await importCwe(store, join(SAMPLE_DIR, 'cwe.csv'), { version: '4.15', date: '2024-07-16' });
   return { loaded: true, records, olderVersions, kev: kev.total, cwe: cwe.count };
 }
