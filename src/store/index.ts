@@ -3,3 +3,6 @@
  */
 export type * from './types.ts';
 export { openStore } from './open.ts';
+export type { OpenStoreOptions } from './open.ts';
+export { StoreError, STORE_ERROR_CODES } from './errors.ts';
+export type { StoreErrorCode } from './errors.ts';

@@ -1,0 +1,635 @@
+/**
+ * @module The SQLite store: `node:sqlite` `DatabaseSync`, WAL, one file.
+ *
+ * SQLite is synchronous and in-process, so a batch is many small cached statements
+ * inside one `BEGIN IMMEDIATE` transaction; that is faster here than building big
+ * multi-row statements. Several processes may open the same file: writers queue on
+ * the database lock (busy_timeout), readers never block in WAL mode.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import type { StatementSync } from 'node:sqlite';
+import type { CveId, RecordState } from '../../cve/index.ts';
+import { StoreError } from '../errors.ts';
+import { readMigrations } from '../migrations.ts';
+import {
+  addCounts,
+  checkDistinct,
+  jobCounts,
+  currentRow,
+  decide,
+  derivedRows,
+  idKey,
+  laterDate,
+  nowIso,
+  parseCounts,
+  sourceDeltas,
+} from '../rows.ts';
+import type { CurrentState } from '../rows.ts';
+import { cweEntry, jobInfo, kevEntry, mergeSource, quarantineItem, sourceInfo, sourceKind, sourceParams, versionInfo } from '../mapping.ts';
+import type {
+  BatchResult,
+  CweEntry,
+  JobCheckpoint,
+  JobInfo,
+  KevCatalog,
+  KevChange,
+  KevEntry,
+  KevImportResult,
+  MigrationResult,
+  QuarantineFilter,
+  QuarantineInput,
+  QuarantineItem,
+  RecordCounts,
+  RecordWrite,
+  SourceInfo,
+  Store,
+  StoredRecord,
+  StoredVersion,
+  VersionInfo,
+  WriteOutcome,
+} from '../types.ts';
+
+import type { Row } from '../mapping.ts';
+type Param = null | number | bigint | string | Uint8Array;
+
+const MIGRATIONS_DIR = join(import.meta.dirname, 'migrations');
+const BUSY_TIMEOUT_MS = 30_000;
+
+const str = (v: unknown): string => v as string;
+const optStr = (v: unknown): string | undefined => (v === null || v === undefined ? undefined : (v as string));
+
+export interface SqliteStoreOptions {
+  readonly readonly?: boolean;
+}
+
+export class SqliteStore implements Store {
+  readonly kind = 'sqlite' as const;
+  readonly location: string;
+  readonly #db: DatabaseSync;
+  readonly #readonly: boolean;
+  readonly #statements = new Map<string, StatementSync>();
+
+  /** `path` is a file path or `:memory:`. */
+  constructor(path: string, opts: SqliteStoreOptions = {}) {
+    this.location = `sqlite:${path}`;
+    this.#readonly = opts.readonly === true;
+    if (path !== ':memory:' && !this.#readonly) mkdirSync(dirname(path), { recursive: true });
+    this.#db = new DatabaseSync(path, { readOnly: this.#readonly, timeout: BUSY_TIMEOUT_MS, enableForeignKeyConstraints: true });
+    this.#db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    if (!this.#readonly && path !== ':memory:') this.#db.exec('PRAGMA journal_mode = WAL');
+    this.#db.exec('PRAGMA synchronous = NORMAL');
+    // A 1,000-record batch touches ~10 MB of pages: keep them in memory until commit
+    // (the default 2 MB cache spills mid-transaction), and checkpoint less often.
+    this.#db.exec('PRAGMA cache_size = -65536');
+    this.#db.exec('PRAGMA temp_store = MEMORY');
+    this.#db.exec('PRAGMA wal_autocheckpoint = 4000');
+    this.#db.exec('PRAGMA foreign_keys = ON');
+    if (this.#readonly) this.#db.exec('PRAGMA query_only = ON');
+  }
+
+  #stmt(sql: string): StatementSync {
+    let s = this.#statements.get(sql);
+    if (!s) {
+      s = this.#db.prepare(sql);
+      this.#statements.set(sql, s);
+    }
+    return s;
+  }
+
+  #all(sql: string, ...params: Param[]): Row[] {
+    return this.#stmt(sql).all(...params) as Row[];
+  }
+
+  #get(sql: string, ...params: Param[]): Row | undefined {
+    return this.#stmt(sql).get(...params) as Row | undefined;
+  }
+
+  #run(sql: string, ...params: Param[]): { changes: number | bigint; lastInsertRowid: number | bigint } {
+    return this.#stmt(sql).run(...params);
+  }
+
+  #checkWritable(): void {
+    if (this.#readonly) throw new StoreError('READ_ONLY', `${this.location} is open read-only`);
+  }
+
+  /** Run `fn` in one write transaction (BEGIN IMMEDIATE: take the write lock up front). */
+  #tx<T>(fn: () => T): T {
+    this.#checkWritable();
+    this.#db.exec('BEGIN IMMEDIATE');
+    try {
+      const out = fn();
+      this.#db.exec('COMMIT');
+      return out;
+    } catch (err) {
+      if (this.#db.isTransaction) this.#db.exec('ROLLBACK');
+      throw err;
+    }
+  }
+
+  async migrate(): Promise<MigrationResult> {
+    const migrations = readMigrations(MIGRATIONS_DIR);
+    return this.#tx(() => {
+      this.#db.exec(
+        'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)',
+      );
+      const done = new Set(this.#db.prepare('SELECT version FROM schema_migrations').all().map((r) => Number(r.version)));
+      const applied: string[] = [];
+      for (const m of migrations) {
+        if (done.has(m.version)) continue;
+        try {
+          this.#db.exec(m.sql);
+        } catch (err) {
+          throw new StoreError('MIGRATION_FAILED', `migration ${m.name} failed: ${(err as Error).message}`, { migration: m.name });
+        }
+        this.#db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, nowIso());
+        applied.push(m.name);
+      }
+      const current = Number(this.#db.prepare('SELECT coalesce(max(version), 0) AS v FROM schema_migrations').get()?.v ?? 0);
+      return { applied, current };
+    });
+  }
+
+  async close(): Promise<void> {
+    this.#statements.clear();
+    if (this.#db.isOpen) this.#db.close();
+  }
+
+  // --- records -------------------------------------------------------------
+
+  async writeBatch(writes: readonly RecordWrite[], checkpoint?: JobCheckpoint): Promise<BatchResult> {
+    checkDistinct(writes);
+    return this.#tx(() => {
+      const now = nowIso();
+      const outcomes: WriteOutcome[] = [];
+      for (const w of writes) outcomes.push(this.#writeOne(w, now));
+      for (const [source, d] of sourceDeltas(writes, outcomes)) {
+        const row = this.#get('SELECT content_date, counts FROM sources WHERE id = ?', source);
+        const counts = addCounts(parseCounts(row?.counts as string | undefined), d.counts);
+        const contentDate = laterDate(row?.content_date as string | null | undefined, d.contentDate);
+        if (row) {
+          this.#run('UPDATE sources SET content_date = ?, counts = ? WHERE id = ?', contentDate, JSON.stringify(counts), source);
+        } else {
+          this.#run(
+            'INSERT INTO sources (id, kind, content_date, counts) VALUES (?, ?, ?, ?)',
+            source,
+            sourceKind(source),
+            contentDate,
+            JSON.stringify(counts),
+          );
+        }
+      }
+      if (checkpoint) {
+        for (const q of checkpoint.quarantine ?? []) this.#addQuarantine(q, now);
+        this.#saveCheckpoint(checkpoint, jobCounts(checkpoint, writes, outcomes), now);
+      }
+      return { outcomes };
+    });
+  }
+
+  #saveCheckpoint(c: JobCheckpoint, counts: Readonly<Record<string, number>>, now: string): void {
+    const r = this.#run(
+      "UPDATE import_jobs SET position = ?, counts = ?, updated_at = ?, status = 'running' WHERE id = ?",
+      c.position,
+      JSON.stringify(counts),
+      now,
+      c.jobId,
+    );
+    if (Number(r.changes) !== 1) throw new StoreError('NOT_FOUND', `checkpoint for unknown job ${c.jobId}`, { jobId: c.jobId });
+  }
+
+  #writeOne(w: RecordWrite, now: string): WriteOutcome {
+    const cur = this.#get('SELECT version, last_version, hash, date_updated, source FROM records WHERE cve_id = ?', w.cveId);
+    let state: CurrentState | undefined;
+    if (cur) {
+      const same =
+        cur.hash === w.hash
+          ? { version: cur.version }
+          : this.#get('SELECT version FROM record_versions WHERE cve_id = ? AND hash = ?', w.cveId, w.hash);
+      state = {
+        version: Number(cur.version),
+        lastVersion: Number(cur.last_version),
+        hash: str(cur.hash),
+        dateUpdated: str(cur.date_updated),
+        source: str(cur.source),
+        sameHashVersion: same ? Number(same.version) : null,
+      };
+    }
+    const outcome = decide(w, state);
+    if (outcome === 'unchanged') return outcome;
+    const version = state ? state.lastVersion + 1 : 1;
+    this.#run(
+      'INSERT INTO record_versions (cve_id, version, hash, json, date_updated, source, origin, arrived_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      w.cveId,
+      version,
+      w.hash,
+      w.json,
+      w.dateUpdated,
+      w.source,
+      w.origin ?? null,
+      now,
+    );
+    if (outcome === 'older' || outcome === 'protected') {
+      this.#run('UPDATE records SET last_version = ? WHERE cve_id = ?', version, w.cveId);
+      return outcome;
+    }
+    const r = currentRow(w);
+    this.#run(
+      `INSERT INTO records (cve_id, id_key, year, state, data_version, version, last_version, hash, date_updated,
+         date_published, date_reserved, date_rejected, date_public, assigner_org_id, assigner_short_name,
+         title, description, cvss_score, cvss_severity, kev, kev_adp, source, arrived_at)
+       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
+         (?19 OR EXISTS (SELECT 1 FROM kev_entries WHERE cve_id = ?1)), ?19, ?20, ?21)
+       ON CONFLICT (cve_id) DO UPDATE SET state = excluded.state, data_version = excluded.data_version,
+         version = excluded.version, last_version = excluded.last_version, hash = excluded.hash,
+         date_updated = excluded.date_updated, date_published = excluded.date_published,
+         date_reserved = excluded.date_reserved, date_rejected = excluded.date_rejected,
+         date_public = excluded.date_public, assigner_org_id = excluded.assigner_org_id,
+         assigner_short_name = excluded.assigner_short_name, title = excluded.title,
+         description = excluded.description, cvss_score = excluded.cvss_score,
+         cvss_severity = excluded.cvss_severity, kev = excluded.kev, kev_adp = excluded.kev_adp,
+         source = excluded.source, arrived_at = excluded.arrived_at`,
+      r.cveId,
+      r.idKey,
+      r.year,
+      r.state,
+      r.dataVersion,
+      version,
+      r.hash,
+      r.dateUpdated,
+      r.datePublished,
+      r.dateReserved,
+      r.dateRejected,
+      r.datePublic,
+      r.assignerOrgId,
+      r.assignerShortName,
+      r.title,
+      r.description,
+      r.cvssScore,
+      r.cvssSeverity,
+      r.kevAdp ? 1 : 0,
+      r.source,
+      now,
+    );
+    if (outcome === 'updated') {
+      this.#run('DELETE FROM record_affected WHERE cve_id = ?', w.cveId);
+      this.#run('DELETE FROM record_cwes WHERE cve_id = ?', w.cveId);
+      this.#run('DELETE FROM record_metrics WHERE cve_id = ?', w.cveId);
+      this.#run('DELETE FROM record_references WHERE cve_id = ?', w.cveId);
+      this.#run('DELETE FROM record_replacements WHERE cve_id = ?', w.cveId);
+      this.#run('DELETE FROM record_fts WHERE rowid = ?', r.idKey);
+    }
+    const d = derivedRows(w.cveId, w.summary);
+    d.affected.forEach((a, ord) => {
+      this.#run(
+        `INSERT INTO record_affected (cve_id, ord, source, vendor, product, vendor_lc, product_lc, package_name, collection_url, default_status, cpes)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        w.cveId,
+        ord,
+        a.source,
+        a.vendor,
+        a.product,
+        a.vendorLc,
+        a.productLc,
+        a.packageName,
+        a.collectionUrl,
+        a.defaultStatus,
+        a.cpes,
+      );
+    });
+    for (const c of d.cwes) this.#run('INSERT INTO record_cwes (cve_id, cwe_id) VALUES (?, ?)', w.cveId, c);
+    d.metrics.forEach((m, ord) => {
+      this.#run(
+        'INSERT INTO record_metrics (cve_id, ord, source, cvss_version, score, severity, vector) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        w.cveId,
+        ord,
+        m.source,
+        m.cvssVersion,
+        m.score,
+        m.severity,
+        m.vector,
+      );
+    });
+    d.references.forEach((ref, ord) => {
+      this.#run('INSERT INTO record_references (cve_id, ord, source, url, name, tags) VALUES (?, ?, ?, ?, ?, ?)', w.cveId, ord, ref.source, ref.url, ref.name, ref.tags);
+    });
+    for (const x of d.replacements) {
+      this.#run('INSERT INTO record_replacements (cve_id, kind, target, origin) VALUES (?, ?, ?, ?)', w.cveId, x.kind, x.target, x.origin);
+    }
+    this.#run(
+      'INSERT INTO record_fts (rowid, title, products, description, keywords, refs) VALUES (?, ?, ?, ?, ?, ?)',
+      r.idKey,
+      d.fts.title,
+      d.fts.products,
+      d.fts.description,
+      d.fts.keywords,
+      d.fts.refs,
+    );
+    return outcome;
+  }
+
+  async getRecord(cveId: CveId): Promise<StoredRecord | undefined> {
+    const r = this.#get(
+      `SELECT r.cve_id, r.state, v.json, r.hash, r.version, v.date_updated, r.source, r.arrived_at
+       FROM records r JOIN record_versions v ON v.cve_id = r.cve_id AND v.version = r.version
+       WHERE r.cve_id = ?`,
+      cveId,
+    );
+    if (!r) return undefined;
+    return {
+      cveId: str(r.cve_id),
+      state: r.state as RecordState,
+      json: str(r.json),
+      hash: str(r.hash),
+      version: Number(r.version),
+      dateUpdated: str(r.date_updated),
+      source: str(r.source),
+      arrivedAt: str(r.arrived_at),
+    };
+  }
+
+  async getCurrentHashes(cveIds: readonly CveId[]): Promise<Map<CveId, string>> {
+    const out = new Map<CveId, string>();
+    if (cveIds.length === 0) return out;
+    for (const r of this.#all('SELECT cve_id, hash FROM records WHERE cve_id IN (SELECT value FROM json_each(?))', JSON.stringify(cveIds))) {
+      out.set(str(r.cve_id), str(r.hash));
+    }
+    return out;
+  }
+
+  async listVersions(cveId: CveId): Promise<VersionInfo[]> {
+    return this.#all(
+      `SELECT v.cve_id, v.version, v.hash, v.date_updated, v.source, v.origin, v.arrived_at, (v.version = r.version) AS current
+       FROM record_versions v JOIN records r ON r.cve_id = v.cve_id WHERE v.cve_id = ? ORDER BY v.version`,
+      cveId,
+    ).map(versionInfo);
+  }
+
+  async getVersion(cveId: CveId, version: number): Promise<StoredVersion | undefined> {
+    const r = this.#get(
+      `SELECT v.cve_id, v.version, v.hash, v.date_updated, v.source, v.origin, v.arrived_at, (v.version = r.version) AS current, v.json
+       FROM record_versions v JOIN records r ON r.cve_id = v.cve_id WHERE v.cve_id = ? AND v.version = ?`,
+      cveId,
+      version,
+    );
+    return r ? { ...versionInfo(r), json: str(r.json) } : undefined;
+  }
+
+  async findReplacing(target: CveId): Promise<CveId[]> {
+    return this.#all(
+      `SELECT DISTINCT x.cve_id, r.id_key FROM record_replacements x JOIN records r ON r.cve_id = x.cve_id
+       WHERE x.target = ? ORDER BY r.id_key`,
+      target,
+    ).map((r) => str(r.cve_id));
+  }
+
+  async counts(): Promise<RecordCounts> {
+    const byState: Record<string, number> = {};
+    let total = 0;
+    for (const r of this.#all('SELECT state, count(*) AS n FROM records GROUP BY state ORDER BY state')) {
+      byState[str(r.state)] = Number(r.n);
+      total += Number(r.n);
+    }
+    const versions = Number(this.#get('SELECT count(*) AS n FROM record_versions')?.n ?? 0);
+    const quarantined = Number(this.#get("SELECT count(*) AS n FROM quarantine WHERE status = 'open'")?.n ?? 0);
+    return { total, byState, versions, quarantined };
+  }
+
+  async *iterateCurrent(opts: { readonly batchSize?: number; readonly source?: string } = {}): AsyncIterable<{ cveId: CveId; hash: string; state: RecordState }> {
+    const size = Math.max(1, opts.batchSize ?? 1000);
+    let after = -1;
+    for (;;) {
+      const rows =
+        opts.source === undefined
+          ? this.#all('SELECT cve_id, hash, state, id_key FROM records WHERE id_key > ? ORDER BY id_key LIMIT ?', after, size)
+          : this.#all('SELECT cve_id, hash, state, id_key FROM records WHERE source = ? AND id_key > ? ORDER BY id_key LIMIT ?', opts.source, after, size);
+      for (const r of rows) yield { cveId: str(r.cve_id), hash: str(r.hash), state: r.state as RecordState };
+      if (rows.length < size) return;
+      after = Number(rows[rows.length - 1].id_key);
+    }
+  }
+
+  // --- sources ---------------------------------------------------------------
+
+  async upsertSource(source: Partial<SourceInfo> & { readonly id: string; readonly kind: string }): Promise<void> {
+    this.#tx(() => {
+      const old = this.#get('SELECT * FROM sources WHERE id = ?', source.id);
+      const merged = mergeSource(old ? sourceInfo(old) : undefined, source);
+      this.#run(
+        `INSERT INTO sources (id, kind, description, location, last_sync_at, content_date, release, "commit", next_sync_at, last_error, counts)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, description = excluded.description, location = excluded.location,
+           last_sync_at = excluded.last_sync_at, content_date = excluded.content_date, release = excluded.release,
+           "commit" = excluded."commit", next_sync_at = excluded.next_sync_at, last_error = excluded.last_error, counts = excluded.counts`,
+        ...sourceParams(merged),
+      );
+    });
+  }
+
+  async getSource(id: string): Promise<SourceInfo | undefined> {
+    const r = this.#get('SELECT * FROM sources WHERE id = ?', id);
+    return r ? sourceInfo(r) : undefined;
+  }
+
+  async listSources(): Promise<SourceInfo[]> {
+    return this.#all('SELECT * FROM sources ORDER BY id').map(sourceInfo);
+  }
+
+  // --- quarantine ------------------------------------------------------------
+
+  async addQuarantine(item: QuarantineInput): Promise<number> {
+    this.#checkWritable();
+    return this.#addQuarantine(item, nowIso());
+  }
+
+  #addQuarantine(item: QuarantineInput, now: string): number {
+    const r = this.#run(
+      `INSERT INTO quarantine (source, position, cve_id, code, path, message, raw, size, status, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'open', ?)`,
+      item.source,
+      item.position,
+      item.cveId ?? null,
+      item.code,
+      item.path ?? null,
+      item.message,
+      item.raw,
+      item.raw.byteLength,
+      now,
+    );
+    return Number(r.lastInsertRowid);
+  }
+
+  async listQuarantine(filter: QuarantineFilter = {}): Promise<QuarantineItem[]> {
+    return this.#all(
+      `SELECT id, source, position, cve_id, code, path, message, size, status, created_at FROM quarantine
+       WHERE (?1 IS NULL OR status = ?1) AND (?2 IS NULL OR source = ?2) AND id > ?3 ORDER BY id LIMIT ?4`,
+      filter.status ?? null,
+      filter.source ?? null,
+      filter.afterId ?? 0,
+      filter.limit ?? -1,
+    ).map(quarantineItem);
+  }
+
+  async getQuarantine(id: number): Promise<(QuarantineItem & { readonly raw: Uint8Array }) | undefined> {
+    const r = this.#get('SELECT * FROM quarantine WHERE id = ?', id);
+    return r ? { ...quarantineItem(r), raw: new Uint8Array(r.raw as Uint8Array) } : undefined;
+  }
+
+  async setQuarantineStatus(id: number, status: QuarantineItem['status']): Promise<void> {
+    this.#checkWritable();
+    const r = this.#run('UPDATE quarantine SET status = ? WHERE id = ?', status, id);
+    if (Number(r.changes) !== 1) throw new StoreError('NOT_FOUND', `no quarantine item ${id}`, { id });
+  }
+
+  // --- jobs --------------------------------------------------------------------
+
+  async startJob(key: string, kind: string): Promise<JobInfo> {
+    return this.#tx(() => {
+      const now = nowIso();
+      const open = this.#get("SELECT * FROM import_jobs WHERE key = ? AND status <> 'done'", key);
+      if (open) {
+        this.#run("UPDATE import_jobs SET status = 'running', updated_at = ? WHERE id = ?", now, str(open.id));
+      } else {
+        this.#run(
+          "INSERT INTO import_jobs (id, key, kind, status, position, counts, started_at, updated_at) VALUES (?, ?, ?, 'running', NULL, '{}', ?, ?)",
+          crypto.randomUUID(),
+          key,
+          kind,
+          now,
+          now,
+        );
+      }
+      return jobInfo(this.#get("SELECT * FROM import_jobs WHERE key = ? AND status <> 'done'", key) as Row);
+    });
+  }
+
+  async getJob(key: string): Promise<JobInfo | undefined> {
+    const r = this.#get("SELECT * FROM import_jobs WHERE key = ? ORDER BY (status <> 'done') DESC, started_at DESC, rowid DESC LIMIT 1", key);
+    return r ? jobInfo(r) : undefined;
+  }
+
+  async finishJob(id: string, status: 'done' | 'failed', counts: Readonly<Record<string, number>>, error?: string): Promise<void> {
+    this.#tx(() => {
+      const r = this.#run('UPDATE import_jobs SET status = ?, counts = ?, error = ?, updated_at = ? WHERE id = ?', status, JSON.stringify(counts), error ?? null, nowIso(), id);
+      if (Number(r.changes) !== 1) throw new StoreError('NOT_FOUND', `no import job ${id}`, { id });
+    });
+  }
+
+  // --- meta ------------------------------------------------------------------------
+
+  async getMeta(key: string): Promise<string | undefined> {
+    return optStr(this.#get('SELECT value FROM meta WHERE key = ?', key)?.value);
+  }
+
+  async setMeta(key: string, value: string): Promise<void> {
+    this.#checkWritable();
+    this.#run(
+      'INSERT INTO meta (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at',
+      key,
+      value,
+      nowIso(),
+    );
+  }
+
+  // --- KEV and CWE -------------------------------------------------------------
+
+  async importKev(catalog: KevCatalog): Promise<KevImportResult> {
+    return this.#tx(() => {
+      const total = catalog.entries.length;
+      const known = this.#get('SELECT 1 AS x FROM kev_catalogs WHERE catalog_version = ?', catalog.catalogVersion);
+      const latest = this.#get('SELECT date_released FROM kev_catalogs ORDER BY date_released DESC LIMIT 1');
+      if (known || (latest && str(latest.date_released) > catalog.dateReleased)) {
+        return { added: 0, removed: 0, unchanged: total, total };
+      }
+      const before = new Set(this.#all('SELECT cve_id FROM kev_entries').map((r) => str(r.cve_id)));
+      const after = new Set(catalog.entries.map((e) => e.cveId));
+      const added = [...after].filter((id) => !before.has(id));
+      const removed = [...before].filter((id) => !after.has(id));
+      this.#run('DELETE FROM kev_entries');
+      for (const e of catalog.entries) {
+        this.#run(
+          `INSERT OR REPLACE INTO kev_entries (cve_id, vendor_project, product, vulnerability_name, date_added, short_description,
+             required_action, due_date, known_ransomware_campaign_use, notes, cwes, catalog_version)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          e.cveId,
+          e.vendorProject,
+          e.product,
+          e.vulnerabilityName,
+          e.dateAdded,
+          e.shortDescription,
+          e.requiredAction,
+          e.dueDate,
+          e.knownRansomwareCampaignUse,
+          e.notes,
+          JSON.stringify(e.cwes),
+          catalog.catalogVersion,
+        );
+      }
+      for (const id of added) {
+        this.#run("INSERT INTO kev_history (cve_id, change, catalog_version, at) VALUES (?, 'added', ?, ?)", id, catalog.catalogVersion, catalog.dateReleased);
+        this.#run('UPDATE records SET kev = 1 WHERE cve_id = ? AND kev = 0', id);
+      }
+      for (const id of removed) {
+        this.#run("INSERT INTO kev_history (cve_id, change, catalog_version, at) VALUES (?, 'removed', ?, ?)", id, catalog.catalogVersion, catalog.dateReleased);
+        this.#run('UPDATE records SET kev = kev_adp WHERE cve_id = ?', id);
+      }
+      this.#run(
+        'INSERT INTO kev_catalogs (catalog_version, date_released, count, imported_at) VALUES (?, ?, ?, ?)',
+        catalog.catalogVersion,
+        catalog.dateReleased,
+        total,
+        nowIso(),
+      );
+      return { added: added.length, removed: removed.length, unchanged: total - added.length, total };
+    });
+  }
+
+  async getKev(cveId: CveId): Promise<KevEntry | undefined> {
+    const r = this.#get('SELECT * FROM kev_entries WHERE cve_id = ?', cveId);
+    return r ? kevEntry(r) : undefined;
+  }
+
+  async kevHistory(cveId?: CveId): Promise<KevChange[]> {
+    const rows =
+      cveId === undefined
+        ? this.#all('SELECT cve_id, change, catalog_version, at FROM kev_history ORDER BY id')
+        : this.#all('SELECT cve_id, change, catalog_version, at FROM kev_history WHERE cve_id = ? ORDER BY id', cveId);
+    return rows.map((r) => ({ cveId: str(r.cve_id), change: r.change as KevChange['change'], catalogVersion: str(r.catalog_version), at: str(r.at) }));
+  }
+
+  async importCwe(entries: readonly CweEntry[], version: string): Promise<number> {
+    return this.#tx(() => {
+      for (const e of entries) {
+        this.#run(
+          `INSERT INTO cwe_entries (id, name, type, abstraction, status, description, catalog_version) VALUES (?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT (id) DO UPDATE SET name = excluded.name, type = excluded.type, abstraction = excluded.abstraction,
+             status = excluded.status, description = excluded.description, catalog_version = excluded.catalog_version`,
+          e.id,
+          e.name,
+          e.type,
+          e.abstraction ?? null,
+          e.status ?? null,
+          e.description ?? null,
+          version,
+        );
+      }
+      return entries.length;
+    });
+  }
+
+  async getCwe(id: string): Promise<CweEntry | undefined> {
+    const r = this.#get('SELECT * FROM cwe_entries WHERE id = ?', id);
+    return r ? cweEntry(r) : undefined;
+  }
+
+  async getCwes(ids: readonly string[]): Promise<Map<string, CweEntry>> {
+    const out = new Map<string, CweEntry>();
+    if (ids.length === 0) return out;
+    for (const r of this.#all('SELECT * FROM cwe_entries WHERE id IN (SELECT value FROM json_each(?))', JSON.stringify(ids))) {
+      out.set(str(r.id), cweEntry(r));
+    }
+    return out;
+  }
+}
+
