@@ -287,10 +287,13 @@ for (const backend of testBackends()) {
       assert.equal(r.version, '4.15');
       assert.equal(r.format, 'csv');
       await assert.rejects(importCwe(t.store, SAMPLE_CSV), { name: 'CweError', code: 'CWE_NO_VERSION' });
+      assert.equal((await t.store.getSource('cwe'))?.lastError, `${SAMPLE_CSV}: the CWE catalog version is unknown: pass it (e.g. { version: '4.15' })`);
       const s = await importCwe(t.store, SAMPLE_CSV, { version: '4.15', date: '2024-07-16' });
       assert.equal(s.count, 1427);
       assert.equal((await t.store.getCwe('CWE-79'))?.description?.startsWith('The product does not neutralize'), true);
-      assert.equal((await t.store.getSource('cwe'))?.location, SAMPLE_CSV);
+      const source = await t.store.getSource('cwe');
+      assert.equal(source?.location, SAMPLE_CSV);
+      assert.equal(source?.lastError, undefined, 'a good sync clears it');
     });
 
     it('bytes without a name: the format is found from the content', async () => {

@@ -96,12 +96,21 @@ interface Pending {
   inDescription?: number;
 }
 
+/** `first` then the rest of a started iterator; closing this closes the source (file, socket). */
 async function* withFirst(first: Uint8Array | undefined, rest: AsyncIterator<Uint8Array>): AsyncGenerator<Uint8Array> {
-  if (first) yield first;
-  for (;;) {
-    const r = await rest.next();
-    if (r.done) return;
-    yield r.value;
+  let done = false;
+  try {
+    if (first) yield first;
+    for (;;) {
+      const r = await rest.next();
+      if (r.done) {
+        done = true;
+        return;
+      }
+      yield r.value;
+    }
+  } finally {
+    if (!done) await rest.return?.();
   }
 }
 
@@ -400,6 +409,16 @@ function versionFromName(input: ImportInput): string | undefined {
  * For the CSV the version comes from the options, else from a `vX.Y` in the file name.
  */
 export async function importCwe(store: Store, input: ImportInput, opts: CweImportOptions = {}): Promise<CweImportResult> {
+  try {
+    return await importCweCatalog(store, input, opts);
+  } catch (err) {
+    // The status page shows why the last sync failed; the entries stay as they were.
+    await store.upsertSource({ id: CWE_SOURCE_ID, kind: 'cwe', lastError: err instanceof Error ? err.message : String(err) });
+    throw err;
+  }
+}
+
+async function importCweCatalog(store: Store, input: ImportInput, opts: CweImportOptions): Promise<CweImportResult> {
   const location = inputLocation(input);
   const it = inputChunks(input, opts)[Symbol.asyncIterator]();
   const first = await it.next();

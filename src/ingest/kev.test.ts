@@ -296,7 +296,9 @@ describe('importKev: inputs', () => {
     try {
       await assert.rejects(importKev(t.store, '/nonexistent/kev.json'), { name: 'InputError', code: 'INPUT_NOT_FOUND', message: '/nonexistent/kev.json: no such file' });
       await assert.rejects(importKev(t.store, new URL('ftp://example.org/kev.json')), { name: 'InputError', code: 'INPUT_PROTOCOL' });
-      assert.equal(await t.store.getSource('kev'), undefined);
+      const source = await t.store.getSource('kev');
+      assert.equal(source?.release, undefined);
+      assert.equal(source?.lastError, 'ftp://example.org/kev.json: only files and http(s) URLs can be read');
     } finally {
       await t.cleanup();
     }
@@ -386,7 +388,12 @@ for (const backend of testBackends()) {
 
     it('an unusable catalog imports nothing', async () => {
       await assert.rejects(importKev(t.store, new TextEncoder().encode('{"vulnerabilities": [')), { name: 'KevError', code: 'KEV_JSON_SYNTAX' });
-      assert.equal((await t.store.getSource('kev'))?.release, '2025.08.26');
+      const source = await t.store.getSource('kev');
+      assert.equal(source?.release, '2025.08.26');
+      assert.equal(source?.lastError, 'KEV JSON is truncated: it ends at line 1 before the document is complete');
+      assert.equal((await t.store.kevHistory()).length, 1404 + 4);
+      await importKev(t.store, KEV_JSON, { format: 'json' });
+      assert.equal((await t.store.getSource('kev'))?.lastError, undefined, 'a good sync clears it');
     });
   });
 }

@@ -365,13 +365,19 @@ export async function importKev(store: Store, input: ImportInput, opts: KevImpor
   // The JSON feed is one document (about 1.3 MB); the CSV streams.
   let parsed: KevParseResult;
   let format: 'json' | 'csv';
-  if (opts.format === 'csv' || (opts.format === undefined && guessFormat(input, new Uint8Array()) === 'csv')) {
-    format = 'csv';
-    parsed = await parseKevCsv(inputChunks(input, opts), opts);
-  } else {
-    const bytes = await readInputBytes(input, opts);
-    format = opts.format ?? guessFormat(input, bytes.subarray(0, 64));
-    parsed = format === 'json' ? parseKevJson(bytes) : await parseKevCsv(bytes, opts);
+  try {
+    if (opts.format === 'csv' || (opts.format === undefined && guessFormat(input, new Uint8Array()) === 'csv')) {
+      format = 'csv';
+      parsed = await parseKevCsv(inputChunks(input, opts), opts);
+    } else {
+      const bytes = await readInputBytes(input, opts);
+      format = opts.format ?? guessFormat(input, bytes.subarray(0, 64));
+      parsed = format === 'json' ? parseKevJson(bytes) : await parseKevCsv(bytes, opts);
+    }
+  } catch (err) {
+    // The status page shows why the last sync failed; the catalog stays as it was.
+    await store.upsertSource({ id: KEV_SOURCE_ID, kind: 'kev', lastError: err instanceof Error ? err.message : String(err) });
+    throw err;
   }
   const { catalog, issues } = parsed;
   // The store ignores a catalog version it has seen or one older than its newest; the
