@@ -52,10 +52,6 @@ class RecordBuffer {
     }
   }
 
-  get tooLarge(): boolean {
-    return this.length > this.max;
-  }
-
   take(): Uint8Array {
     const out = concat(this.parts, this.kept);
     this.parts = [];
@@ -65,13 +61,13 @@ class RecordBuffer {
   }
 }
 
-function tooLarge(ctx: SplitContext, ordinal: number, position: string, what: string, size: number, head: Uint8Array): RawError {
+function tooLarge(maxRecordBytes: number, ordinal: number, position: string, what: string, size: number, head: Uint8Array): RawError {
   return {
     kind: 'error',
     ordinal,
     position,
     code: ITEM_ERROR_CODES.RECORD_TOO_LARGE,
-    message: `${what} is ${size} bytes, more than maxRecordBytes (${ctx.maxRecordBytes}); skipped, first ${head.length} bytes kept`,
+    message: `${what} is ${size} bytes, more than maxRecordBytes (${maxRecordBytes}); skipped, first ${head.length} bytes kept`,
     raw: head,
   };
 }
@@ -101,7 +97,7 @@ export function recordEvent(
 ): RawEvent {
   const size = opts.size ?? bytes.length;
   if (size > opts.maxRecordBytes) {
-    return tooLarge({ maxRecordBytes: opts.maxRecordBytes } as SplitContext, ordinal, position, position, size, bytes.subarray(0, HEAD));
+    return tooLarge(opts.maxRecordBytes, ordinal, position, position, size, bytes.subarray(0, HEAD));
   }
   return checkedItem(ordinal, position, bytes, (at) => `in ${position} at byte ${at}`, opts.nameHint);
 }
@@ -132,7 +128,7 @@ export async function* splitJsonl(chunks: AsyncIterable<Uint8Array>, ctx: SplitC
     const ord = ordinal++;
     if (skipping) return undefined;
     const position = `${ctx.name}:${lineNo}`;
-    if (length > ctx.maxRecordBytes) return tooLarge(ctx, ord, position, `line ${lineNo} of ${ctx.name}`, length, bytes);
+    if (length > ctx.maxRecordBytes) return tooLarge(ctx.maxRecordBytes, ord, position, `line ${lineNo} of ${ctx.name}`, length, bytes);
     const line = bytes.length > 0 && bytes[bytes.length - 1] === 0x0d ? bytes.subarray(0, bytes.length - 1) : bytes;
     return checkedItem(ord, position, line, (at) => `in line ${lineNo} of ${ctx.name} at byte ${at} of the line (byte ${start + at} of ${ctx.offsetsIn})`);
   };
@@ -204,7 +200,7 @@ export async function* splitJsonValues(
     if (ord < ctx.startOrdinal) return;
     const what = mode === 'array' ? `element ${ord} of ${ctx.name}` : `the record at line ${valueLine} of ${ctx.name}`;
     if (length > ctx.maxRecordBytes) {
-      events.push(tooLarge(ctx, ord, pos, what, length, bytes));
+      events.push(tooLarge(ctx.maxRecordBytes, ord, pos, what, length, bytes));
       return;
     }
     const start = valueStart;
@@ -264,7 +260,10 @@ export async function* splitJsonValues(
           if (mode === 'array') {
             // sniffing guarantees `[` first; anything else is reported as trailing data below
             if (b === 0x5b) state = S_EXPECT;
-            else state = S_DONE, i--;
+            else {
+              state = S_DONE;
+              i--;
+            }
             continue;
           }
           break; // a value starts here
