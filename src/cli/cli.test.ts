@@ -1,0 +1,169 @@
+import { strict as assert } from 'node:assert';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { gunzipSync } from 'node:zlib';
+import { after, before, describe, test } from 'node:test';
+import { sharedData } from '../../test/support/paths.ts';
+import { createTestDb, realRecordLines, testBackends } from '../../test/support/stores.ts';
+import type { Io } from './args.ts';
+import { main } from './main.ts';
+
+interface Run {
+  readonly code: number;
+  readonly out: string;
+  readonly err: string;
+  readonly bytes: Buffer;
+}
+
+async function run(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough() as unknown as NodeJS.WriteStream;
+  const chunks: Buffer[] = [];
+  const errChunks: Buffer[] = [];
+  stdout.on('data', (c: Buffer) => chunks.push(c));
+  (stderr as unknown as PassThrough).on('data', (c: Buffer) => errChunks.push(c));
+  const io: Io = { stdout, stderr, stdin: new PassThrough(), env: { ...env } };
+  const code = await main(args, io);
+  const bytes = Buffer.concat(chunks);
+  return { code, out: bytes.toString('utf8'), err: Buffer.concat(errChunks).toString('utf8'), bytes };
+}
+
+test('no command prints the usage and exits 2; --help exits 0', async () => {
+  const none = await run([]);
+  assert.equal(none.code, 2);
+  assert.match(none.out, /Usage: cvekit <command>/);
+  assert.match(none.out, /import/);
+  const help = await run(['--help']);
+  assert.equal(help.code, 0);
+});
+
+test('an unknown command or option is a usage error naming it', async () => {
+  const r = await run(['imprt']);
+  assert.equal(r.code, 2);
+  assert.match(r.err, /unknown command "imprt"/);
+  const o = await run(['status', '--colour']);
+  assert.equal(o.code, 2);
+  assert.match(o.err, /--colour/);
+});
+
+test('a bad --db is refused before anything runs', async () => {
+  const r = await run(['status', '--db', 'mysql://x']);
+  assert.equal(r.code, 2);
+  assert.match(r.err, /sqlite:PATH or postgres/);
+});
+
+test('every command has --help', async () => {
+  for (const cmd of ['serve', 'status', 'db', 'import', 'sync', 'quarantine', 'kev', 'cwe', 'seed']) {
+    const r = await run([cmd, '--help']);
+    assert.equal(r.code, 0, cmd);
+    assert.match(r.out, /Usage: cvekit/, cmd);
+  }
+});
+
+for (const backend of testBackends()) {
+  describe(`${backend}: cvekit commands`, () => {
+    let db: string;
+    let cleanup: () => Promise<void>;
+    let dir: string;
+    before(async () => {
+      ({ db, cleanup } = await createTestDb(backend));
+      dir = mkdtempSync(join(tmpdir(), 'cvekit-cli-'));
+    });
+    after(async () => cleanup());
+
+    test('db migrate applies the schema once, then says up to date', async () => {
+      const first = await run(['db', 'migrate', '--json', '--db', db]);
+      assert.equal(first.code, 0, first.err);
+      assert.ok(JSON.parse(first.out).applied.length > 0);
+      const second = await run(['db', 'migrate', '--db', db]);
+      assert.match(second.out, /Up to date: schema version \d+/);
+    });
+
+    test('import --json prints the summary; status --json shows counts, sources and the content date (X1520-9.1)', async () => {
+      const lines = realRecordLines(300);
+      const file = join(dir, 'r.jsonl');
+      writeFileSync(file, `${lines.join('\n')}\n{"oops"\n`);
+      const r = await run(['import', file, '--json', '--db', db]);
+      assert.equal(r.code, 0, r.err);
+      const summary = JSON.parse(r.out);
+      assert.equal(summary.counts.added, 300);
+      assert.equal(summary.counts.quarantined, 1);
+      assert.equal(summary.format, 'jsonl');
+      const s = await run(['status', '--json', '--db', db]);
+      const status = JSON.parse(s.out);
+      assert.equal(status.counts.total, 300);
+      assert.ok(status.contentDate);
+      assert.equal(status.contentSource, 'cvelistV5');
+      assert.equal(typeof status.outOfDate, 'boolean');
+      const words = await run(['status', '--db', db]);
+      assert.match(words.out, /Records: 300/);
+      assert.match(words.out, /CVE content as of \d{4}-\d{2}-\d{2}/);
+    });
+
+    test('import in words reports the quarantined record with its position and reason', async () => {
+      const file = join(dir, 'bad.jsonl');
+      writeFileSync(file, `${realRecordLines(301)[300]}\n{"dataType":"CVE_RECORD","dataVersion":"4.0"}\n`);
+      const r = await run(['import', file, '--db', db]);
+      assert.equal(r.code, 0);
+      assert.match(r.out, /added 1/);
+      assert.match(r.out, /bad\.jsonl:2 \[ENVELOPE\] .*dataVersion/);
+    });
+
+    test('import usage errors: no input, bad --batch-size, bad --since', async () => {
+      assert.match((await run(['import', '--db', db])).err, /exactly one PATH/);
+      assert.match((await run(['import', 'x', '--batch-size', '0', '--db', db])).err, /--batch-size must be a whole number/);
+      assert.match((await run(['import', 'x', '--since', 'yesterday', '--db', db])).err, /--since must be an ISO 8601 time/);
+      const missing = await run(['import', join(dir, 'nope.jsonl'), '--db', db]);
+      assert.equal(missing.code, 1);
+      assert.match(missing.err, /does not exist/);
+    });
+
+    test('quarantine list, show (with the raw bytes exactly), retry with a corrected file, dismiss', async () => {
+      const list = await run(['quarantine', 'list', '--json', '--db', db]);
+      const items = JSON.parse(list.out) as { id: number; code: string; position: string }[];
+      const oops = items.find((i) => i.position.endsWith('r.jsonl:301'));
+      assert.ok(oops, JSON.stringify(items));
+      const show = await run(['quarantine', 'show', String(oops.id), '--db', db]);
+      assert.match(show.out, /Code: JSON_(SYNTAX|TRUNCATED)/);
+      const rawOut = await run(['quarantine', 'show', String(oops.id), '--raw', '--db', db]);
+      assert.equal(rawOut.bytes.toString('utf8'), '{"oops"');
+      const again = await run(['quarantine', 'retry', String(oops.id), '--db', db]);
+      assert.equal(again.code, 1);
+      assert.match(again.out, /still fails/);
+      const fixed = join(dir, 'fixed.json');
+      writeFileSync(fixed, realRecordLines(400)[399]);
+      const retried = await run(['quarantine', 'retry', String(oops.id), '--file', fixed, '--db', db]);
+      assert.equal(retried.code, 0, retried.out + retried.err);
+      assert.match(retried.out, /stored \(added\)/);
+      const other = items.find((i) => i.id !== oops.id);
+      assert.ok(other);
+      assert.equal((await run(['quarantine', 'dismiss', String(other.id), '--db', db])).code, 0);
+      const open = JSON.parse((await run(['quarantine', 'list', '--status', 'open', '--json', '--db', db])).out);
+      assert.equal(open.length, 0);
+      assert.match((await run(['quarantine', 'show', '99999', '--db', db])).err, /no quarantine entry 99999/);
+      assert.equal((await run(['quarantine', 'show', 'x', '--db', db])).code, 2);
+    });
+
+    test('kev import and cwe import report what they loaded', async () => {
+      const kev = await run(['kev', 'import', sharedData('kev', 'known_exploited_vulnerabilities.json'), '--db', db]);
+      assert.equal(kev.code, 0, kev.err);
+      assert.match(kev.out, /KEV catalog 2025\.08\.25 .*1404 entries; 1404 added/);
+      const cwe = await run(['cwe', 'import', sharedData('cwe', 'cwec_v4.15.xml.gz'), '--json', '--db', db]);
+      assert.equal(cwe.code, 0, cwe.err);
+      assert.equal(JSON.parse(cwe.out).count, 1427);
+    });
+
+    test('seed --if-empty does nothing on a store with records', async () => {
+      const r = await run(['seed', '--if-empty', '--db', db]);
+      assert.match(r.out, /already holds records; nothing loaded/);
+    });
+  });
+}
+
+test('the sample is what the README promises: 3,000 real records including every rejected one', () => {
+  const lines = gunzipSync(readFileSync(join(import.meta.dirname, '..', '..', 'data', 'sample', 'records.jsonl.gz'))).toString('utf8').split('\n').filter(Boolean);
+  assert.equal(lines.length, 3000);
+  assert.equal(lines.filter((l: string) => l.includes('"state":"REJECTED"')).length, 146);
+});
