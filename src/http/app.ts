@@ -78,7 +78,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
 
   app.get('/', async (_req, reply) => {
     const s = await status();
-    return sendPage(reply, 'CVE records', homeBody(s, ['CVE-2024-3400', 'CVE-2023-4966', 'CVE-1999-0067', 'CVE-2021-46907']));
+    return sendPage(reply, 'CVE records', homeBody(s, ['CVE-2024-3400', 'CVE-2023-32046', 'CVE-1999-0006', 'CVE-2024-4810']));
   });
 
   app.get('/docs/cve', async (_req, reply) => sendPage(reply, 'CVE and CVE compatibility', docsCveBody()));
