@@ -1,9 +1,10 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { sharedData } from '../../test/support/paths.ts';
 import { checkEnvelope, validateRecord } from './index.ts';
-import { compileFullSchemaValidator } from './validate.ts';
+import { compileFullSchemaValidator, findDuplicateItems } from './validate.ts';
 import type { ValidationIssue } from './index.ts';
 
 const lines = readFileSync(sharedData('cve5', 'records.jsonl'), 'utf8').split('\n').filter((line) => line !== '');
@@ -161,5 +162,77 @@ describe('validateRecord: hostile and broken inputs answer with clear issues', (
     assert.equal(validateRecord(r).ok, true, 'x_ properties are open in CVE JSON 5');
     r.containers.cna.deep = deep;
     assert.deepEqual(paths(validateRecord(r).issues), ['/containers/cna/deep: property "deep" is not allowed here']);
+  });
+});
+
+describe('uniqueItems in linear time agrees with Ajv\'s pairwise check', () => {
+  // Ajv's own equality (fast-deep-equal) and its loopN2: the largest i equal to an earlier j, largest j.
+  const equal = createRequire(import.meta.url)('ajv/dist/runtime/equal').default as (a: unknown, b: unknown) => boolean;
+  const ajvPair = (items: readonly unknown[]): readonly [number, number] | undefined => {
+    for (let i = items.length; i--; ) for (let j = i; j--; ) if (equal(items[i], items[j])) return [i, j];
+    return undefined;
+  };
+  const ref = base.containers.cna.references[0];
+  const reordered = Object.fromEntries(Object.entries(ref).reverse());
+  const cases: readonly (readonly [name: string, items: readonly unknown[]])[] = [
+    ['distinct real references', base.containers.cna.references],
+    ['an exact repeat', [ref, { url: 'https://example.org/' }, clone(ref)]],
+    ['a repeat with its keys in another order', [ref, { url: 'https://example.org/' }, reordered]],
+    ['several repeats: the last pair wins', [1, 'a', 1, 'a', 2, 'a']],
+    ['0 and -0, "1" and 1, null and {}', [0, '1', null, {}, 1, -0]],
+    ['arrays: order matters', [[1, 2], [2, 1], [1, [2]], [[1], 2]]],
+    ['nested objects in any key order', [{ a: { b: 1, c: [1, { d: 2, e: 3 }] } }, { a: { c: [1, { e: 3, d: 2 }], b: 1 } }]],
+    ['not plain JSON: undefined members', [{ a: undefined }, {}, { a: undefined }]],
+    ['not plain JSON: class instances and NaN', [new Date(0), new Date(0), Number.NaN, Number.NaN]],
+    ['not plain JSON: own constructor key', [{ constructor: {} }, { constructor: {} }]],
+  ];
+  for (const [name, items] of cases) {
+    it(`${name}: same pair as Ajv`, () => assert.deepEqual(findDuplicateItems(items), ajvPair(items)));
+  }
+
+  it('agrees with Ajv on 2,000 random arrays of small JSON values', () => {
+    let seed = 7;
+    const rnd = (n: number): number => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) % n);
+    const value = (depth: number): unknown => {
+      switch (rnd(depth > 2 ? 4 : 6)) {
+        case 0: return rnd(3);
+        case 1: return ['a', 'b', ''][rnd(3)];
+        case 2: return rnd(2) === 0;
+        case 3: return null;
+        case 4: return Array.from({ length: rnd(3) }, () => value(depth + 1));
+        default: {
+          const keys = ['x', 'y', 'z'].filter(() => rnd(2) === 0);
+          if (rnd(2) === 0) keys.reverse();
+          return Object.fromEntries(keys.map((k) => [k, value(depth + 1)]));
+        }
+      }
+    };
+    for (let n = 0; n < 2000; n++) {
+      const items = Array.from({ length: rnd(8) }, () => value(0));
+      assert.deepEqual(findDuplicateItems(items), ajvPair(items), JSON.stringify(items));
+    }
+  });
+
+  it('a record with a repeated reference (keys reordered) fails as the stock Ajv says, naming both items', () => {
+    const r = clone(base);
+    r.containers.cna.references.push(Object.fromEntries(Object.entries(r.containers.cna.references[0]).reverse()));
+    const n = r.containers.cna.references.length - 1;
+    assert.equal(compileFullSchemaValidator()(r), false);
+    assert.deepEqual(paths(validateRecord(r).issues), [`/containers/cna/references: must not contain duplicates (items 0 and ${n} are equal)`]);
+  });
+
+  it('a repeated reference tag is found as Ajv finds it (stock Ajv: params {i: 2, j: 0})', () => {
+    const r = clone(base);
+    r.containers.cna.references[0].tags = ['patch', 'vendor-advisory', 'patch'];
+    assert.equal(compileFullSchemaValidator()(r), false);
+    assert.deepEqual(paths(validateRecord(r).issues), ['/containers/cna/references/0/tags: must not contain duplicates (items 0 and 2 are equal)']);
+  });
+
+  it('512 distinct references (the schema\'s maximum) pass; 513 are too many', () => {
+    const r = clone(base);
+    r.containers.cna.references = Array.from({ length: 512 }, (_, i) => ({ url: `https://example.org/advisory/${i}`, tags: ['patch'] }));
+    assert.equal(validateRecord(r).ok, true);
+    r.containers.cna.references.push({ url: 'https://example.org/advisory/512' });
+    assert.deepEqual(paths(validateRecord(r).issues), ['/containers/cna/references: must have at most 512 items']);
   });
 });
