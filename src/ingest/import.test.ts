@@ -7,6 +7,8 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import type { Store } from '../store/index.ts';
 import { sharedData } from '../../test/support/paths.ts';
 import { openTestStore, testBackends } from '../../test/support/stores.ts';
+import { startFixtureServer } from '../../test/support/http-fixtures.ts';
+import { deflatedZeros, writeZip } from '../../test/support/zip.ts';
 import { importFrom } from './import.ts';
 
 const realLines = readFileSync(sharedData('cve5', 'records.jsonl'), 'utf8').split('\n').filter(Boolean);
@@ -191,6 +193,39 @@ for (const backend of testBackends()) {
       const stdin = Readable.from([Buffer.from(realLines.slice(7020, 7030).join('\n'))]);
       const res2 = await importFrom(store, '-', { reader: { stdin } });
       assert.equal(res2.counts.added, 10);
+    });
+
+    test('a hostile zip: zip-slip and bomb entries are quarantined and never extracted; good entries are stored', async () => {
+      const good = realLines.slice(8000, 8003);
+      const bomb = deflatedZeros(64 * 1024 * 1024);
+      const zip = writeZip([
+        { name: `cves/2024/0xxx/${idOf(good[0])}.json`, data: good[0] },
+        { name: '../../../tmp/evil/CVE-2024-0001.json', data: good[1] },
+        { name: 'cves/2024/0xxx/CVE-2024-9999.json', compressed: bomb.compressed, declaredSize: bomb.size, declaredCrc: bomb.crc },
+        { name: `cves/2024/0xxx/${idOf(good[2])}.json`, data: good[2] },
+      ]);
+      const path = join(dir, 'hostile.zip');
+      writeFileSync(path, zip);
+      const res = await importFrom(store, path);
+      assert.equal(res.counts.added, 2);
+      const codes = res.notices.map((n) => n.code).sort();
+      assert.deepEqual(codes, ['ZIP_BOMB', 'ZIP_SLIP']);
+      assert.ok(await store.getRecord(idOf(good[0])));
+      assert.ok(await store.getRecord(idOf(good[2])));
+    });
+
+    test('an HTTP source that answers 404 fails with a clear message and changes nothing', async () => {
+      const server = await startFixtureServer();
+      try {
+        const before = await store.counts();
+        await assert.rejects(importFrom(store, server.url('/missing.jsonl')), /GET http:\/\/127\.0\.0\.1:\d+\/missing\.jsonl failed: HTTP 404/);
+        assert.deepEqual(await store.counts(), before);
+        server.route('/records.jsonl.gz', { body: gzipSync(realLines.slice(8100, 8110).join('\n')) });
+        const res = await importFrom(store, server.url('/records.jsonl.gz'));
+        assert.equal(res.counts.added, 10);
+      } finally {
+        await server.close();
+      }
     });
 
     test('the source records the content date and counts (X1520-9.1)', async () => {
