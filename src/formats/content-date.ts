@@ -1,0 +1,48 @@
+/**
+ * @module The "CVE content as of …" statement every output carries (X1520-9.1), with the
+ * out-of-date warning past three months (X1520-9.2).
+ */
+
+/**
+ * The date and source of the CVE content an output was built from. The caller computes
+ * `outOfDate` (X1520-9.2: more than three months older than now); formats only state it.
+ */
+export interface ContentDate {
+  /** Newest CVE content date, ISO 8601 (`2025-01-24T14:00:00Z`); absent when nothing was imported. */
+  readonly contentDate?: string;
+  /** Where the content came from, e.g. `cvelistV5`. */
+  readonly source?: string;
+  /** The source's release name, e.g. `2025-01-24_at_1400Z`. */
+  readonly release?: string;
+  readonly outOfDate: boolean;
+  /** When this output was generated, ISO 8601. */
+  readonly generatedAt: string;
+}
+
+/** `2025-01-24T14:00:00.000Z` → `2025-01-24 14:00Z`; anything else unchanged. */
+function shortDate(iso: string): string {
+  const m = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})(?::\d{2}(?:\.\d+)?)?Z$/.exec(iso);
+  return m === null ? iso : `${m[1]} ${m[2]}Z`;
+}
+
+/**
+ * One line stating the CVE content date and source (X1520-9.1) and, when the content is
+ * out of date, saying so (X1520-9.2). Plain text, one line: safe to put in an XML comment
+ * once {@link xmlComment} has escaped it.
+ *
+ * @example
+ * contentAsOfLine({ contentDate: '2025-01-24T14:00:00Z', source: 'cvelistV5', outOfDate: false, generatedAt: '2025-01-25T00:00:00Z' })
+ * // 'CVE content as of 2025-01-24 14:00Z (source cvelistV5)'
+ */
+export function contentAsOfLine(ctx: ContentDate): string {
+  const flat = (s: string): string => s.replace(/[\u0000-\u001f\u007f-\u009f]+/g, ' ').trim();
+  if (ctx.contentDate === undefined || ctx.contentDate === '') {
+    return 'CVE content as of: unknown (no CVE content imported yet) — out of date';
+  }
+  const parts: string[] = [];
+  if (ctx.source) parts.push(`source ${flat(ctx.source)}`);
+  if (ctx.release) parts.push(`release ${flat(ctx.release)}`);
+  const from = parts.length > 0 ? ` (${parts.join(', ')})` : '';
+  const stale = ctx.outOfDate ? ' — out of date: older than three months' : '';
+  return `CVE content as of ${shortDate(flat(ctx.contentDate))}${from}${stale}`;
+}
