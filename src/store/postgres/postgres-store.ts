@@ -226,23 +226,17 @@ export class PostgresStore implements Store {
       // 4. New versions, then the current pointers and derived rows.
       const stored = writes.map((_, i) => i).filter((i) => outcomes[i] !== 'unchanged');
       if (stored.length > 0) {
-        await c.query({
-          name: 'cvekit_insert_versions',
-          text: `INSERT INTO record_versions (cve_id, version, hash, json, date_updated, source, origin, arrived_at)
-                 SELECT u.cve_id, u.version, u.hash, u.json, u.date_updated, u.source, u.origin, $8
-                 FROM unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
-                   AS u (cve_id, version, hash, json, date_updated, source, origin)`,
-          values: [
-            stored.map((i) => writes[i].cveId),
-            stored.map((i) => versions[i]),
-            stored.map((i) => writes[i].hash),
-            stored.map((i) => writes[i].json),
-            stored.map((i) => writes[i].dateUpdated),
-            stored.map((i) => writes[i].source),
-            stored.map((i) => writes[i].origin ?? null),
-            now,
-          ],
-        });
+        // One parameter per value: long JSON texts travel as they are (no array-literal escaping).
+        for (const part of chunks(stored, VERSION_CASTS.length)) {
+          await c.query(
+            `INSERT INTO record_versions (cve_id, version, hash, json, date_updated, source, origin, arrived_at)
+             VALUES ${placeholders(part.length, VERSION_CASTS)}`,
+            part.flatMap((i) => {
+              const w = writes[i];
+              return [w.cveId, versions[i], w.hash, w.json, w.dateUpdated, w.source, w.origin ?? null, now];
+            }),
+          );
+        }
       }
       if (historyOnly.length > 0) {
         await c.query(
@@ -592,72 +586,80 @@ export class PostgresStore implements Store {
 
 // --- set-based statements ----------------------------------------------------------
 
-/** The record columns as parallel arrays, for `unnest`. */
-function recordColumns(rows: readonly CurrentRow[]): unknown[] {
+/** At most this many parameters per statement (the protocol allows 65,535). */
+const MAX_PARAMS = 60_000;
+
+/** `($1::text, $2::int), ($3::text, $4::int)…`: `rows` tuples of `casts.length` parameters from `$start`. */
+function placeholders(rows: number, casts: readonly string[], start = 1): string {
+  const out: string[] = [];
+  let n = start;
+  for (let r = 0; r < rows; r++) out.push(`(${casts.map((cast) => `$${n++}${cast ? `::${cast}` : ''}`).join(', ')})`);
+  return out.join(', ');
+}
+
+/** Split so that each part fits one statement's parameter limit. */
+function chunks<T>(items: readonly T[], columns: number): T[][] {
+  const size = Math.max(1, Math.floor(MAX_PARAMS / columns));
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+const VERSION_CASTS = ['', '', '', '', '', '', '', ''];
+
+const RECORD_COLUMNS = `cve_id, id_key, year, state, data_version, hash, date_updated, date_published, date_reserved, date_rejected,
+  date_public, assigner_org_id, assigner_short_name, title, description, cvss_score, cvss_severity, kev_adp, source`;
+const RECORD_CASTS = ['text', 'bigint', 'int', 'text', 'text', 'text', 'text', 'text', 'text', 'text', 'text', 'text', 'text', 'text', 'text', 'float8', 'text', 'bool', 'text'];
+
+function recordValues(r: CurrentRow): unknown[] {
   return [
-    rows.map((r) => r.cveId),
-    rows.map((r) => r.idKey),
-    rows.map((r) => r.year),
-    rows.map((r) => r.state),
-    rows.map((r) => r.dataVersion),
-    rows.map((r) => r.hash),
-    rows.map((r) => r.dateUpdated),
-    rows.map((r) => r.datePublished),
-    rows.map((r) => r.dateReserved),
-    rows.map((r) => r.dateRejected),
-    rows.map((r) => r.datePublic),
-    rows.map((r) => r.assignerOrgId),
-    rows.map((r) => r.assignerShortName),
-    rows.map((r) => r.title),
-    rows.map((r) => r.description),
-    rows.map((r) => r.cvssScore),
-    rows.map((r) => r.cvssSeverity),
-    rows.map((r) => r.kevAdp),
-    rows.map((r) => r.source),
+    r.cveId, r.idKey, r.year, r.state, r.dataVersion, r.hash, r.dateUpdated, r.datePublished, r.dateReserved, r.dateRejected,
+    r.datePublic, r.assignerOrgId, r.assignerShortName, r.title, r.description, r.cvssScore, r.cvssSeverity, r.kevAdp, r.source,
   ];
 }
 
-const RECORD_UNNEST = `unnest($1::text[], $2::bigint[], $3::int[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[],
-  $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::float8[], $17::text[],
-  $18::bool[], $19::text[])
-  AS u (cve_id, id_key, year, state, data_version, hash, date_updated, date_published, date_reserved, date_rejected,
-    date_public, assigner_org_id, assigner_short_name, title, description, cvss_score, cvss_severity, kev_adp, source)`;
-
+/** Insert new CVEs as version 1 (in id order); returns the ids actually inserted. */
 async function insertRecords(c: Queryable, rows: readonly CurrentRow[], now: string): Promise<Row[]> {
   const sorted = [...rows].sort((a, b) => a.idKey - b.idKey);
-  const r = await c.query({
-    name: 'cvekit_insert_records',
-    text: `INSERT INTO records (cve_id, id_key, year, state, data_version, version, last_version, hash, date_updated,
-             date_published, date_reserved, date_rejected, date_public, assigner_org_id, assigner_short_name, title,
-             description, cvss_score, cvss_severity, kev, kev_adp, source, arrived_at)
-           SELECT u.cve_id, u.id_key, u.year, u.state, u.data_version, 1, 1, u.hash, u.date_updated, u.date_published,
-             u.date_reserved, u.date_rejected, u.date_public, u.assigner_org_id, u.assigner_short_name, u.title,
-             u.description, u.cvss_score, u.cvss_severity,
-             u.kev_adp OR EXISTS (SELECT 1 FROM kev_entries k WHERE k.cve_id = u.cve_id), u.kev_adp, u.source, $20
-           FROM ${RECORD_UNNEST}
-           ORDER BY u.id_key
-           ON CONFLICT (cve_id) DO NOTHING
-           RETURNING cve_id`,
-    values: [...recordColumns(sorted), now],
-  });
-  return r.rows as Row[];
+  const out: Row[] = [];
+  for (const part of chunks(sorted, RECORD_CASTS.length)) {
+    const nowParam = part.length * RECORD_CASTS.length + 1;
+    const r = await c.query(
+      `INSERT INTO records (cve_id, id_key, year, state, data_version, version, last_version, hash, date_updated,
+         date_published, date_reserved, date_rejected, date_public, assigner_org_id, assigner_short_name, title,
+         description, cvss_score, cvss_severity, kev, kev_adp, source, arrived_at)
+       SELECT u.cve_id, u.id_key, u.year, u.state, u.data_version, 1, 1, u.hash, u.date_updated, u.date_published,
+         u.date_reserved, u.date_rejected, u.date_public, u.assigner_org_id, u.assigner_short_name, u.title,
+         u.description, u.cvss_score, u.cvss_severity,
+         u.kev_adp OR EXISTS (SELECT 1 FROM kev_entries k WHERE k.cve_id = u.cve_id), u.kev_adp, u.source, $${nowParam}::text
+       FROM (VALUES ${placeholders(part.length, RECORD_CASTS)}) AS u (${RECORD_COLUMNS})
+       ORDER BY u.id_key
+       ON CONFLICT (cve_id) DO NOTHING
+       RETURNING cve_id`,
+      [...part.flatMap(recordValues), now],
+    );
+    out.push(...(r.rows as Row[]));
+  }
+  return out;
 }
 
 async function updateRecords(c: Queryable, rows: readonly CurrentRow[], versions: readonly number[], now: string): Promise<void> {
-  await c.query({
-    name: 'cvekit_update_records',
-    text: `UPDATE records r SET state = u.state, data_version = u.data_version, version = u.version, last_version = u.version,
-             hash = u.hash, date_updated = u.date_updated, date_published = u.date_published, date_reserved = u.date_reserved,
-             date_rejected = u.date_rejected, date_public = u.date_public, assigner_org_id = u.assigner_org_id,
-             assigner_short_name = u.assigner_short_name, title = u.title, description = u.description,
-             cvss_score = u.cvss_score, cvss_severity = u.cvss_severity,
-             kev = u.kev_adp OR EXISTS (SELECT 1 FROM kev_entries k WHERE k.cve_id = u.cve_id), kev_adp = u.kev_adp,
-             source = u.source, arrived_at = $21
-           FROM (SELECT v.*, w.version FROM ${RECORD_UNNEST.replace('AS u (', 'AS v (')}
-                 JOIN unnest($1::text[], $20::int[]) AS w (cve_id, version) ON w.cve_id = v.cve_id) AS u
-           WHERE r.cve_id = u.cve_id`,
-    values: [...recordColumns(rows), versions, now],
-  });
+  const casts = [...RECORD_CASTS, 'int'];
+  const items = rows.map((r, i) => [...recordValues(r), versions[i]]);
+  for (const part of chunks(items, casts.length)) {
+    await c.query(
+      `UPDATE records r SET state = u.state, data_version = u.data_version, version = u.version, last_version = u.version,
+         hash = u.hash, date_updated = u.date_updated, date_published = u.date_published, date_reserved = u.date_reserved,
+         date_rejected = u.date_rejected, date_public = u.date_public, assigner_org_id = u.assigner_org_id,
+         assigner_short_name = u.assigner_short_name, title = u.title, description = u.description,
+         cvss_score = u.cvss_score, cvss_severity = u.cvss_severity,
+         kev = u.kev_adp OR EXISTS (SELECT 1 FROM kev_entries k WHERE k.cve_id = u.cve_id), kev_adp = u.kev_adp,
+         source = u.source, arrived_at = $${part.length * casts.length + 1}::text
+       FROM (VALUES ${placeholders(part.length, casts)}) AS u (${RECORD_COLUMNS}, version)
+       WHERE r.cve_id = u.cve_id`,
+      [...part.flat(), now],
+    );
+  }
 }
 
 /** All derived rows of many records in one statement (data-modifying CTEs). */
@@ -667,7 +669,6 @@ async function insertDerived(c: Queryable, ids: readonly string[], derived: read
   const met = { id: [] as string[], ord: [] as number[], source: [] as string[], version: [] as string[], score: [] as number[], severity: [] as string[], vector: [] as string[] };
   const ref = { id: [] as string[], ord: [] as number[], source: [] as string[], url: [] as string[], name: [] as (string | null)[], tags: [] as string[] };
   const rep = { id: [] as string[], kind: [] as string[], target: [] as string[], origin: [] as string[] };
-  const fts = { id: [] as string[], title: [] as string[], products: [] as string[], description: [] as string[], keywords: [] as string[], refs: [] as string[] };
   derived.forEach((d, i) => {
     const id = ids[i];
     d.affected.forEach((a, ord) => {
@@ -710,12 +711,6 @@ async function insertDerived(c: Queryable, ids: readonly string[], derived: read
       rep.target.push(x.target);
       rep.origin.push(x.origin);
     }
-    fts.id.push(id);
-    fts.title.push(d.fts.title);
-    fts.products.push(d.fts.products);
-    fts.description.push(d.fts.description);
-    fts.keywords.push(d.fts.keywords);
-    fts.refs.push(d.fts.refs);
   });
   await c.query({
     name: 'cvekit_insert_derived',
@@ -728,22 +723,30 @@ async function insertDerived(c: Queryable, ids: readonly string[], derived: read
       r AS (INSERT INTO record_references (cve_id, ord, source, url, name, tags)
             SELECT * FROM unnest($21::text[], $22::int[], $23::text[], $24::text[], $25::text[], $26::jsonb[])),
       x AS (INSERT INTO record_replacements (cve_id, kind, target, origin) SELECT * FROM unnest($27::text[], $28::text[], $29::text[], $30::text[]))
-      INSERT INTO record_fts (cve_id, document)
-      SELECT u.cve_id,
-        setweight(to_tsvector('english', u.title), 'A') ||
-        setweight(to_tsvector('english', u.products), 'B') ||
-        setweight(to_tsvector('english', u.description), 'C') ||
-        setweight(to_tsvector('english', u.keywords || ' ' || u.refs), 'D')
-      FROM unnest($31::text[], $32::text[], $33::text[], $34::text[], $35::text[], $36::text[]) AS u (cve_id, title, products, description, keywords, refs)`,
+      SELECT 1`,
     values: [
       aff.id, aff.ord, aff.source, aff.vendor, aff.product, aff.vlc, aff.plc, aff.pkg, aff.url, aff.status, aff.cpes,
       cwe.id, cwe.cwe,
       met.id, met.ord, met.source, met.version, met.score, met.severity, met.vector,
       ref.id, ref.ord, ref.source, ref.url, ref.name, ref.tags,
       rep.id, rep.kind, rep.target, rep.origin,
-      fts.id, fts.title, fts.products, fts.description, fts.keywords, fts.refs,
     ],
   });
+  // Full text: long texts, so one parameter per value again.
+  const FTS_CASTS = ['', '', '', '', '', ''];
+  const docs = derived.map((d, i) => [ids[i], d.fts.title, d.fts.products, d.fts.description, d.fts.keywords, d.fts.refs]);
+  for (const part of chunks(docs, FTS_CASTS.length)) {
+    await c.query(
+      `INSERT INTO record_fts (cve_id, document)
+       SELECT u.cve_id,
+         setweight(to_tsvector('english', u.title), 'A') ||
+         setweight(to_tsvector('english', u.products), 'B') ||
+         setweight(to_tsvector('english', u.description), 'C') ||
+         setweight(to_tsvector('english', u.keywords || ' ' || u.refs), 'D')
+       FROM (VALUES ${placeholders(part.length, FTS_CASTS)}) AS u (cve_id, title, products, description, keywords, refs)`,
+      part.flat(),
+    );
+  }
 }
 
 async function insertQuarantine(c: Queryable, items: readonly QuarantineInput[], now: string): Promise<number[]> {
