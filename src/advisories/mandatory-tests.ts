@@ -358,7 +358,8 @@ const VEX_JUSTIFICATIONS = new Set([
  */
 const RANGE_OPERATORS = ['<', '>'];
 const RANGE_WORDS = new Set(['after', 'all', 'before', 'earlier', 'later', 'prior', 'versions']);
-const rangeMarker = (name: string): string | undefined => {
+/** The range marker in a version name, if any (6.1.31). @internal */
+export const rangeMarker = (name: string): string | undefined => {
   const lower = name.toLowerCase();
   return RANGE_OPERATORS.find((op) => lower.includes(op)) ?? lower.split(/[^a-z0-9._-]+/).find((word) => RANGE_WORDS.has(word));
 };
