@@ -1,7 +1,7 @@
 /**
  * Embargo policy per team and the embargo-end computation.
  *
- * Decision (documented in the README of this module's index): an embargo of N days
+ * Decision: an embargo of N days
  * that starts at instant S ends at the end of a business day in the team's zone: at
  * `endOfDay` (23:59:59 by default) local time on the calendar day N days after S's local
  * date. If that day is a Saturday or Sunday the `weekend` rule applies: `next-monday`
