@@ -103,6 +103,7 @@ export class FieldProblem extends Error {
 /** @internal */
 export function joinPath(record: string, field: string | undefined): string {
   if (!field) return record;
+  if (record.startsWith('line ')) return `${record}, ${field}`;
   return field.startsWith('[') ? `${record}${field}` : `${record}.${field}`;
 }
 
