@@ -27,11 +27,15 @@ function indented(text: string, prefix = INDENT): string {
     .join('\n');
 }
 
+const UNSPECIFIED_START = /^(?:0|\*|-|n\/a|unspecified|all)?$/i;
+
 function versionText(v: VersionJson): string {
   const version = typeof v.version === 'string' ? v.version : '';
+  // A range's `version` of `0`, `*`, `n/a`… means "from the first version": say only the bound.
+  const from = UNSPECIFIED_START.test(version.trim()) ? '' : `${version} to `;
   let range = version;
-  if (typeof v.lessThan === 'string') range = `${version === '0' || version === '*' ? '' : `${version} to `}< ${v.lessThan}`;
-  else if (typeof v.lessThanOrEqual === 'string') range = `${version === '0' || version === '*' ? '' : `${version} to `}<= ${v.lessThanOrEqual}`;
+  if (typeof v.lessThan === 'string') range = `${from}< ${v.lessThan}`;
+  else if (typeof v.lessThanOrEqual === 'string') range = `${from}<= ${v.lessThanOrEqual}`;
   const type = typeof v.versionType === 'string' ? ` (${v.versionType})` : '';
   const changes = Array.isArray(v.changes) && v.changes.length > 0
     ? ` [${v.changes.map((c) => `${c?.status} from ${c?.at}`).join('; ')}]`
