@@ -102,7 +102,8 @@ interface Draft {
 }
 
 /**
- * Applies one command. Throws `DisclosureError` (`ILLEGAL_TRANSITION`, `*_NOT_FOUND`,
+ * Applies one command; one that changes nothing (same title) returns the case as it was.
+ * Throws `DisclosureError` (`ILLEGAL_TRANSITION`, `*_NOT_FOUND`,
  * `EMBARGO_NOT_ALLOWED`, `TIME_WENT_BACKWARDS`, …) and leaves the case untouched when
  * the command is not allowed.
  *
@@ -117,6 +118,7 @@ export function applyCommand(c: Case, command: CaseCommand, ctx: CommandContext)
   }
   const d: Draft = { c, events: [], effects: [], ctx };
   HANDLERS[command.type](d, command as never);
+  if (d.events.length === 0) return { case: c, events: [], effects: [] };
   const start = c.events.length;
   const events = d.events.map((body, i): CaseEvent => ({ seq: start + i + 1, at: ctx.at, actor: ctx.actor, ...body }));
   const next: Case = { ...d.c, updatedAt: ctx.at, version: c.version + 1, events: [...c.events, ...events] };

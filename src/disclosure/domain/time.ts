@@ -91,7 +91,8 @@ function zonedAtMs(ms: number, timeZone: string): ZonedWallTime {
     year: Number(parts.year), month: Number(parts.month), day: Number(parts.day),
     hour: Number(parts.hour), minute: Number(parts.minute), second: Number(parts.second),
   };
-  // Sub-minute offsets (LMT before 1900) are rounded away by flooring to whole seconds.
+  // The formatter shows whole seconds, so compare against the instant floored to a second;
+  // sub-minute offsets (local mean time before ~1900) round to whole minutes.
   const utcOfWall = Date.UTC(wall.year, wall.month - 1, wall.day, wall.hour, wall.minute, wall.second);
   const offsetMinutes = Math.round((utcOfWall - Math.floor(ms / 1000) * 1000) / 60_000);
   return { ...wall, weekday: WEEKDAYS[parts.weekday] ?? 0, offsetMinutes };
