@@ -17,6 +17,8 @@ import pg from 'pg';
 
 export interface TestPostgres {
   readonly url: string;
+  /** Where the server keeps its files (removed by `stop()`). */
+  readonly dataDir: string;
   readonly host: string;
   readonly port: number;
   readonly version: string;
@@ -101,6 +103,7 @@ export async function startTestPostgres(): Promise<TestPostgres> {
   let stopped = false;
   const handle: TestPostgres = {
     url,
+    dataDir: dir,
     host: HOST,
     port,
     version,
@@ -134,7 +137,11 @@ function processServer(): Promise<TestPostgres> {
     child?.unref();
     for (const s of [child?.stdout, child?.stderr, child?.stdin]) (s as { unref?: () => void } | null | undefined)?.unref?.();
     process.once('beforeExit', () => void srv.stop());
-    process.once('exit', () => child?.exitCode === null && child.kill('SIGQUIT'));
+    // A crash skips beforeExit: stop the server at once and remove its files.
+    process.once('exit', () => {
+      if (child?.exitCode === null) child.kill('SIGQUIT');
+      rmSync(srv.dataDir, { recursive: true, force: true });
+    });
     return srv;
   });
   return ownServer;

@@ -84,7 +84,7 @@ export class SqliteStore implements Store {
     // (the default 2 MB cache spills mid-transaction), and checkpoint less often.
     this.#db.exec('PRAGMA cache_size = -65536');
     this.#db.exec('PRAGMA temp_store = MEMORY');
-    this.#db.exec('PRAGMA wal_autocheckpoint = 4000');
+    this.#db.exec('PRAGMA wal_autocheckpoint = 16384');
     this.#db.exec('PRAGMA foreign_keys = ON');
     if (this.#readonly) this.#db.exec('PRAGMA query_only = ON');
   }
