@@ -3,14 +3,18 @@
  * transaction that also saves the job's position, so a crash (even `kill -9`) leaves the
  * store consistent and running the same command again resumes where it stopped.
  */
+import { availableParallelism } from 'node:os';
 import type { Logger } from 'pino';
-import type { CveId } from '../cve/index.ts';
+import type { CveId, CveRecordJson } from '../cve/index.ts';
 import type { QuarantineInput, RecordWrite, Store, WriteOutcome } from '../store/index.ts';
 import { openInput, type ReaderOptions } from './readers/index.ts';
-import { completeItem, parseItem, quarantineEntry, type ParsedItem } from './prepare.ts';
-import type { InputSource, RawEvent } from './types.ts';
+import { completeRecord, parseBytes, quarantineEntry, recordWrite, toQuarantine, type Completion } from './prepare.ts';
+import { prepareEvents, type PreparedEvent } from './prepare-pool.ts';
+import type { InputSource, RawItem } from './types.ts';
 
 export const DEFAULT_BATCH_SIZE = 1000;
+/** One worker beside this thread: on two cores, one prepares while the other writes. */
+const DEFAULT_WORKERS = Math.min(1, availableParallelism() - 1);
 /** The source id of the CVE List, whatever form it arrives in. */
 export const CVE_LIST_SOURCE = 'cvelistV5';
 
@@ -27,6 +31,12 @@ export interface ImportOptions {
   readonly sourceKind?: string;
   readonly sourceDescription?: string;
   readonly batchSize?: number;
+  /**
+   * Worker threads that parse, validate and summarise records ahead of the store writes
+   * (default: 1 when the machine has two or more cores, else 0; 0 does all on this thread).
+   * Inputs of one batch or less never start one.
+   */
+  readonly workers?: number;
   readonly reader?: ReaderOptions;
   readonly onProgress?: (progress: ImportProgress) => void;
   readonly signal?: AbortSignal;
@@ -76,6 +86,28 @@ export interface ImportSummary {
 
 const MAX_NOTICES = 50;
 
+/** A record of the current batch: parsed and hashed; validated already when a worker did it speculatively. */
+interface BatchItem {
+  readonly item: RawItem;
+  readonly cveId: CveId;
+  readonly json: string;
+  readonly hash: string;
+  readonly record?: CveRecordJson;
+  readonly completion?: Completion;
+}
+
+/** Validate and summarise a changed record: the worker's answer, or now, from the parsed object or the bytes again. */
+function completion(p: BatchItem): Completion {
+  if (p.completion) return p.completion;
+  let record = p.record;
+  if (record === undefined) {
+    const again = parseBytes(p.item.bytes, p.item.nameHint);
+    if (again.kind === 'quarantine') throw new Error(`${p.item.position} parsed once but not twice: ${again.message}`);
+    record = again.record;
+  }
+  return completeRecord(record, p.cveId);
+}
+
 export function emptyCounts(): ImportCounts {
   return Object.fromEntries(COUNT_KEYS.map((k) => [k, 0])) as ImportCounts;
 }
@@ -119,25 +151,31 @@ export async function importSource(store: Store, input: InputSource, opts: Impor
     if (notices.length < MAX_NOTICES) notices.push(n);
   };
 
-  let batch: ParsedItem[] = [];
-  let inBatch = new Map<CveId, ParsedItem>();
+  let batch: BatchItem[] = [];
+  let inBatch = new Map<CveId, BatchItem>();
+  // Whether workers validate speculatively: yes unless most of the last batch was unchanged
+  // (a re-import), where validating would be wasted work.
+  let speculate = true;
   let quarantine: QuarantineInput[] = [];
   let lastOrdinal = startOrdinal - 1;
 
   const flush = async (nextOrdinal: number) => {
     const hashes = batch.length > 0 ? await store.getCurrentHashes(batch.map((p) => p.cveId)) : new Map<CveId, string>();
     const writes: RecordWrite[] = [];
+    let unchanged = 0;
     for (const parsed of batch) {
       opts.onRecord?.(parsed.cveId);
       // Same content as the current version: nothing to validate or store (idempotent re-import).
       if (hashes.get(parsed.cveId) === parsed.hash) {
         counts.unchanged++;
+        unchanged++;
         continue;
       }
-      const done = completeItem(parsed, source);
-      if ('kind' in done) quarantine.push(done.entry);
-      else writes.push(done);
+      const done = completion(parsed);
+      if (done.kind === 'quarantine') quarantine.push(toQuarantine(source, parsed.item.position, parsed.item.bytes, done).entry);
+      else writes.push(recordWrite(parsed, done, source, parsed.item.position));
     }
+    if (batch.length > 0) speculate = unchanged * 2 < batch.length;
     for (const q of quarantine) {
       counts.quarantined++;
       notice({ position: q.position, cveId: q.cveId, code: q.code, message: q.message });
@@ -166,18 +204,20 @@ export async function importSource(store: Store, input: InputSource, opts: Impor
     await opts.afterBatch?.(nextOrdinal);
   };
 
-  const handle = async (ev: RawEvent) => {
-    lastOrdinal = ev.ordinal;
+  const handle = async (pe: PreparedEvent) => {
+    lastOrdinal = pe.ev.ordinal;
     counts.read++;
-    if (ev.kind === 'error') {
-      quarantine.push(quarantineEntry(source, ev.position, ev.code, ev.message, ev.raw ?? new Uint8Array()).entry);
+    if (pe.result === undefined) {
+      const e = pe.ev;
+      quarantine.push(quarantineEntry(source, e.position, e.code, e.message, e.raw ?? new Uint8Array()).entry);
       return;
     }
-    const parsed = parseItem(ev, source);
-    if (parsed.kind === 'quarantine') {
-      quarantine.push(parsed.entry);
+    const { ev, result } = pe;
+    if (result.kind === 'quarantine') {
+      quarantine.push(toQuarantine(source, ev.position, ev.bytes, result).entry);
       return;
     }
+    const parsed: BatchItem = { item: ev, ...result };
     const earlier = inBatch.get(parsed.cveId);
     if (earlier) {
       // The same name twice: store the first, then the second; the newer dateUpdated
@@ -197,7 +237,12 @@ export async function importSource(store: Store, input: InputSource, opts: Impor
 
   try {
     let pending = 0;
-    for await (const ev of input.events(startOrdinal)) {
+    const prepared = prepareEvents(input.events(startOrdinal), {
+      chunkSize: batchSize,
+      workers: opts.workers ?? DEFAULT_WORKERS,
+      complete: () => speculate,
+    });
+    for await (const ev of prepared) {
       if (opts.signal?.aborted) throw new ImportAbortedError('import aborted');
       await handle(ev);
       pending++;

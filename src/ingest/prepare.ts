@@ -12,6 +12,7 @@ import {
   summarizeRecord,
   validateRecord,
   type CveRecordJson,
+  type RecordSummary,
   type ValidationIssue,
 } from '../cve/index.ts';
 import type { QuarantineInput, RecordWrite } from '../store/index.ts';
@@ -84,13 +85,118 @@ function jsonErrorMessage(err: unknown, text: string): { code: string; message: 
   };
 }
 
-/** Decode, parse and hash one item; check the envelope and that the file name agrees. */
-export function parseItem(item: RawItem, source: string): ParsedItem | Rejected {
+/** Why an item cannot be stored, without its raw bytes (the caller has them): becomes a quarantine entry. */
+export interface PrepareFailure {
+  readonly kind: 'quarantine';
+  readonly code: string;
+  readonly message: string;
+  readonly extra?: { readonly cveId?: string; readonly path?: string };
+}
+
+/** A parsed record whose content hash is known, before validation; no raw item attached. */
+export interface ParsedRecord {
+  readonly kind: 'parsed';
+  readonly cveId: string;
+  readonly record: CveRecordJson;
+  readonly json: string;
+  readonly hash: string;
+}
+
+/** The outcome of validation and summary for a parsed record. */
+export type Completion =
+  | { readonly kind: 'valid'; readonly summary: RecordSummary; readonly dateUpdated: string }
+  | PrepareFailure;
+
+const fail = (code: string, message: string, extra?: PrepareFailure['extra']): PrepareFailure =>
+  extra === undefined ? { kind: 'quarantine', code, message } : { kind: 'quarantine', code, message, extra };
+
+/** The quarantine entry for a failure of the item at `position` whose bytes are `raw`. */
+export function toQuarantine(source: string, position: string, raw: Uint8Array, failure: PrepareFailure): Rejected {
+  return quarantineEntry(source, position, failure.code, failure.message, raw, failure.extra);
+}
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const COLON = 0x3a;
+
+/** Own properties of every object in a JSON.parse result. */
+function countMembers(value: unknown): number {
+  if (value === null || typeof value !== 'object') return 0;
+  let n = 0;
+  if (Array.isArray(value)) {
+    for (const v of value) n += countMembers(v);
+    return n;
+  }
+  for (const key of Object.keys(value)) n += 1 + countMembers((value as Record<string, unknown>)[key]);
+  return n;
+}
+
+/**
+ * True when `text` is exactly what `JSON.stringify(value)` would write, `value` being
+ * `JSON.parse(text)`: then the text is the stored form and the second serialisation is
+ * skipped. Checked, never assumed: no whitespace between tokens; only the escapes
+ * JSON.stringify writes (`\"`, `\\`, `\b`, `\f`, `\n`, `\r`, `\t`; any `\u` or `\/` says
+ * no); numbers in JavaScript's own form (`String(Number(t)) === t`); no key that starts
+ * with a digit (the engine puts integer keys first); and no repeated key (the text's
+ * members are as many as the parsed objects' own properties). Real CVE List JSONL
+ * lines pass; a pretty-printed cvelistV5 file does not (its first space says so).
+ */
+export function isMinifiedJson(text: string, value: unknown): boolean {
+  const n = text.length;
+  let members = 0;
+  let backslash = text.indexOf('\\');
+  let i = 0;
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    if (c === QUOTE) {
+      let from = i + 1;
+      for (;;) {
+        const end = text.indexOf('"', from);
+        if (end === -1) return false;
+        if (backslash !== -1 && backslash < from) backslash = text.indexOf('\\', from);
+        if (backslash === -1 || backslash > end) {
+          from = end + 1;
+          break;
+        }
+        const e = text.charCodeAt(backslash + 1);
+        // " \ b f n r t
+        if (e !== QUOTE && e !== BACKSLASH && e !== 0x62 && e !== 0x66 && e !== 0x6e && e !== 0x72 && e !== 0x74) return false;
+        from = backslash + 2;
+        backslash = text.indexOf('\\', from);
+      }
+      if (text.charCodeAt(from) === COLON) {
+        const first = text.charCodeAt(i + 1);
+        if (first >= 0x30 && first <= 0x39) return false;
+        members++;
+        from++;
+      }
+      i = from;
+      continue;
+    }
+    if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
+      let end = i + 1;
+      for (; end < n; end++) {
+        const d = text.charCodeAt(end);
+        if (!((d >= 0x30 && d <= 0x39) || d === 0x2e || d === 0x65 || d === 0x45 || d === 0x2b || d === 0x2d)) break;
+      }
+      const token = text.slice(i, end);
+      if (String(Number(token)) !== token) return false;
+      i = end;
+      continue;
+    }
+    if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) return false;
+    i++;
+  }
+  return members === countMembers(value);
+}
+
+/** Decode, parse and hash one record's bytes; check the envelope and that the file name agrees. */
+export function parseBytes(bytes: Uint8Array, nameHint: string | undefined): ParsedRecord | PrepareFailure {
   let text: string;
   try {
-    text = utf8.decode(item.bytes);
+    text = utf8.decode(bytes);
   } catch {
-    return quarantineEntry(source, item.position, 'BAD_UTF8', 'record is not valid UTF-8', item.bytes);
+    return fail('BAD_UTF8', 'record is not valid UTF-8');
   }
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   let value: unknown;
@@ -98,52 +204,52 @@ export function parseItem(item: RawItem, source: string): ParsedItem | Rejected 
     value = JSON.parse(text);
   } catch (err) {
     const { code, message } = jsonErrorMessage(err, text);
-    return quarantineEntry(source, item.position, code, message, item.bytes);
+    return fail(code, message);
   }
   const envelope = checkEnvelope(value);
   const rawId = (value as { cveMetadata?: { cveId?: unknown } } | null)?.cveMetadata?.cveId;
   const cveId = typeof rawId === 'string' ? rawId : undefined;
-  if (envelope.length > 0) {
-    return quarantineEntry(source, item.position, 'ENVELOPE', describeIssues(envelope), item.bytes, {
-      cveId,
-      path: envelope[0].path,
-    });
-  }
+  if (envelope.length > 0) return fail('ENVELOPE', describeIssues(envelope), { cveId, path: envelope[0].path });
   const record = value as CveRecordJson;
   const id = record.cveMetadata.cveId;
-  if (item.nameHint) {
-    const hinted = normalizeCveId(item.nameHint);
+  if (nameHint) {
+    const hinted = normalizeCveId(nameHint);
     if (hinted !== id) {
-      return quarantineEntry(
-        source,
-        item.position,
-        'ID_MISMATCH',
-        `file name says ${item.nameHint} but cveMetadata.cveId is ${id}`,
-        item.bytes,
-        { cveId: id, path: '/cveMetadata/cveId' },
-      );
+      return fail('ID_MISMATCH', `file name says ${nameHint} but cveMetadata.cveId is ${id}`, { cveId: id, path: '/cveMetadata/cveId' });
     }
   }
-  const json = JSON.stringify(value);
-  return { kind: 'parsed', item, cveId: id, record, json, hash: hashRecordJson(json) };
+  // The stored form is the minified JSON; a line that already is it is not written again.
+  const json = isMinifiedJson(text, value) ? text : JSON.stringify(value);
+  return { kind: 'parsed', cveId: id, record, json, hash: hashRecordJson(json) };
+}
+
+/** Full schema validation and the derived summary of a parsed record. */
+export function completeRecord(record: CveRecordJson, cveId: string): Completion {
+  const result = validateRecord(record);
+  if (!result.ok) return fail('SCHEMA', describeIssues(result.issues), { cveId, path: result.issues[0]?.path });
+  return { kind: 'valid', summary: summarizeRecord(record), dateUpdated: recordDateUpdated(record) };
+}
+
+/** The write for a record that passed {@link completeRecord}. */
+export function recordWrite(
+  p: { readonly cveId: string; readonly json: string; readonly hash: string },
+  done: Extract<Completion, { kind: 'valid' }>,
+  source: string,
+  origin: string,
+): RecordWrite {
+  return { cveId: p.cveId, json: p.json, hash: p.hash, summary: done.summary, dateUpdated: done.dateUpdated, source, origin };
+}
+
+/** Decode, parse and hash one item; check the envelope and that the file name agrees. */
+export function parseItem(item: RawItem, source: string): ParsedItem | Rejected {
+  const parsed = parseBytes(item.bytes, item.nameHint);
+  if (parsed.kind === 'quarantine') return toQuarantine(source, item.position, item.bytes, parsed);
+  return { kind: 'parsed', item, cveId: parsed.cveId, record: parsed.record, json: parsed.json, hash: parsed.hash };
 }
 
 /** Full schema validation and the derived summary, for records whose content is new. */
 export function completeItem(parsed: ParsedItem, source: string): RecordWrite | Rejected {
-  const result = validateRecord(parsed.record);
-  if (!result.ok) {
-    return quarantineEntry(source, parsed.item.position, 'SCHEMA', describeIssues(result.issues), parsed.item.bytes, {
-      cveId: parsed.cveId,
-      path: result.issues[0]?.path,
-    });
-  }
-  return {
-    cveId: parsed.cveId,
-    json: parsed.json,
-    hash: parsed.hash,
-    summary: summarizeRecord(parsed.record),
-    dateUpdated: recordDateUpdated(parsed.record),
-    source,
-    origin: parsed.item.position,
-  };
+  const done = completeRecord(parsed.record, parsed.cveId);
+  if (done.kind === 'quarantine') return toQuarantine(source, parsed.item.position, parsed.item.bytes, done);
+  return recordWrite(parsed, done, source, parsed.item.position);
 }

@@ -1,0 +1,83 @@
+/**
+ * The worker-thread pipeline gives exactly what the single-thread one gives: the same
+ * summary, the same quarantine entries (with their raw bytes), the same stored versions,
+ * on a mixed input larger than a batch, on both stores; then the same on re-import
+ * (unchanged records, where workers stop validating speculatively) and on a changed copy.
+ */
+import { strict as assert } from 'node:assert';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import type { Store } from '../store/index.ts';
+import { sharedData } from '../../test/support/paths.ts';
+import { openTestStore, testBackends } from '../../test/support/stores.ts';
+import { importFrom, type ImportSummary } from './import.ts';
+
+const real = readFileSync(sharedData('cve5', 'records.jsonl'), 'utf8').split('\n').filter(Boolean).slice(0, 500);
+const mutate = (line: string, fn: (rec: any) => void): string => {
+  const rec = JSON.parse(line);
+  fn(rec);
+  return JSON.stringify(rec);
+};
+
+/** 500 real records and, among them, every kind of bad or special line. */
+function mixedInput(dir: string): { first: string; changed: string } {
+  const lines: (string | Buffer)[] = [...real];
+  lines.splice(40, 0, '{"dataType":"CVE_RECORD",'); // truncated
+  lines.splice(90, 0, Buffer.from([0x7b, 0xff, 0xfe, 0x7d])); // bad UTF-8
+  lines.splice(130, 0, mutate(real[3], (r) => (r.dataType = 'CVE'))); // envelope
+  lines.splice(170, 0, mutate(real[4], (r) => (r.containers.cna.descriptions = []))); // schema
+  lines.splice(210, 0, real[5]); // the same name again, in a later batch (a version, not a duplicate)
+  lines.splice(215, 0, real[205]); // duplicate name in the same batch
+  lines.splice(260, 0, JSON.stringify(JSON.parse(real[6]), null, 2).replace(/\n/g, '')); // spaced, not minified
+  lines.splice(300, 0, mutate(real[7], (r) => (r.cveMetadata.dateUpdated = '2001-01-01T00:00:00.000Z'))); // older
+  const write = (name: string, ls: readonly (string | Buffer)[]) => {
+    const path = join(dir, name);
+    writeFileSync(path, Buffer.concat(ls.map((l) => Buffer.concat([Buffer.from(l), Buffer.from('\n')]))));
+    return path;
+  };
+  const changed = lines.map((l, i) => (typeof l === 'string' && i % 7 === 0 && l.startsWith('{"dataType":"CVE_RECORD","containers"') ? mutate(l, (r) => (r.cveMetadata.dateUpdated = '2029-01-01T00:00:00.000Z')) : l));
+  return { first: write('mixed.jsonl', lines), changed: write('changed.jsonl', changed) };
+}
+
+const comparable = (s: ImportSummary) => ({ counts: s.counts, notices: s.notices, contentDate: s.contentDate, format: s.format });
+
+async function snapshot(store: Store) {
+  const quarantine = [];
+  for (const q of await store.listQuarantine({ limit: 1000 })) {
+    const full = await store.getQuarantine(q.id);
+    quarantine.push({ position: q.position, code: q.code, message: q.message, cveId: q.cveId, path: q.path, raw: Buffer.from(full?.raw ?? []).toString('hex') });
+  }
+  const records = [];
+  for (const line of real) {
+    const id = JSON.parse(line).cveMetadata.cveId as string;
+    records.push({ id, versions: (await store.listVersions(id)).map((v) => [v.version, v.hash, v.current, v.origin]), current: (await store.getRecord(id))?.json });
+  }
+  return { counts: await store.counts(), quarantine, records };
+}
+
+for (const backend of testBackends()) {
+  describe(`${backend}: import with worker threads`, () => {
+    test('same summary, quarantine and versions with 0 and 1 workers: first import, re-import, changed copy', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'cvekit-pool-'));
+      const input = mixedInput(dir);
+      const runs = [];
+      for (const workers of [0, 1]) {
+        const { store, cleanup } = await openTestStore(backend);
+        try {
+          const summaries = [];
+          for (const path of [input.first, input.first, input.changed]) summaries.push(comparable(await importFrom(store, path, { batchSize: 60, workers })));
+          runs.push({ summaries, state: await snapshot(store) });
+        } finally {
+          await cleanup();
+        }
+      }
+      assert.equal(runs[1].summaries[0].counts.quarantined, 4);
+      assert.equal(runs[1].summaries[0].counts.duplicates, 1);
+      assert.equal(runs[1].summaries[1].counts.unchanged > 400, true);
+      assert.deepEqual(runs[1].summaries, runs[0].summaries);
+      assert.deepEqual(runs[1].state, runs[0].state);
+    });
+  });
+}

@@ -1,0 +1,163 @@
+/**
+ * @module Parses and validates records on worker threads while the import's own thread
+ * writes the previous batch to the store: on two cores the CPU-heavy half (UTF-8, JSON,
+ * schema, summary, SHA-256) and the store half run side by side.
+ *
+ * Order, positions and outcomes are exactly those of the single-thread pipeline: the
+ * reader's events come back in the order they were read, each with what `parseBytes`
+ * (and, when asked, `completeRecord`) said about it; the import then batches, skips
+ * unchanged records, quarantines and checkpoints as before. At most `depth` chunks are
+ * in flight, so memory stays bounded whatever the input size.
+ */
+import { Worker } from 'node:worker_threads';
+import type { RawError, RawEvent, RawItem } from './types.ts';
+import { parseBytes, type Completion, type ParsedRecord, type PrepareFailure } from './prepare.ts';
+
+/** A record as a worker returns it: no parsed object (too costly to copy back), maybe its completion. */
+export interface PreparedRecord {
+  readonly kind: 'parsed';
+  readonly cveId: string;
+  readonly json: string;
+  readonly hash: string;
+  /** Present when the worker validated and summarised it (speculatively: unchanged records ignore it). */
+  readonly completion?: Completion;
+}
+
+export type PreparedResult = PreparedRecord | PrepareFailure;
+
+/** @internal */
+export interface PrepareRequest {
+  readonly id: number;
+  readonly complete: boolean;
+  /** Item i is `buffer[ends[i-1] ?? 0 .. ends[i]]`. */
+  readonly ends: Uint32Array;
+  readonly hints: readonly (string | null)[];
+  readonly buffer: ArrayBuffer;
+}
+
+/** @internal */
+export type PrepareResponse = { readonly id: number; readonly results: readonly PreparedResult[] } | { readonly id: number; readonly error: string };
+
+/** One reader event with what preparing it said (nothing for reader errors). */
+export type PreparedEvent =
+  | { readonly ev: RawError; readonly result?: undefined }
+  | { readonly ev: RawItem; readonly result: ParsedRecord | PreparedRecord | PrepareFailure };
+
+const WORKER_URL = new URL('./prepare-worker.ts', import.meta.url);
+
+/** A worker that prepares chunks of items, answering in order. */
+class PrepareWorker {
+  readonly #worker: Worker;
+  readonly #pending = new Map<number, { resolve: (r: readonly PreparedResult[]) => void; reject: (e: Error) => void }>();
+  #nextId = 0;
+  #failure: Error | undefined;
+
+  constructor() {
+    // A small young generation: the worker makes much short-lived garbage, and V8 would
+    // otherwise let it grow to ~100 MiB before collecting (peak RSS is a target).
+    this.#worker = new Worker(WORKER_URL, { resourceLimits: { maxYoungGenerationSizeMb: 12 } });
+    this.#worker.on('message', (res: PrepareResponse) => {
+      const p = this.#pending.get(res.id);
+      if (!p) return;
+      this.#pending.delete(res.id);
+      if ('error' in res) p.reject(new Error(`record preparation failed in a worker thread: ${res.error}`));
+      else p.resolve(res.results);
+      if (this.#pending.size === 0) this.#worker.unref();
+    });
+    const fail = (err: Error) => {
+      this.#failure ??= err;
+      for (const p of this.#pending.values()) p.reject(err);
+      this.#pending.clear();
+    };
+    this.#worker.on('error', fail);
+    this.#worker.on('exit', (code) => fail(new Error(`record preparation worker exited (code ${code})`)));
+    this.#worker.unref();
+  }
+
+  prepare(items: readonly RawItem[], complete: boolean): Promise<readonly PreparedResult[]> {
+    if (this.#failure) return Promise.reject(this.#failure);
+    let size = 0;
+    for (const it of items) size += it.bytes.byteLength;
+    // One copy into one transferable buffer: the reader's bytes stay here for quarantine entries.
+    const buffer = new ArrayBuffer(size);
+    const all = new Uint8Array(buffer);
+    const ends = new Uint32Array(items.length);
+    const hints: (string | null)[] = [];
+    let at = 0;
+    items.forEach((it, i) => {
+      all.set(it.bytes, at);
+      at += it.bytes.byteLength;
+      ends[i] = at;
+      hints.push(it.nameHint ?? null);
+    });
+    const id = this.#nextId++;
+    const req: PrepareRequest = { id, complete, ends, hints, buffer };
+    return new Promise((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject });
+      this.#worker.ref();
+      this.#worker.postMessage(req, [buffer]);
+    });
+  }
+
+  async close(): Promise<void> {
+    this.#failure ??= new Error('record preparation worker closed');
+    await this.#worker.terminate();
+  }
+}
+
+export interface PrepareOptions {
+  /** Items per chunk (the import's batch size). */
+  readonly chunkSize: number;
+  /** Worker threads; 0 prepares everything on this thread. */
+  readonly workers: number;
+  /** Asked per chunk: validate and summarise speculatively in the worker too? */
+  readonly complete: () => boolean;
+}
+
+function prepareHere(chunk: readonly RawEvent[]): PreparedEvent[] {
+  return chunk.map((ev) => (ev.kind === 'error' ? { ev } : { ev, result: parseBytes(ev.bytes, ev.nameHint) }));
+}
+
+/**
+ * The events of `events`, in order, each with what preparing it said. The first chunk is
+ * prepared on this thread (small inputs never start a worker); later ones on the workers,
+ * round robin, up to `workers + 1` chunks ahead of the consumer.
+ */
+export async function* prepareEvents(events: AsyncIterable<RawEvent>, opts: PrepareOptions): AsyncGenerator<PreparedEvent> {
+  const workers: PrepareWorker[] = [];
+  const depth = opts.workers + 1;
+  const queue: Promise<PreparedEvent[]>[] = [];
+  let chunks = 0;
+  const dispatch = (chunk: RawEvent[]): void => {
+    chunks++;
+    if (opts.workers === 0 || chunks === 1) {
+      queue.push(Promise.resolve(prepareHere(chunk)));
+      return;
+    }
+    if (workers.length < opts.workers) workers.push(new PrepareWorker());
+    const worker = workers[(chunks - 2) % workers.length];
+    const items = chunk.filter((ev): ev is RawItem => ev.kind === 'item');
+    const done = worker.prepare(items, opts.complete()).then((results) => {
+      let k = 0;
+      return chunk.map((ev): PreparedEvent => (ev.kind === 'error' ? { ev } : { ev, result: results[k++] }));
+    });
+    // Awaited in order below; a failure of a later chunk must not go unhandled meanwhile.
+    done.catch(() => undefined);
+    queue.push(done);
+  };
+  try {
+    let chunk: RawEvent[] = [];
+    for await (const ev of events) {
+      chunk.push(ev);
+      if (chunk.length >= opts.chunkSize) {
+        dispatch(chunk);
+        chunk = [];
+        if (queue.length >= depth) yield* await (queue.shift() as Promise<PreparedEvent[]>);
+      }
+    }
+    if (chunk.length > 0) dispatch(chunk);
+    while (queue.length > 0) yield* await (queue.shift() as Promise<PreparedEvent[]>);
+  } finally {
+    await Promise.all(workers.map((w) => w.close()));
+  }
+}

@@ -1,0 +1,56 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { sharedData } from '../../test/support/paths.ts';
+import { isMinifiedJson, parseBytes } from './prepare.ts';
+
+const lines = readFileSync(sharedData('cve5', 'records.jsonl'), 'utf8').split('\n').filter((line) => line !== '');
+
+describe('isMinifiedJson: the input line is kept as the stored form only when JSON.stringify would write it', () => {
+  it('every real JSONL line is its own minified form, and says so', () => {
+    for (const line of lines) {
+      const value = JSON.parse(line) as unknown;
+      assert.equal(isMinifiedJson(line, value), JSON.stringify(value) === line);
+      assert.equal(isMinifiedJson(line, value), true);
+    }
+  });
+
+  const cases: readonly (readonly [text: string, minified: boolean])[] = [
+    ['{"a":1}', true],
+    ['{"a": 1}', false],
+    ['{\n"a":1}', false],
+    ['{"a":1,"a":2}', false],
+    ['{"b":1,"1":2}', false],
+    ['{"a":"\\u0041"}', false],
+    ['{"a":"x\\"y"}', true],
+    ['{"a":"\\/"}', false],
+    ['{"a":"\\\\"}', true],
+    ['{"a":"b\\\\","c":"\\n\\t"}', true],
+    ['{"a":1.0}', false],
+    ['{"a":-0}', false],
+    ['{"a":1e3}', false],
+    ['{"a":-1.5,"b":[0,10,0.25]}', true],
+    ['[1,2,{"x":[true,false,null]}]', true],
+    ['{"__proto__":{"x":1}}', true],
+    ['{"a":{"b":{"c":"d","c":"e"}}}', false],
+  ];
+  for (const [text, minified] of cases) {
+    it(`${text} → ${minified}, as JSON.stringify agrees`, () => {
+      const value = JSON.parse(text) as unknown;
+      assert.equal(JSON.stringify(value) === text, minified);
+      assert.equal(isMinifiedJson(text, value), minified);
+    });
+  }
+
+  it('a pretty-printed record is stored minified, with the hash of the minified text', () => {
+    const record = JSON.parse(lines[0]) as unknown;
+    const pretty = parseBytes(Buffer.from(JSON.stringify(record, null, 4)), undefined);
+    const line = parseBytes(Buffer.from(lines[0]), undefined);
+    assert.equal(pretty.kind, 'parsed');
+    assert.equal(line.kind, 'parsed');
+    if (pretty.kind === 'parsed' && line.kind === 'parsed') {
+      assert.equal(pretty.json, lines[0]);
+      assert.equal(pretty.hash, line.hash);
+    }
+  });
+});
