@@ -53,8 +53,9 @@ export function purlProblem(purl: string): string | undefined {
   const type = rest.slice(0, slash);
   if (!TYPE.test(type)) return `bad type "${type}"`;
   rest = rest.slice(slash + 1);
+  // An '@' before the last '/' belongs to the namespace (npm scopes such as @babel), not a version.
   const at = rest.lastIndexOf('@');
-  if (at >= 0) {
+  if (at > rest.lastIndexOf('/')) {
     if (at === rest.length - 1 || decode(rest.slice(at + 1)) === undefined) return 'empty or badly encoded version';
     rest = rest.slice(0, at);
   }
@@ -64,7 +65,7 @@ export function purlProblem(purl: string): string | undefined {
   for (const segment of segments) {
     const decoded = decode(segment);
     if (decoded === undefined) return 'bad percent-encoding in namespace';
-    if (decoded === '' ) return 'empty namespace segment';
+    if (decoded === '') return 'empty namespace segment';
     if (decoded.includes('/')) return 'a namespace segment must not contain "/"';
   }
   return undefined;

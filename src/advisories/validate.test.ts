@@ -227,4 +227,22 @@ describe('validateCsaf details', () => {
     assert.equal(ok('pkg:npm/a?x=1&x=2'), false);
     assert.equal(ok('pkg:npm/%E0%A4%A'), false);
   });
+
+  test('6.1.13 over the purl-spec parse tests: every valid purl accepted; invalid ones caught unless only a type-specific rule breaks', () => {
+    const dir = sharedData('vectors', 'purl-spec', 'tests');
+    const tests = ['spec', 'types'].flatMap((sub) =>
+      readdirSync(`${dir}/${sub}`).flatMap((f) => (readJson(`${dir}/${sub}/${f}`) as { tests: { test_type: string; input: unknown; expected_failure?: boolean }[] }).tests),
+    );
+    const parse = tests.filter((t) => t.test_type === 'parse' && typeof t.input === 'string');
+    const problems = (purl: string) => {
+      const doc = minimal();
+      doc.product_tree = { full_product_names: [{ name: 'A', product_id: 'A', product_identification_helper: { purl } }] };
+      return validateCsaf(doc, { tests: ['6.1.13'] }).errors.filter((e) => e.test === '6.1.13');
+    };
+    const valid = parse.filter((t) => t.expected_failure !== true);
+    assert.deepEqual(valid.filter((t) => problems(t.input as string).length > 0).map((t) => t.input), []);
+    assert.equal(valid.length, 171);
+    const caught = parse.filter((t) => t.expected_failure === true && problems(t.input as string).length > 0).length;
+    assert.equal(caught, 20); // of 35: the other 15 break type-specific rules only (cpan, swift, chrome-extension…)
+  });
 });
