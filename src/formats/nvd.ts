@@ -340,7 +340,8 @@ export function toNvdCve(record: CveRecordJson, summary: RecordSummary, extra: N
   return {
     id: summary.cveId,
     sourceIdentifier: cnaSource,
-    published: toNvdDate(d.published ?? d.rejected ?? d.reserved),
+    // Some records carry no datePublished (CVE-2023-30311 has only dateUpdated): the first known later date.
+    published: toNvdDate(d.published ?? d.rejected ?? d.updated ?? d.reserved),
     lastModified: toNvdDate(d.updated ?? d.published ?? d.rejected ?? d.reserved),
     vulnStatus: rejected ? 'Rejected' : (extra.vulnStatus ?? 'Received'),
     cveTags,
