@@ -29,6 +29,7 @@ export const CSV_COLUMNS = [
   'replacedBy',
   'contentAsOf',
 ] as const;
+/** One of {@link CSV_COLUMNS}. */
 export type CsvColumn = (typeof CSV_COLUMNS)[number];
 
 /** Separator inside one cell holding several values (vendors, products, CWEs, replacements). */

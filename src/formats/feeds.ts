@@ -11,6 +11,7 @@ import { highestMetric } from './highest-metric.ts';
 
 /** Why a record is in a feed. */
 export const FEED_ENTRY_KINDS = ['new', 'updated', 'rejected'] as const;
+/** `new`, `updated` or `rejected`. */
 export type FeedEntryKind = (typeof FEED_ENTRY_KINDS)[number];
 
 /** One feed entry: a record at one point in time. */

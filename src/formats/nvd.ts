@@ -26,6 +26,7 @@ export interface NvdCvssMetric {
   readonly baseSeverity?: string;
 }
 
+/** NVD's `metrics`: one list per CVSS version, newest first; `{}` when the record has none. */
 export interface NvdMetrics {
   readonly cvssMetricV40?: readonly NvdCvssMetric[];
   readonly cvssMetricV31?: readonly NvdCvssMetric[];
@@ -33,12 +34,14 @@ export interface NvdMetrics {
   readonly cvssMetricV2?: readonly NvdCvssMetric[];
 }
 
+/** One provider's CWE ids (`weaknesses[]`). */
 export interface NvdWeakness {
   readonly source: string;
   readonly type: 'Primary' | 'Secondary';
   readonly description: readonly NvdLangString[];
 }
 
+/** A CPE 2.3 match criterion with its optional version range (`cpeMatch[]`). */
 export interface NvdCpeMatch {
   readonly vulnerable: boolean;
   readonly criteria: string;
@@ -49,24 +52,28 @@ export interface NvdCpeMatch {
   readonly versionEndExcluding?: string;
 }
 
+/** A node of CPE matches joined by `operator` (`nodes[]`). */
 export interface NvdNode {
   readonly operator: 'AND' | 'OR';
   readonly negate: boolean;
   readonly cpeMatch: readonly NvdCpeMatch[];
 }
 
+/** One applicability statement (`configurations[]`); nodes are ANDed when `operator` is AND. */
 export interface NvdConfiguration {
   readonly operator?: 'AND' | 'OR';
   readonly negate?: boolean;
   readonly nodes: readonly NvdNode[];
 }
 
+/** A reference: URL, the providing source, NVD tags (absent when none, as NVD writes it). */
 export interface NvdReference {
   readonly url: string;
   readonly source: string;
   readonly tags?: readonly string[];
 }
 
+/** A provider's record tags (`disputed`, `unsupported-when-assigned`, `exclusively-hosted-service`). */
 export interface NvdCveTag {
   readonly sourceIdentifier: string;
   readonly tags: readonly string[];
