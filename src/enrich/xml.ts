@@ -53,7 +53,8 @@ export interface XmlReadSpec extends XmlLimits {
   readonly what: string;
 }
 
-const WRITE_SLICE = 64 * 1024;
+/** Text handed to saxes at once; the text-run limit is checked between writes, so it bounds memory with `maxTextLength`. */
+const WRITE_SLICE = 1024 * 1024;
 const local = (name: string): string => {
   const i = name.indexOf(':');
   return i < 0 ? name : name.slice(i + 1);
@@ -123,14 +124,15 @@ export async function* readXmlRecords(input: ByteInput, spec: XmlReadSpec): Asyn
     if (depth === 1) {
       sawRoot = true;
       rootName = name;
-      out.push({ kind: 'root', name, attrs: { ...attrs } });
+      out.push({ kind: 'root', name, attrs });
     } else if (depth === 2) {
       if (name === spec.record || spec.headers) {
         recordChars = 0;
-        stack.push({ name, attrs: { ...attrs }, text: '', children: [], line: parser.line });
+        // saxes makes a new attributes object per tag: keeping it needs no copy.
+        stack.push({ name, attrs, text: '', children: [], line: parser.line });
       }
     } else if (stack.length > 0) {
-      const n: XmlNode = { name, attrs: { ...attrs }, text: '', children: [], line: parser.line };
+      const n: XmlNode = { name, attrs, text: '', children: [], line: parser.line };
       for (const v of Object.values(attrs)) recordChars += v.length;
       stack.at(-1)?.children.push(n);
       stack.push(n);
@@ -154,15 +156,20 @@ export async function* readXmlRecords(input: ByteInput, spec: XmlReadSpec): Asyn
     mark();
   });
 
+  // Characters handed to saxes so far. After `write` returns, saxes's own `position` counts
+  // the last chunk twice (its index is not reset), so the text-run check uses this count.
+  let written = 0;
   const write = (text: string) => {
     for (let i = 0; i < text.length; i += WRITE_SLICE) {
+      const slice = text.length <= WRITE_SLICE ? text : text.slice(i, i + WRITE_SLICE);
       try {
-        parser.write(text.length <= WRITE_SLICE ? text : text.slice(i, i + WRITE_SLICE));
+        parser.write(slice);
       } catch (err) {
         if (err instanceof EnrichError) throw err;
         fail('ENRICH_XML', `column ${parser.column}: ${saxesMessage(err)}`);
       }
-      if (parser.position - markupAt > maxText) {
+      written += slice.length;
+      if (written - markupAt > maxText) {
         fail('ENRICH_XML_TEXT_TOO_LARGE', `more than ${maxText} characters of text without markup`, markupLine);
       }
     }
