@@ -155,7 +155,7 @@ describe('summarizeRecord rules on small records', () => {
     );
   });
 
-  it('picks the English description (en, eng, en-US) before others, and the ADP title when the CNA has none', () => {
+  it('picks the English description (en, eng, en-US) before others, and never an ADP container title as the record title', () => {
     const s = summarizeRecord(
       minimal(
         { descriptions: [{ lang: 'de', value: 'Deutsch' }, { lang: 'eng', value: 'English' }] },
@@ -164,7 +164,7 @@ describe('summarizeRecord rules on small records', () => {
       ),
     );
     assert.equal(s.description, 'English');
-    assert.equal(s.title, 'ADP title');
+    assert.equal(s.title, undefined);
     assert.equal(summarizeRecord(minimal({ descriptions: [{ lang: 'fr', value: 'Français' }] })).description, 'Français');
   });
 

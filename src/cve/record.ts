@@ -232,7 +232,9 @@ export function summarizeRecord(record: CveRecordJson): RecordSummary {
   const rejectedReasons = Array.isArray(cna.rejectedReasons) ? cna.rejectedReasons : [];
   const descriptions = state === 'REJECTED' && rejectedReasons.length > 0 ? rejectedReasons : cnaDescriptions;
 
-  let title = typeof cna.title === 'string' ? cna.title : undefined;
+  // Only the CNA titles the vulnerability: ADP titles name the container ("CVE Program
+  // Container", "CISA ADP Vulnrichment"), not the flaw.
+  const title = typeof cna.title === 'string' ? cna.title : undefined;
   const acc: Accumulators = { affected: [], cweIds: new Set(), metrics: [], references: [] };
   collect('cna', cna, acc);
   const adpProviders: string[] = [];
@@ -241,7 +243,6 @@ export function summarizeRecord(record: CveRecordJson): RecordSummary {
     if (adp === null || typeof adp !== 'object') continue;
     const name = adp.providerMetadata?.shortName ?? adp.providerMetadata?.orgId ?? 'unknown';
     adpProviders.push(name);
-    if (title === undefined && typeof adp.title === 'string') title = adp.title;
     collect(`adp:${name}`, adp, acc);
     adpText += textOf(adp.descriptions);
   }
