@@ -34,7 +34,7 @@ export interface ImportOptions {
   /**
    * Worker threads that parse, validate and summarise records ahead of the store writes
    * (default: 1 when the machine has two or more cores, else 0; 0 does all on this thread).
-   * Inputs of one batch or less never start one.
+   * Inputs of two batches or less never start one.
    */
   readonly workers?: number;
   readonly reader?: ReaderOptions;

@@ -44,6 +44,8 @@ export type PreparedEvent =
   | { readonly ev: RawItem; readonly result: ParsedRecord | PreparedRecord | PrepareFailure };
 
 const WORKER_URL = new URL('./prepare-worker.ts', import.meta.url);
+/** Chunks prepared on this thread before any worker starts. */
+const IN_PROCESS_CHUNKS = 2;
 
 /** A worker that prepares chunks of items, answering in order. */
 class PrepareWorker {
@@ -119,8 +121,8 @@ function prepareHere(chunk: readonly RawEvent[]): PreparedEvent[] {
 }
 
 /**
- * The events of `events`, in order, each with what preparing it said. The first chunk is
- * prepared on this thread (small inputs never start a worker); later ones on the workers,
+ * The events of `events`, in order, each with what preparing it said. The first two chunks
+ * are prepared on this thread (small inputs never start a worker); later ones on the workers,
  * round robin, up to `workers + 1` chunks ahead of the consumer.
  */
 export async function* prepareEvents(events: AsyncIterable<RawEvent>, opts: PrepareOptions): AsyncGenerator<PreparedEvent> {
@@ -130,12 +132,14 @@ export async function* prepareEvents(events: AsyncIterable<RawEvent>, opts: Prep
   let chunks = 0;
   const dispatch = (chunk: RawEvent[]): void => {
     chunks++;
-    if (opts.workers === 0 || chunks === 1) {
+    // A worker costs a thread start and its own schema compile: not worth it for inputs
+    // of two batches or less (an hourly delta), so the first two stay on this thread.
+    if (opts.workers === 0 || chunks <= IN_PROCESS_CHUNKS) {
       queue.push(Promise.resolve(prepareHere(chunk)));
       return;
     }
     if (workers.length < opts.workers) workers.push(new PrepareWorker());
-    const worker = workers[(chunks - 2) % workers.length];
+    const worker = workers[(chunks - IN_PROCESS_CHUNKS - 1) % workers.length];
     const items = chunk.filter((ev): ev is RawItem => ev.kind === 'item');
     const done = worker.prepare(items, opts.complete()).then((results) => {
       let k = 0;
