@@ -3,7 +3,9 @@
  * `CVEKIT_TEST_STORES` (default `sqlite,postgres`).
  */
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { DatabaseSync } from 'node:sqlite';
 import pg from 'pg';
@@ -18,6 +20,7 @@ import {
   testBackends,
 } from '../../test/support/stores.ts';
 import type { TestStore, WriteOptions } from '../../test/support/stores.ts';
+import { readMigrations } from './migrations.ts';
 import { openStore } from './open.ts';
 import { StoreError } from './errors.ts';
 import type { KevCatalog, KevEntry, RecordWrite, Store, StoreKind } from './types.ts';
@@ -136,16 +139,22 @@ async function collect<T>(it: AsyncIterable<T>): Promise<T[]> {
 
 for (const backend of testBackends()) {
   describe(`${backend}: migrations`, () => {
+    // Every numbered file of the backend's folder, whatever other modules have added.
+    const files = readMigrations(new URL(`./${backend}/migrations`, import.meta.url).pathname);
+    const names = files.map((m) => m.name);
+    const latest = files.at(-1)?.version ?? 0;
+
     it('applies every migration once; a second run applies nothing', async () => {
       const { db, cleanup } = await createTestDb(backend);
       const store = await openStore(db);
       try {
+        assert.equal(names[0], '001-initial');
         const first = await store.migrate();
-        assert.deepEqual(first.applied, ['001-initial']);
-        assert.equal(first.current, 1);
+        assert.deepEqual(first.applied, names);
+        assert.equal(first.current, latest);
         const second = await store.migrate();
         assert.deepEqual(second.applied, []);
-        assert.equal(second.current, 1);
+        assert.equal(second.current, latest);
       } finally {
         await store.close();
         await cleanup();
@@ -158,14 +167,34 @@ for (const backend of testBackends()) {
       const b = await openStore(db);
       try {
         const [ra, rb] = await Promise.all([a.migrate(), b.migrate()]);
-        assert.equal(ra.applied.length + rb.applied.length, 1);
-        assert.equal(ra.current, 1);
-        assert.equal(rb.current, 1);
+        // One of them applied everything, the other nothing (it waited for the first).
+        assert.deepEqual([ra.applied.length, rb.applied.length].sort(), [0, names.length]);
+        assert.equal(ra.current, latest);
+        assert.equal(rb.current, latest);
         await a.writeBatch([write('CVE-2024-0001')]);
         assert.equal((await b.getRecord('CVE-2024-0001'))?.version, 1);
       } finally {
         await a.close();
         await b.close();
+        await cleanup();
+      }
+    });
+
+    it('two processes starting together both migrate safely', async () => {
+      const { db, cleanup } = await createTestDb(backend);
+      const openUrl = new URL('./open.ts', import.meta.url).href;
+      const code = `import { openStore } from ${JSON.stringify(openUrl)};
+        const s = await openStore(process.argv[1]);
+        const r = await s.migrate();
+        await s.writeBatch([]);
+        await s.close();
+        console.log(JSON.stringify(r));`;
+      const run = () => promisify(execFile)(process.execPath, ['--input-type=module', '-e', code, db], { env: process.env });
+      try {
+        const outs = (await Promise.all([run(), run(), run()])).map((o) => JSON.parse(o.stdout) as { applied: string[]; current: number });
+        assert.deepEqual(outs.map((o) => o.applied.length).sort((a, b) => a - b), [0, 0, names.length]);
+        assert.ok(outs.every((o) => o.current === latest));
+      } finally {
         await cleanup();
       }
     });
