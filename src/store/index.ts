@@ -2,6 +2,7 @@
  * @module The store: one interface, SQLite and PostgreSQL behind it.
  */
 export type * from './types.ts';
+export type * from './cna-types.ts';
 export { openStore } from './open.ts';
 export type { OpenStoreOptions } from './open.ts';
 export { StoreError, STORE_ERROR_CODES } from './errors.ts';

@@ -6,6 +6,7 @@
  * one transaction, so a crash (even `kill -9`) leaves the store consistent.
  */
 import type { CveId, RecordState, RecordSummary } from '../cve/index.ts';
+import type { CnaStore } from './cna-types.ts';
 
 export type StoreKind = 'sqlite' | 'postgres';
 
@@ -205,6 +206,8 @@ export interface Store {
   readonly kind: StoreKind;
   /** Human description without secrets, e.g. `sqlite:./data/cvekit.db`. */
   readonly location: string;
+  /** The CNA service's orgs, users, CVE IDs, records and audit log (`cna-types.ts`). */
+  readonly cna: CnaStore;
 
   /** Apply pending numbered migrations; safe to call on every start and from several processes. */
   migrate(): Promise<MigrationResult>;

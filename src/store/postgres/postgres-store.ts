@@ -16,6 +16,7 @@ import pg from 'pg';
 import type { PoolClient, QueryResultRow } from 'pg';
 import type { CveId, RecordState } from '../../cve/index.ts';
 import { StoreError } from '../errors.ts';
+import { PostgresCnaStore } from './cna.ts';
 import { cweEntry, jobInfo, kevEntry, mergeSource, quarantineItem, sourceInfo, sourceKind, sourceParams, versionInfo } from '../mapping.ts';
 import type { Row } from '../mapping.ts';
 import { checkDistinct, currentRow, decide, derivedRows, jobCounts, nowIso, sourceDeltas } from '../rows.ts';
@@ -78,6 +79,7 @@ export interface PostgresStoreOptions {
 export class PostgresStore implements Store {
   readonly kind = 'postgres' as const;
   readonly location: string;
+  readonly cna: PostgresCnaStore;
   readonly #pool: pg.Pool;
   readonly #readonly: boolean;
 
@@ -91,6 +93,7 @@ export class PostgresStore implements Store {
     });
     // An idle client losing its connection must not crash the process; the next query reconnects.
     this.#pool.on('error', () => undefined);
+    this.cna = new PostgresCnaStore(this.#pool, { readonly: this.#readonly });
   }
 
   /** Check the server is reachable (openStore calls this). */

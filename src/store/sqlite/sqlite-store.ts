@@ -12,6 +12,7 @@ import { DatabaseSync } from 'node:sqlite';
 import type { StatementSync } from 'node:sqlite';
 import type { CveId, RecordState } from '../../cve/index.ts';
 import { StoreError } from '../errors.ts';
+import { SqliteCnaStore } from './cna.ts';
 import { readMigrations } from '../migrations.ts';
 import {
   addCounts,
@@ -67,6 +68,7 @@ export interface SqliteStoreOptions {
 export class SqliteStore implements Store {
   readonly kind = 'sqlite' as const;
   readonly location: string;
+  readonly cna: SqliteCnaStore;
   readonly #db: DatabaseSync;
   readonly #readonly: boolean;
   readonly #statements = new Map<string, StatementSync>();
@@ -87,6 +89,7 @@ export class SqliteStore implements Store {
     this.#db.exec('PRAGMA wal_autocheckpoint = 16384');
     this.#db.exec('PRAGMA foreign_keys = ON');
     if (this.#readonly) this.#db.exec('PRAGMA query_only = ON');
+    this.cna = new SqliteCnaStore(this.#db, { readonly: this.#readonly });
   }
 
   #stmt(sql: string): StatementSync {
