@@ -9,6 +9,10 @@ export const STORE_ERROR_CODES = [
   'READ_ONLY',
   'MIGRATION_FAILED',
   'NOT_FOUND',
+  /** A search whose values are out of range (limit, dates, scores, too many terms): HTTP 400. */
+  'BAD_QUERY',
+  /** A search cursor that is damaged or belongs to another query or sort: HTTP 400. */
+  'BAD_CURSOR',
 ] as const;
 export type StoreErrorCode = (typeof STORE_ERROR_CODES)[number];
 

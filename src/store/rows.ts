@@ -53,6 +53,19 @@ export interface CurrentRow {
   /** The record itself says it is in KEV (CISA ADP `other.type: kev`). */
   readonly kevAdp: boolean;
   readonly source: string;
+  /** A fix is known (see {@link hasFix}): the search filter `has:fix`. */
+  readonly hasFix: boolean;
+}
+
+const FIX_TAGS: ReadonlySet<string> = new Set(['patch', 'vendor-advisory']);
+
+/**
+ * A fix is known: a reference tagged `patch` or `vendor-advisory`, or an affected entry
+ * with a version, or a version change, whose status is `unaffected` (fixed in).
+ */
+export function hasFix(s: RecordSummary): boolean {
+  if (s.references.some((r) => r.tags.some((t) => FIX_TAGS.has(t)))) return true;
+  return s.affected.some((a) => a.versions.some((v) => v.status === 'unaffected' || (Array.isArray(v.changes) ? v.changes : []).some((c) => c.status === 'unaffected')));
 }
 
 export function currentRow(w: RecordWrite): CurrentRow {
@@ -89,6 +102,7 @@ export function currentRow(w: RecordWrite): CurrentRow {
     cvssSeverity: severity,
     kevAdp: s.kev !== undefined,
     source: w.source,
+    hasFix: hasFix(s),
   };
 }
 

@@ -58,6 +58,8 @@ export interface SearchQuery {
   readonly facets?: readonly FacetName[];
   /** Skip the total count (faster, for streaming exports). */
   readonly noTotal?: boolean;
+  /** Most values returned for the open-ended facets (assigner, vendor, product, cwe); default 50. */
+  readonly facetLimit?: number;
 }
 
 export interface SearchHit {
@@ -113,10 +115,18 @@ export interface ChangeQuery {
   readonly filter?: Omit<SearchQuery, 'limit' | 'cursor' | 'facets' | 'sort' | 'order'>;
 }
 
+/** What a CVE name is here, for resolving names in bulk (X1520-7.7, 7.8). */
+export interface NameState {
+  readonly cveId: CveId;
+  readonly state: RecordState;
+  /** Replacement names of a rejected or duplicate name (`record_replacements`), in CVE-name order. */
+  readonly replacedBy: readonly CveId[];
+}
+
 export interface SearchStore {
   search(query: SearchQuery): Promise<SearchResult>;
   /** Counts for the home page charts. */
-  stats(): Promise<RepositoryStats>;
+  stats(opts?: { readonly top?: number }): Promise<RepositoryStats>;
   /** Newest first: `new` by datePublished, `updated` by dateUpdated, `rejected` by dateRejected. */
   changes(query: ChangeQuery): Promise<SearchHit[]>;
   /**
@@ -124,4 +134,6 @@ export interface SearchStore {
    * without holding them all in memory (exports of 300,000 records).
    */
   exportCurrent(filter?: ChangeQuery['filter'], opts?: { readonly batchSize?: number }): AsyncIterable<{ readonly cveId: CveId; readonly json: string }>;
+  /** State and replacements of many names in one read (unknown names are absent). */
+  getStates(cveIds: readonly CveId[]): Promise<Map<CveId, NameState>>;
 }

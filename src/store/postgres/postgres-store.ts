@@ -22,6 +22,8 @@ import type { Row } from '../mapping.ts';
 import { checkDistinct, currentRow, decide, derivedRows, jobCounts, nowIso, sourceDeltas } from '../rows.ts';
 import type { CurrentRow, CurrentState, DerivedRows } from '../rows.ts';
 import { readMigrations } from '../migrations.ts';
+import type { SearchStore } from '../search-types.ts';
+import { PostgresSearch } from './search.ts';
 import type {
   BatchResult,
   CweEntry,
@@ -82,6 +84,8 @@ export class PostgresStore implements Store {
   readonly cna: PostgresCnaStore;
   readonly #pool: pg.Pool;
   readonly #readonly: boolean;
+  /** Full text, filters, facets, stats, feeds and exports (issue 4). */
+  readonly search: SearchStore;
 
   constructor(url: string, opts: PostgresStoreOptions = {}) {
     this.location = describePostgresUrl(url);
@@ -93,6 +97,7 @@ export class PostgresStore implements Store {
     });
     // An idle client losing its connection must not crash the process; the next query reconnects.
     this.#pool.on('error', () => undefined);
+    this.search = new PostgresSearch(this.#pool);
     this.cna = new PostgresCnaStore(this.#pool, { readonly: this.#readonly });
   }
 
@@ -611,13 +616,14 @@ function chunks<T>(items: readonly T[], columns: number): T[][] {
 const VERSION_CASTS = ['', '', '', '', '', '', '', ''];
 
 const RECORD_COLUMNS = `cve_id, id_key, year, state, data_version, hash, date_updated, date_published, date_reserved, date_rejected,
-  date_public, assigner_org_id, assigner_short_name, title, description, cvss_score, cvss_severity, kev_adp, source`;
-const RECORD_CASTS = ['text', 'bigint', 'int', 'text', 'text', 'text', 'text', 'text', 'text', 'text', 'text', 'text', 'text', 'text', 'text', 'float8', 'text', 'bool', 'text'];
+  date_public, assigner_org_id, assigner_short_name, title, description, cvss_score, cvss_severity, kev_adp, source, has_fix`;
+const RECORD_CASTS = ['text', 'bigint', 'int', 'text', 'text', 'text', 'text', 'text', 'text', 'text', 'text', 'text', 'text', 'text', 'text', 'float8', 'text', 'bool', 'text', 'bool'];
 
 function recordValues(r: CurrentRow): unknown[] {
   return [
     r.cveId, r.idKey, r.year, r.state, r.dataVersion, r.hash, r.dateUpdated, r.datePublished, r.dateReserved, r.dateRejected,
     r.datePublic, r.assignerOrgId, r.assignerShortName, r.title, r.description, r.cvssScore, r.cvssSeverity, r.kevAdp, r.source,
+    r.hasFix,
   ];
 }
 
@@ -630,11 +636,11 @@ async function insertRecords(c: Queryable, rows: readonly CurrentRow[], now: str
     const r = await c.query(
       `INSERT INTO records (cve_id, id_key, year, state, data_version, version, last_version, hash, date_updated,
          date_published, date_reserved, date_rejected, date_public, assigner_org_id, assigner_short_name, title,
-         description, cvss_score, cvss_severity, kev, kev_adp, source, arrived_at)
+         description, cvss_score, cvss_severity, kev, kev_adp, source, arrived_at, has_fix)
        SELECT u.cve_id, u.id_key, u.year, u.state, u.data_version, 1, 1, u.hash, u.date_updated, u.date_published,
          u.date_reserved, u.date_rejected, u.date_public, u.assigner_org_id, u.assigner_short_name, u.title,
          u.description, u.cvss_score, u.cvss_severity,
-         u.kev_adp OR EXISTS (SELECT 1 FROM kev_entries k WHERE k.cve_id = u.cve_id), u.kev_adp, u.source, $${nowParam}::text
+         u.kev_adp OR EXISTS (SELECT 1 FROM kev_entries k WHERE k.cve_id = u.cve_id), u.kev_adp, u.source, $${nowParam}::text, u.has_fix
        FROM (VALUES ${placeholders(part.length, RECORD_CASTS)}) AS u (${RECORD_COLUMNS})
        ORDER BY u.id_key
        ON CONFLICT (cve_id) DO NOTHING
@@ -657,7 +663,7 @@ async function updateRecords(c: Queryable, rows: readonly CurrentRow[], versions
          assigner_short_name = u.assigner_short_name, title = u.title, description = u.description,
          cvss_score = u.cvss_score, cvss_severity = u.cvss_severity,
          kev = u.kev_adp OR EXISTS (SELECT 1 FROM kev_entries k WHERE k.cve_id = u.cve_id), kev_adp = u.kev_adp,
-         source = u.source, arrived_at = $${part.length * casts.length + 1}::text
+         source = u.source, arrived_at = $${part.length * casts.length + 1}::text, has_fix = u.has_fix
        FROM (VALUES ${placeholders(part.length, casts)}) AS u (${RECORD_COLUMNS}, version)
        WHERE r.cve_id = u.cve_id`,
       [...part.flat(), now],

@@ -53,6 +53,8 @@ import type {
 } from '../types.ts';
 
 import type { Row } from '../mapping.ts';
+import type { SearchStore } from '../search-types.ts';
+import { SqliteSearch } from './search.ts';
 type Param = null | number | bigint | string | Uint8Array;
 
 const MIGRATIONS_DIR = join(import.meta.dirname, 'migrations');
@@ -72,6 +74,8 @@ export class SqliteStore implements Store {
   readonly #db: DatabaseSync;
   readonly #readonly: boolean;
   readonly #statements = new Map<string, StatementSync>();
+  /** Full text, filters, facets, stats, feeds and exports (issue 4). */
+  readonly search: SearchStore;
 
   /** `path` is a file path or `:memory:`. */
   constructor(path: string, opts: SqliteStoreOptions = {}) {
@@ -89,6 +93,7 @@ export class SqliteStore implements Store {
     this.#db.exec('PRAGMA wal_autocheckpoint = 16384');
     this.#db.exec('PRAGMA foreign_keys = ON');
     if (this.#readonly) this.#db.exec('PRAGMA query_only = ON');
+    this.search = new SqliteSearch(this.#db);
     this.cna = new SqliteCnaStore(this.#db, { readonly: this.#readonly });
   }
 
@@ -241,9 +246,9 @@ export class SqliteStore implements Store {
     this.#run(
       `INSERT INTO records (cve_id, id_key, year, state, data_version, version, last_version, hash, date_updated,
          date_published, date_reserved, date_rejected, date_public, assigner_org_id, assigner_short_name,
-         title, description, cvss_score, cvss_severity, kev, kev_adp, source, arrived_at)
+         title, description, cvss_score, cvss_severity, kev, kev_adp, source, arrived_at, has_fix)
        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
-         (?19 OR EXISTS (SELECT 1 FROM kev_entries WHERE cve_id = ?1)), ?19, ?20, ?21)
+         (?19 OR EXISTS (SELECT 1 FROM kev_entries WHERE cve_id = ?1)), ?19, ?20, ?21, ?22)
        ON CONFLICT (cve_id) DO UPDATE SET state = excluded.state, data_version = excluded.data_version,
          version = excluded.version, last_version = excluded.last_version, hash = excluded.hash,
          date_updated = excluded.date_updated, date_published = excluded.date_published,
@@ -252,7 +257,7 @@ export class SqliteStore implements Store {
          assigner_short_name = excluded.assigner_short_name, title = excluded.title,
          description = excluded.description, cvss_score = excluded.cvss_score,
          cvss_severity = excluded.cvss_severity, kev = excluded.kev, kev_adp = excluded.kev_adp,
-         source = excluded.source, arrived_at = excluded.arrived_at`,
+         source = excluded.source, arrived_at = excluded.arrived_at, has_fix = excluded.has_fix`,
       r.cveId,
       r.idKey,
       r.year,
@@ -274,6 +279,7 @@ export class SqliteStore implements Store {
       r.kevAdp ? 1 : 0,
       r.source,
       now,
+      r.hasFix ? 1 : 0,
     );
     if (outcome === 'updated') {
       this.#run('DELETE FROM record_affected WHERE cve_id = ?', w.cveId);

@@ -1,0 +1,603 @@
+/**
+ * @module The search compiler both backends share: a `SearchQuery` is checked and
+ * normalised once, then turned into SQL through a small dialect (placeholders, list
+ * parameters, the full-text candidates). One definition, so SQLite and PostgreSQL give
+ * the same meaning to every filter, sort, cursor and facet.
+ *
+ * Every value travels as a parameter; identifiers and SQL fragments come only from the
+ * fixed tables below (sort keys, facet expressions), never from the query.
+ * @internal
+ */
+import { createHash } from 'node:crypto';
+import { CVSS_VERSIONS, RECORD_STATES } from '../cve/index.ts';
+import type { CveId, CvssVersion, RecordState } from '../cve/index.ts';
+import { StoreError } from './errors.ts';
+import { FACETS, SEARCH_SORTS } from './search-types.ts';
+import type { ChangeQuery, DateRange, FacetCount, FacetName, NameState, SearchHit, SearchQuery, SearchResult, SearchSort } from './search-types.ts';
+import type { Row } from './mapping.ts';
+
+export const MAX_LIMIT = 2000;
+/** More terms than this is not a search anyone types; it would only make a huge FTS expression. */
+export const MAX_TERMS = 64;
+/** Longest single term (characters) taken into the full-text expression. */
+export const MAX_TERM_LENGTH = 200;
+export const MAX_LIST = 1000;
+/** Values returned for the open-ended facets (assigner, vendor, product, cwe) unless `facetLimit` says otherwise. */
+export const DEFAULT_FACET_LIMIT = 50;
+const SEVERITIES = ['NONE', 'LOW', 'MEDIUM', 'HIGH', 'CRITICAL'] as const;
+/** id_key = year * 10^10 + number (see rows.ts). */
+const YEAR_FACTOR = 10_000_000_000;
+
+function bad(message: string, details: Readonly<Record<string, unknown>> = {}): StoreError {
+  return new StoreError('BAD_QUERY', message, details);
+}
+
+// --- text ----------------------------------------------------------------------------
+
+export interface TextTerm {
+  /** As given (NFKC), for PostgreSQL's parser. */
+  readonly raw: string;
+  /** Letters and digits runs, lower case: what SQLite's unicode61 tokenizer would see. */
+  readonly tokens: readonly string[];
+  readonly prefix: boolean;
+}
+
+export interface TextPlan {
+  readonly words: readonly TextTerm[];
+  readonly phrases: readonly TextTerm[];
+  readonly excluded: readonly TextTerm[];
+  readonly ids: readonly CveId[];
+}
+
+const TOKEN_SPLIT = /[^\p{L}\p{N}]+/u;
+
+function term(text: unknown, kind: string, allowPrefix: boolean): TextTerm | undefined {
+  if (typeof text !== 'string') throw bad(`${kind} must be strings`);
+  let raw = text.normalize('NFKC').trim();
+  if (raw.length > MAX_TERM_LENGTH) throw bad(`a search term is ${raw.length} characters long: at most ${MAX_TERM_LENGTH}`);
+  const prefix = allowPrefix && raw.endsWith('*');
+  if (prefix) raw = raw.replace(/\*+$/, '');
+  const tokens = raw.toLowerCase().split(TOKEN_SPLIT).filter(Boolean);
+  // A term with no letters or digits matches nothing on either backend: leave it out.
+  if (tokens.length === 0) return undefined;
+  return { raw, tokens, prefix };
+}
+
+function terms(list: readonly string[] | undefined, kind: string, allowPrefix: boolean): TextTerm[] {
+  const out: TextTerm[] = [];
+  const seen = new Set<string>();
+  for (const t of list ?? []) {
+    const x = term(t, kind, allowPrefix);
+    if (!x) continue;
+    const key = `${x.tokens.join(' ')}${x.prefix ? '*' : ''}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(x);
+  }
+  return out;
+}
+
+export function hasText(t: TextPlan): boolean {
+  return t.words.length + t.phrases.length + t.ids.length > 0;
+}
+
+// --- the normalised query ------------------------------------------------------------
+
+export interface Bounds {
+  /** Inclusive lower bound (ISO text). */
+  readonly from?: string;
+  /** Exclusive upper bound (ISO text): the day/month/year after a bare date. */
+  readonly before?: string;
+  /** Inclusive upper bound (a full date-time). */
+  readonly to?: string;
+}
+
+export interface FilterPlan {
+  readonly text: TextPlan;
+  readonly states?: readonly RecordState[];
+  readonly years?: { readonly from: number; readonly to: number };
+  readonly assigners?: readonly string[];
+  readonly vendors?: readonly string[];
+  readonly products?: readonly string[];
+  readonly cwes?: readonly string[];
+  readonly cvssVersion?: CvssVersion;
+  readonly severities?: readonly string[];
+  readonly scoreMin?: number;
+  readonly scoreMax?: number;
+  readonly kev?: boolean;
+  readonly hasFix?: boolean;
+  readonly published?: Bounds;
+  readonly updated?: Bounds;
+}
+
+function list<T extends string>(values: readonly unknown[] | undefined, name: string, norm: (v: string) => T | undefined): T[] | undefined {
+  if (values === undefined) return undefined;
+  if (!Array.isArray(values)) throw bad(`${name} must be a list`);
+  if (values.length > MAX_LIST) throw bad(`${name}: at most ${MAX_LIST} values`);
+  const out = new Set<T>();
+  for (const v of values) {
+    if (typeof v !== 'string') throw bad(`${name} must be strings`);
+    const n = norm(v.trim());
+    if (n === undefined) throw bad(`${name}: ${JSON.stringify(v.slice(0, 60))} is not a valid value`, { field: name, value: v.slice(0, 60) });
+    out.add(n);
+  }
+  return out.size === 0 ? undefined : [...out];
+}
+
+/** `CWE-79`, `cwe-79`, `79` → `CWE-79`; other CWE ids (`NVD-CWE-noinfo`) kept as written. */
+export function normalizeCwe(v: string): string | undefined {
+  const m = /^(?:cwe[-_ ]?)?(\d{1,6})$/i.exec(v);
+  if (m) return `CWE-${Number(m[1])}`;
+  return /^[A-Za-z0-9-]{1,40}$/.test(v) ? v : undefined;
+}
+
+const DATE_RE = /^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$/;
+
+/** A bare year, month or date: its first instant and the first instant after it (UTC, ISO text). */
+function datePart(text: string): { start: string; next: string } | undefined {
+  const m = DATE_RE.exec(text);
+  if (!m) return undefined;
+  const y = Number(m[1]);
+  const mo = m[2] === undefined ? undefined : Number(m[2]);
+  const d = m[3] === undefined ? undefined : Number(m[3]);
+  if (mo !== undefined && (mo < 1 || mo > 12)) return undefined;
+  const start = Date.UTC(y, (mo ?? 1) - 1, d ?? 1);
+  const check = new Date(start);
+  if (d !== undefined && check.getUTCDate() !== d) return undefined;
+  const next = d !== undefined ? Date.UTC(y, (mo as number) - 1, d + 1) : mo !== undefined ? Date.UTC(y, mo, 1) : Date.UTC(y + 1, 0, 1);
+  return { start: new Date(start).toISOString(), next: new Date(next).toISOString() };
+}
+
+function instant(text: string): string | undefined {
+  if (!/^\d{4}-\d{2}-\d{2}T/.test(text) || text.length > 40) return undefined;
+  const ms = Date.parse(/[zZ]|[+-]\d{2}:?\d{2}$/.test(text) ? text : `${text}Z`);
+  return Number.isNaN(ms) ? undefined : new Date(ms).toISOString();
+}
+
+function bounds(r: DateRange | undefined, name: string): Bounds | undefined {
+  if (r === undefined) return undefined;
+  if (typeof r !== 'object' || r === null) throw bad(`${name} must be { from?, to? }`);
+  const out: { from?: string; before?: string; to?: string } = {};
+  if (r.from !== undefined) {
+    const d = typeof r.from === 'string' ? (datePart(r.from) ?? undefined) : undefined;
+    const from = d?.start ?? (typeof r.from === 'string' ? instant(r.from) : undefined);
+    if (from === undefined) throw bad(`${name}.from: ${JSON.stringify(String(r.from).slice(0, 40))} is not a date (YYYY-MM-DD or an ISO 8601 date-time)`);
+    out.from = from;
+  }
+  if (r.to !== undefined) {
+    const d = typeof r.to === 'string' ? datePart(r.to) : undefined;
+    if (d) out.before = d.next;
+    else {
+      const to = typeof r.to === 'string' ? instant(r.to) : undefined;
+      if (to === undefined) throw bad(`${name}.to: ${JSON.stringify(String(r.to).slice(0, 40))} is not a date (YYYY-MM-DD or an ISO 8601 date-time)`);
+      out.to = to;
+    }
+  }
+  const upper = out.before ?? out.to;
+  if (out.from !== undefined && upper !== undefined && (out.before ? upper <= out.from : upper < out.from)) {
+    throw bad(`${name}: from ${r.from} is after to ${r.to}`);
+  }
+  return out.from === undefined && upper === undefined ? undefined : out;
+}
+
+function score(v: unknown, name: string): number | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v > 10) throw bad(`${name} must be a number from 0 to 10`);
+  return v;
+}
+
+function bool(v: unknown, name: string): boolean | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v !== 'boolean') throw bad(`${name} must be true or false`);
+  return v;
+}
+
+type Filter = NonNullable<ChangeQuery['filter']>;
+
+export function planFilter(q: Filter = {}): FilterPlan {
+  const words = terms(q.words, 'words', true);
+  const phrases = terms(q.phrases, 'phrases', false);
+  const excluded = terms(q.excluded, 'excluded', false);
+  if (words.length + phrases.length + excluded.length > MAX_TERMS) {
+    throw bad(`too many search terms (${words.length + phrases.length + excluded.length}): at most ${MAX_TERMS}`);
+  }
+  const ids = list(q.cveIds, 'cveIds', (v) => (/^CVE-\d{4}-\d{4,19}$/.test(v) ? v : undefined)) ?? [];
+  let years: FilterPlan['years'];
+  if (q.years !== undefined) {
+    const from = q.years.from ?? 1999;
+    const to = q.years.to ?? 9999;
+    for (const y of [from, to]) if (!Number.isInteger(y) || y < 1000 || y > 9999) throw bad(`years: ${y} is not a year`);
+    if (from > to) throw bad(`years: ${from} is after ${to}`);
+    years = { from, to };
+  }
+  const cvssVersion = q.cvssVersion;
+  if (cvssVersion !== undefined && !(CVSS_VERSIONS as readonly string[]).includes(cvssVersion)) {
+    throw bad(`cvssVersion must be one of ${CVSS_VERSIONS.join(', ')}`);
+  }
+  const scoreMin = score(q.scoreMin, 'scoreMin');
+  const scoreMax = score(q.scoreMax, 'scoreMax');
+  if (scoreMin !== undefined && scoreMax !== undefined && scoreMin > scoreMax) throw bad(`scoreMin ${scoreMin} is above scoreMax ${scoreMax}`);
+  const out: { -readonly [K in keyof FilterPlan]: FilterPlan[K] } = { text: { words, phrases, excluded, ids } };
+  const states = list(q.states, 'states', (v) => (RECORD_STATES as readonly string[]).includes(v.toUpperCase()) ? (v.toUpperCase() as RecordState) : undefined);
+  if (states) out.states = states;
+  if (years) out.years = years;
+  const lower = (v: string): string | undefined => (v === '' || v.length > 200 ? undefined : v.toLowerCase());
+  const assigners = list(q.assigners, 'assigners', lower);
+  if (assigners) out.assigners = assigners;
+  const vendors = list(q.vendors, 'vendors', lower);
+  if (vendors) out.vendors = vendors;
+  const products = list(q.products, 'products', lower);
+  if (products) out.products = products;
+  const cwes = list(q.cwes, 'cwes', normalizeCwe);
+  if (cwes) out.cwes = cwes;
+  if (cvssVersion) out.cvssVersion = cvssVersion;
+  const severities = list(q.severities, 'severities', (v) => ((SEVERITIES as readonly string[]).includes(v.toUpperCase()) ? v.toUpperCase() : undefined));
+  if (severities) out.severities = severities;
+  if (scoreMin !== undefined) out.scoreMin = scoreMin;
+  if (scoreMax !== undefined) out.scoreMax = scoreMax;
+  const kev = bool(q.kev, 'kev');
+  if (kev !== undefined) out.kev = kev;
+  const hasFix = bool(q.hasFix, 'hasFix');
+  if (hasFix !== undefined) out.hasFix = hasFix;
+  const published = bounds(q.published, 'published');
+  if (published) out.published = published;
+  const updated = bounds(q.updated, 'updated');
+  if (updated) out.updated = updated;
+  return out;
+}
+
+// --- sorting and cursors ---------------------------------------------------------------
+
+/** Sort keys: each one a fixed SQL expression (never NULL) over `r` (records) and `t` (text candidates). */
+export const SORT_KEYS = {
+  exact: 't.exact',
+  rank: 't.rank',
+  publishedKnown: 'CASE WHEN r.date_published IS NULL THEN 0 ELSE 1 END',
+  published: "coalesce(r.date_published, '')",
+  updated: 'r.date_updated',
+  scoreKnown: 'CASE WHEN r.cvss_score IS NULL THEN 0 ELSE 1 END',
+  score: 'coalesce(r.cvss_score, 0)',
+  id: 'r.id_key',
+} as const;
+export type SortKeyName = keyof typeof SORT_KEYS;
+export type Dir = 'asc' | 'desc';
+
+export interface SortPlan {
+  readonly sort: SearchSort;
+  readonly order: Dir;
+  readonly keys: readonly (readonly [SortKeyName, Dir])[];
+}
+
+/**
+ * The keys of each sort, with stable tie-breaks (the CVE name's id_key last). An exact
+ * CVE-name hit always comes first (X1520-6.9); relevance without any text falls back to
+ * newest published first.
+ */
+export function planSort(q: Pick<SearchQuery, 'sort' | 'order'>, text: TextPlan): SortPlan {
+  const sort = q.sort ?? 'relevance';
+  if (!(SEARCH_SORTS as readonly string[]).includes(sort)) throw bad(`sort must be one of ${SEARCH_SORTS.join(', ')}`);
+  if (q.order !== undefined && q.order !== 'asc' && q.order !== 'desc') throw bad('order must be asc or desc');
+  const effective: SearchSort = sort === 'relevance' && !hasText(text) ? 'published' : sort;
+  const order: Dir = q.order ?? (effective === 'id' ? 'asc' : 'desc');
+  const flip: Dir = order === 'asc' ? 'desc' : 'asc';
+  const keys: (readonly [SortKeyName, Dir])[] = [];
+  if (text.ids.length > 0) keys.push(['exact', 'desc']);
+  switch (effective) {
+    case 'relevance':
+      keys.push(['rank', order], ['id', flip]);
+      break;
+    case 'published':
+      keys.push(['publishedKnown', 'desc'], ['published', order], ['id', order]);
+      break;
+    case 'updated':
+      keys.push(['updated', order], ['id', order]);
+      break;
+    case 'score':
+      keys.push(['scoreKnown', 'desc'], ['score', order], ['id', order]);
+      break;
+    case 'id':
+      keys.push(['id', order]);
+      break;
+  }
+  return { sort, order, keys };
+}
+
+export type CursorValue = string | number;
+
+/** What makes two queries the same result list: everything but limit, cursor, facets and noTotal. */
+export function fingerprint(filter: FilterPlan, sort: SortPlan): string {
+  const key = JSON.stringify({ filter, sort: sort.sort, order: sort.order });
+  return createHash('sha256').update(key).digest('base64url').slice(0, 16);
+}
+
+export function encodeCursor(fp: string, values: readonly CursorValue[]): string {
+  return Buffer.from(JSON.stringify({ q: fp, k: values }), 'utf8').toString('base64url');
+}
+
+export function decodeCursor(cursor: string, fp: string, keys: number): CursorValue[] {
+  const invalid = (why: string): StoreError => new StoreError('BAD_CURSOR', `the cursor is not valid (${why}): start again from the first page`);
+  if (typeof cursor !== 'string' || cursor.length > 2000 || !/^[A-Za-z0-9_-]+$/.test(cursor)) throw invalid('not a cursor this server made');
+  let v: unknown;
+  try {
+    v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw invalid('not a cursor this server made');
+  }
+  const o = v as { q?: unknown; k?: unknown };
+  if (!o || typeof o !== 'object' || typeof o.q !== 'string' || !Array.isArray(o.k)) throw invalid('not a cursor this server made');
+  if (o.q !== fp) {
+    throw new StoreError('BAD_CURSOR', 'this cursor belongs to a different query or sort: use it only with the query and sort that returned it, or start again without a cursor', {
+      reason: 'query-mismatch',
+    });
+  }
+  if (o.k.length !== keys || !o.k.every((x) => (typeof x === 'number' && Number.isFinite(x)) || (typeof x === 'string' && x.length <= 100))) {
+    throw invalid('damaged');
+  }
+  return o.k as CursorValue[];
+}
+
+export interface PagePlan {
+  readonly filter: FilterPlan;
+  readonly sort: SortPlan;
+  readonly limit: number;
+  readonly fingerprint: string;
+  readonly after?: readonly CursorValue[];
+  readonly facets: readonly FacetName[];
+  readonly facetLimit: number;
+  readonly total: boolean;
+}
+
+export function planSearch(q: SearchQuery): PagePlan {
+  if (q === null || typeof q !== 'object') throw bad('a search needs a query object');
+  if (!Number.isInteger(q.limit) || q.limit < 1 || q.limit > MAX_LIMIT) throw bad(`limit must be an integer from 1 to ${MAX_LIMIT}`);
+  const filter = planFilter(q);
+  const sort = planSort(q, filter.text);
+  const fp = fingerprint(filter, sort);
+  const facets = [...new Set(q.facets ?? [])];
+  for (const f of facets) if (!(FACETS as readonly string[]).includes(f)) throw bad(`unknown facet "${String(f).slice(0, 40)}": one of ${FACETS.join(', ')}`);
+  const facetLimit = q.facetLimit ?? DEFAULT_FACET_LIMIT;
+  if (!Number.isInteger(facetLimit) || facetLimit < 1 || facetLimit > 10_000) throw bad('facetLimit must be an integer from 1 to 10000');
+  return {
+    filter,
+    sort,
+    limit: q.limit,
+    fingerprint: fp,
+    ...(q.cursor !== undefined ? { after: decodeCursor(q.cursor, fp, sort.keys.length) } : {}),
+    facets,
+    facetLimit,
+    total: q.noTotal !== true,
+  };
+}
+
+// --- SQL -------------------------------------------------------------------------------
+
+/** What differs between SQLite and PostgreSQL. */
+export interface SearchDialect {
+  readonly kind: 'sqlite' | 'postgres';
+  placeholder(n: number): string;
+  /** `expr IN (values)` with one parameter for the whole list. */
+  inList(b: SqlBuilder, expr: string, values: readonly string[]): string;
+  bool(b: SqlBuilder, v: boolean): string;
+  /**
+   * A subquery of the text candidates: columns `k` (joins `r.<joinKey>`), `rank` (higher
+   * is better; 0 when `withRank` is false) and `exact` (1 for an exact CVE-name hit).
+   */
+  candidates(b: SqlBuilder, text: TextPlan, withRank: boolean): string;
+  /** A condition on `r` that is true when no excluded term matches (used when there is nothing else to match). */
+  notExcluded(b: SqlBuilder, text: TextPlan): string;
+  readonly joinKey: 'id_key' | 'cve_id';
+}
+
+export class SqlBuilder {
+  readonly params: unknown[] = [];
+  readonly dialect: SearchDialect;
+  constructor(dialect: SearchDialect) {
+    this.dialect = dialect;
+  }
+  p(v: unknown): string {
+    this.params.push(v);
+    return this.dialect.placeholder(this.params.length);
+  }
+}
+
+function dateConds(b: SqlBuilder, col: string, r: Bounds | undefined, out: string[]): void {
+  if (!r) return;
+  if (r.from !== undefined) out.push(`${col} >= ${b.p(r.from)}`);
+  if (r.before !== undefined) out.push(`${col} < ${b.p(r.before)}`);
+  if (r.to !== undefined) out.push(`${col} <= ${b.p(r.to)}`);
+}
+
+/**
+ * `FROM records r [JOIN (text candidates) t ON …] WHERE …`: the whole result set, before
+ * any cursor. `withRank` false skips relevance scoring (counts, facets, exports).
+ */
+export function fromWhere(b: SqlBuilder, f: FilterPlan, withRank: boolean): { from: string; where: string[]; text: boolean } {
+  const d = b.dialect;
+  const where: string[] = [];
+  const text = hasText(f.text);
+  let from = 'records r';
+  if (text) from += ` JOIN (${d.candidates(b, f.text, withRank)}) t ON r.${d.joinKey} = t.k`;
+  else if (f.text.excluded.length > 0) where.push(d.notExcluded(b, f.text));
+  if (f.states) where.push(d.inList(b, 'r.state', f.states));
+  if (f.years) where.push(`r.id_key >= ${b.p(f.years.from * YEAR_FACTOR)} AND r.id_key < ${b.p((f.years.to + 1) * YEAR_FACTOR)}`);
+  if (f.assigners) where.push(d.inList(b, 'lower(r.assigner_short_name)', f.assigners));
+  if (f.vendors) where.push(`r.cve_id IN (SELECT a.cve_id FROM record_affected a WHERE ${d.inList(b, 'a.vendor_lc', f.vendors)})`);
+  if (f.products) where.push(`r.cve_id IN (SELECT a.cve_id FROM record_affected a WHERE ${d.inList(b, 'a.product_lc', f.products)})`);
+  if (f.cwes) where.push(`r.cve_id IN (SELECT w.cve_id FROM record_cwes w WHERE ${d.inList(b, 'w.cwe_id', f.cwes)})`);
+  if (f.cvssVersion) {
+    // Severity and score then describe one metric of that version (X1520 has no say; NVD's cvssV3Severity works so).
+    const m = [`m.cvss_version = ${b.p(f.cvssVersion)}`];
+    if (f.severities) m.push(d.inList(b, 'm.severity', f.severities));
+    if (f.scoreMin !== undefined) m.push(`m.score >= ${b.p(f.scoreMin)}`);
+    if (f.scoreMax !== undefined) m.push(`m.score <= ${b.p(f.scoreMax)}`);
+    where.push(`r.cve_id IN (SELECT m.cve_id FROM record_metrics m WHERE ${m.join(' AND ')})`);
+  } else {
+    if (f.severities) where.push(d.inList(b, 'r.cvss_severity', f.severities));
+    if (f.scoreMin !== undefined) where.push(`r.cvss_score >= ${b.p(f.scoreMin)}`);
+    if (f.scoreMax !== undefined) where.push(`r.cvss_score <= ${b.p(f.scoreMax)}`);
+  }
+  if (f.kev !== undefined) where.push(`r.kev = ${d.bool(b, f.kev)}`);
+  if (f.hasFix !== undefined) where.push(`r.has_fix = ${d.bool(b, f.hasFix)}`);
+  dateConds(b, 'r.date_published', f.published, where);
+  dateConds(b, 'r.date_updated', f.updated, where);
+  return { from, where, text };
+}
+
+export const whereSql = (where: readonly string[]): string => (where.length > 0 ? ` WHERE ${where.join(' AND ')}` : '');
+
+/** `(k1 > v1) OR (k1 = v1 AND k2 > v2) OR …`, each comparison in its key's direction. */
+export function keysetCondition(b: SqlBuilder, keys: SortPlan['keys'], values: readonly CursorValue[]): string {
+  const ors: string[] = [];
+  const ph = values.map((v) => b.p(v));
+  for (let i = 0; i < keys.length; i++) {
+    const ands: string[] = [];
+    for (let j = 0; j < i; j++) ands.push(`${SORT_KEYS[keys[j][0]]} = ${ph[j]}`);
+    ands.push(`${SORT_KEYS[keys[i][0]]} ${keys[i][1] === 'asc' ? '>' : '<'} ${ph[i]}`);
+    ors.push(`(${ands.join(' AND ')})`);
+  }
+  return `(${ors.join(' OR ')})`;
+}
+
+export const HIT_COLUMNS =
+  'r.cve_id, r.state, r.title, r.description, r.assigner_short_name, r.date_published, r.date_updated, r.date_rejected, r.cvss_score, r.cvss_severity, r.kev';
+
+/** The page query: `limit + 1` rows so the caller knows whether there is a next page. */
+export function pageSql(b: SqlBuilder, plan: PagePlan): string {
+  const keys = plan.sort.keys;
+  const withRank = keys.some(([k]) => k === 'rank');
+  const { from, where, text } = fromWhere(b, plan.filter, withRank);
+  if (plan.after) where.push(keysetCondition(b, keys, plan.after));
+  const cols = keys.map(([k], i) => `${SORT_KEYS[k]} AS k${i}`).join(', ');
+  const extra = text ? ', t.rank AS rank, t.exact AS exact' : '';
+  const order = keys.map(([k, dir]) => `${SORT_KEYS[k]} ${dir.toUpperCase()}`).join(', ');
+  return `SELECT ${HIT_COLUMNS}${extra}, ${cols} FROM ${from}${whereSql(where)} ORDER BY ${order} LIMIT ${b.p(plan.limit + 1)}`;
+}
+
+/** Facet expressions over the materialised hits `h` (fixed allow-list). */
+function facetSelect(b: SqlBuilder, f: FacetName, plan: PagePlan): string {
+  const top = (value: string, fromJoin: string, group: string, extraWhere = ''): string =>
+    `SELECT '${f}' AS f, ${value} AS v, count(DISTINCT h.cve_id) AS n FROM h ${fromJoin}${extraWhere} GROUP BY ${group}`;
+  const ordered = (inner: string, limited: boolean): string => `SELECT * FROM (${inner} ORDER BY n DESC, v ASC${limited ? ` LIMIT ${b.p(plan.facetLimit)}` : ''}) AS x_${f}`;
+  switch (f) {
+    case 'state':
+      return ordered(top('h.state', '', 'h.state'), false);
+    case 'year':
+      return ordered(top(`${b.dialect.kind === 'postgres' ? 'h.year::text' : "CAST(h.year AS TEXT)"}`, '', 'h.year'), false);
+    case 'assigner':
+      return ordered(top("coalesce(h.assigner_short_name, '')", '', "coalesce(h.assigner_short_name, '')"), true);
+    case 'kev':
+      return ordered(top("CASE WHEN h.kev THEN 'true' ELSE 'false' END", '', "CASE WHEN h.kev THEN 'true' ELSE 'false' END"), false);
+    case 'hasFix':
+      return ordered(top("CASE WHEN h.has_fix THEN 'true' ELSE 'false' END", '', "CASE WHEN h.has_fix THEN 'true' ELSE 'false' END"), false);
+    case 'severity':
+      if (plan.filter.cvssVersion) {
+        return ordered(top('m.severity', `JOIN record_metrics m ON m.cve_id = h.cve_id AND m.cvss_version = ${b.p(plan.filter.cvssVersion)}`, 'm.severity'), false);
+      }
+      return ordered(top("coalesce(h.cvss_severity, '')", '', "coalesce(h.cvss_severity, '')"), false);
+    case 'cvssVersion':
+      return ordered(top('m.cvss_version', 'JOIN record_metrics m ON m.cve_id = h.cve_id', 'm.cvss_version'), false);
+    case 'vendor':
+      return ordered(top('min(a.vendor)', 'JOIN record_affected a ON a.cve_id = h.cve_id', 'a.vendor_lc', " WHERE a.vendor_lc NOT IN ('n/a', '')"), true);
+    case 'product':
+      return ordered(top('min(a.product)', 'JOIN record_affected a ON a.cve_id = h.cve_id', 'a.product_lc', " WHERE a.product_lc NOT IN ('n/a', '')"), true);
+    case 'cwe':
+      return ordered(top('w.cwe_id', 'JOIN record_cwes w ON w.cve_id = h.cve_id', 'w.cwe_id'), true);
+  }
+}
+
+/** Total and facets in one statement over the materialised result (rows `f, v, n`; `f = '#total'`). */
+export function countSql(b: SqlBuilder, plan: PagePlan): string {
+  const { from, where } = fromWhere(b, plan.filter, false);
+  if (plan.facets.length === 0) return `SELECT '#total' AS f, '' AS v, count(*) AS n FROM ${from}${whereSql(where)}`;
+  const parts = [`SELECT '#total' AS f, '' AS v, count(*) AS n FROM h`, ...plan.facets.map((f) => facetSelect(b, f, plan))];
+  return `WITH h AS MATERIALIZED (SELECT r.cve_id, r.state, r.year, r.assigner_short_name, r.cvss_severity, r.kev, r.has_fix FROM ${from}${whereSql(where)})
+    ${parts.join('\nUNION ALL ')}`;
+}
+
+// --- rows ------------------------------------------------------------------------------
+
+const optStr = (v: unknown): string | undefined => (v === null || v === undefined ? undefined : String(v));
+
+export function hitFromRow(r: Row, withRank: boolean): SearchHit {
+  const hit: { -readonly [K in keyof SearchHit]: SearchHit[K] } = {
+    cveId: String(r.cve_id),
+    state: r.state as RecordState,
+    description: String(r.description ?? ''),
+    dateUpdated: String(r.date_updated),
+    kev: r.kev === true || r.kev === 1 || r.kev === 1n,
+  };
+  const title = optStr(r.title);
+  if (title !== undefined) hit.title = title;
+  const assigner = optStr(r.assigner_short_name);
+  if (assigner !== undefined) hit.assignerShortName = assigner;
+  const pub = optStr(r.date_published);
+  if (pub !== undefined) hit.datePublished = pub;
+  const rej = optStr(r.date_rejected);
+  if (rej !== undefined) hit.dateRejected = rej;
+  if (r.cvss_score !== null && r.cvss_score !== undefined) hit.cvssScore = Number(r.cvss_score);
+  const sev = optStr(r.cvss_severity);
+  if (sev !== undefined) hit.cvssSeverity = sev;
+  if (withRank && r.rank !== undefined && r.rank !== null) hit.rank = Number(r.rank);
+  if (Number(r.exact ?? 0) === 1) hit.exact = true;
+  return hit;
+}
+
+/** The cursor values of a row (columns k0…kn) in JSON-safe form. */
+export function rowKeys(r: Row, n: number): CursorValue[] {
+  const out: CursorValue[] = [];
+  for (let i = 0; i < n; i++) {
+    const v = r[`k${i}`];
+    out.push(typeof v === 'bigint' ? Number(v) : typeof v === 'number' ? v : typeof v === 'boolean' ? (v ? 1 : 0) : String(v));
+  }
+  return out;
+}
+
+/** The newest-first listing of a change feed: which date, which state. */
+export const CHANGE_KINDS = {
+  new: { col: 'r.date_published', state: undefined },
+  updated: { col: 'r.date_updated', state: undefined },
+  rejected: { col: 'r.date_rejected', state: 'REJECTED' },
+} as const;
+
+export function changesSql(b: SqlBuilder, q: ChangeQuery): string {
+  if (!q || !(q.kind in CHANGE_KINDS)) throw bad('changes: kind must be new, updated or rejected');
+  if (!Number.isInteger(q.limit) || q.limit < 1 || q.limit > MAX_LIMIT) throw bad(`changes: limit must be an integer from 1 to ${MAX_LIMIT}`);
+  const k = CHANGE_KINDS[q.kind];
+  const f = planFilter(q.filter);
+  const { from, where } = fromWhere(b, f, false);
+  where.push(`${k.col} IS NOT NULL`);
+  if (k.state) where.push(`r.state = ${b.p(k.state)}`);
+  if (q.since !== undefined) {
+    const since = typeof q.since === 'string' ? (datePart(q.since)?.start ?? instant(q.since)) : undefined;
+    if (since === undefined) throw bad(`changes: since ${JSON.stringify(String(q.since).slice(0, 40))} is not a date`);
+    where.push(`${k.col} >= ${b.p(since)}`);
+  }
+  return `SELECT ${HIT_COLUMNS} FROM ${from}${whereSql(where)} ORDER BY ${k.col} DESC, r.id_key DESC LIMIT ${b.p(q.limit)}`;
+}
+
+/** One batch of an export in CVE-name order after `afterKey`. */
+export function exportSql(b: SqlBuilder, f: FilterPlan, afterKey: number, size: number): string {
+  const { from, where } = fromWhere(b, f, false);
+  where.push(`r.id_key > ${b.p(afterKey)}`);
+  return `SELECT r.cve_id, r.id_key, v.json FROM ${from} JOIN record_versions v ON v.cve_id = r.cve_id AND v.version = r.version${whereSql(where)} ORDER BY r.id_key LIMIT ${b.p(size)}`;
+}
+
+export const SEVERITY_ORDER: readonly string[] = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW', 'NONE'];
+
+/** Sort replacement names by (year, number), as CVE names order. */
+export function nameState(cveId: CveId, state: RecordState, targets: readonly string[]): NameState {
+  const key = (id: string): number => Number(id.slice(4, 8)) * 1e10 + Number(id.slice(9));
+  return { cveId, state, replacedBy: [...new Set(targets)].sort((a, b) => key(a) - key(b) || (a < b ? -1 : a > b ? 1 : 0)) };
+}
+
+/** Rows `f, v, n` of the count statement into `total` and `facets`. */
+export function collect(rows: readonly Row[], facets: readonly FacetName[], out: { total?: number; facets?: SearchResult['facets'] }): void {
+  const acc: Partial<Record<FacetName, FacetCount[]>> = {};
+  for (const f of facets) acc[f] = [];
+  for (const r of rows) {
+    const f = String(r.f);
+    if (f === '#total') out.total = Number(r.n);
+    else acc[f as FacetName]?.push({ value: String(r.v ?? ''), count: Number(r.n) });
+  }
+  if (facets.length > 0) out.facets = acc;
+}
