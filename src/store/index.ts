@@ -2,6 +2,7 @@
  * @module The store: one interface, SQLite and PostgreSQL behind it.
  */
 export type * from './types.ts';
+export type * from './disclosure-types.ts';
 export type * from './search-types.ts';
 export { SEARCH_SORTS, FACETS } from './search-types.ts';
 export type * from './cna-types.ts';

@@ -6,6 +6,7 @@
  * one transaction, so a crash (even `kill -9`) leaves the store consistent.
  */
 import type { CveId, RecordState, RecordSummary } from '../cve/index.ts';
+import type { DisclosureStore } from './disclosure-types.ts';
 import type { SearchStore } from './search-types.ts';
 import type { CnaStore } from './cna-types.ts';
 
@@ -207,6 +208,8 @@ export interface Store {
   readonly kind: StoreKind;
   /** Human description without secrets, e.g. `sqlite:./data/cvekit.db`. */
   readonly location: string;
+  /** Coordinated disclosure: reports, cases, messages, audit, outbound queue (issue 6). */
+  readonly disclosure: DisclosureStore;
   /** Full text, filters, facets, stats, change feeds and exports (`search-types.ts`). */
   readonly search: SearchStore;
   /** The CNA service's orgs, users, CVE IDs, records and audit log (`cna-types.ts`). */

@@ -16,6 +16,7 @@ import pg from 'pg';
 import type { PoolClient, QueryResultRow } from 'pg';
 import type { CveId, RecordState } from '../../cve/index.ts';
 import { StoreError } from '../errors.ts';
+import { PostgresDisclosureStore } from './disclosure.ts';
 import { PostgresCnaStore } from './cna.ts';
 import { cweEntry, jobInfo, kevEntry, mergeSource, quarantineItem, sourceInfo, sourceKind, sourceParams, versionInfo } from '../mapping.ts';
 import type { Row } from '../mapping.ts';
@@ -81,6 +82,7 @@ export interface PostgresStoreOptions {
 export class PostgresStore implements Store {
   readonly kind = 'postgres' as const;
   readonly location: string;
+  readonly disclosure: PostgresDisclosureStore;
   readonly cna: PostgresCnaStore;
   readonly #pool: pg.Pool;
   readonly #readonly: boolean;
@@ -97,6 +99,7 @@ export class PostgresStore implements Store {
     });
     // An idle client losing its connection must not crash the process; the next query reconnects.
     this.#pool.on('error', () => undefined);
+    this.disclosure = new PostgresDisclosureStore(this.#pool, () => this.#checkWritable());
     this.search = new PostgresSearch(this.#pool);
     this.cna = new PostgresCnaStore(this.#pool, { readonly: this.#readonly });
   }

@@ -12,6 +12,7 @@ import { DatabaseSync } from 'node:sqlite';
 import type { StatementSync } from 'node:sqlite';
 import type { CveId, RecordState } from '../../cve/index.ts';
 import { StoreError } from '../errors.ts';
+import { SqliteDisclosureStore } from './disclosure.ts';
 import { SqliteCnaStore } from './cna.ts';
 import { readMigrations } from '../migrations.ts';
 import {
@@ -70,6 +71,7 @@ export interface SqliteStoreOptions {
 export class SqliteStore implements Store {
   readonly kind = 'sqlite' as const;
   readonly location: string;
+  readonly disclosure: SqliteDisclosureStore;
   readonly cna: SqliteCnaStore;
   readonly #db: DatabaseSync;
   readonly #readonly: boolean;
@@ -93,6 +95,7 @@ export class SqliteStore implements Store {
     this.#db.exec('PRAGMA wal_autocheckpoint = 16384');
     this.#db.exec('PRAGMA foreign_keys = ON');
     if (this.#readonly) this.#db.exec('PRAGMA query_only = ON');
+    this.disclosure = new SqliteDisclosureStore(this.#db, () => this.#checkWritable());
     this.search = new SqliteSearch(this.#db);
     this.cna = new SqliteCnaStore(this.#db, { readonly: this.#readonly });
   }
