@@ -26,6 +26,8 @@ export interface JsonStreamOptions {
   readonly maxItemChars?: number;
   /** Longest other member (default 1 Mi characters). */
   readonly maxMemberChars?: number;
+  /** Least text scanned at once (default 64 Ki); smaller chunks are gathered first. */
+  readonly minRunChars?: number;
   /** For messages. */
   readonly what: string;
 }
@@ -43,6 +45,8 @@ const S = {
 } as const;
 type State = (typeof S)[keyof typeof S];
 
+/** Least text scanned at once. */
+const MIN_RUN = 64 * 1024;
 const WS = new Set([0x20, 0x09, 0x0a, 0x0d, 0xfeff]);
 const STRING_STOP = /["\\]/g;
 
@@ -70,14 +74,25 @@ export class JsonObjectStream {
   #skippedChars = 0;
 
   constructor(opts: JsonStreamOptions) {
-    this.#opts = { maxItemChars: 64 * 1024 * 1024, maxMemberChars: 1024 * 1024, ...opts };
+    this.#opts = { maxItemChars: 64 * 1024 * 1024, maxMemberChars: 1024 * 1024, minRunChars: MIN_RUN, ...opts };
   }
 
   #fail(message: string, code: 'ENRICH_JSON' | 'ENRICH_JSON_TRUNCATED' | 'ENRICH_JSON_VALUE_TOO_LARGE' = 'ENRICH_JSON'): never {
     throw new EnrichError(code, `${this.#opts.what}: ${message} at character ${this.#dropped + this.#pos}`);
   }
 
+  /** Small chunks wait here: scanning from a buffer after each tiny append would be quadratic. */
+  #pending = '';
+
   *push(text: string): Generator<JsonStreamEvent> {
+    this.#pending += text;
+    if (this.#pending.length < this.#opts.minRunChars) return;
+    yield* this.#feed();
+  }
+
+  *#feed(): Generator<JsonStreamEvent> {
+    const text = this.#pending;
+    this.#pending = '';
     // Keep only what is still needed: the value being captured, or nothing before `pos`.
     const keepFrom = this.#state === S.CAPTURE && !this.#skipping ? this.#capStart : this.#state === S.KEY_STRING ? this.#keyStart : this.#pos;
     if (keepFrom > 0) {
@@ -92,6 +107,7 @@ export class JsonObjectStream {
   }
 
   *end(): Generator<JsonStreamEvent> {
+    yield* this.#feed();
     yield* this.#run(true);
     if (this.#state !== S.DONE) {
       if (this.#state === S.START) this.#fail('no JSON object', 'ENRICH_JSON_TRUNCATED');
