@@ -62,8 +62,7 @@ export function trimStrings<T>(value: T): T {
 
 function schemaProblems(errors: readonly ErrorObject[] | null | undefined, prefix: string): SchemaProblem[] {
   return (errors ?? []).slice(0, MAX_ERRORS).map((e) => {
-    const extra = e.keyword === 'required' ? ` '${(e.params as { missingProperty?: string }).missingProperty}'`
-      : e.keyword === 'additionalProperties' ? ` '${(e.params as { additionalProperty?: string }).additionalProperty}'` : '';
+    const extra = e.keyword === 'additionalProperties' ? ` '${(e.params as { additionalProperty?: string }).additionalProperty}'` : '';
     return { instancePath: `${prefix}${e.instancePath}`, keyword: e.keyword, message: `${e.message ?? 'is invalid'}${extra}`, params: e.params };
   });
 }
@@ -71,8 +70,8 @@ function schemaProblems(errors: readonly ErrorObject[] | null | undefined, prefi
 /** "…FAILED: /cnaContainer/descriptions must have required property 'lang'": names the first field. */
 function schemaError(code: 'INVALID_JSON_SCHEMA' | 'BAD_ADP_JSON', head: string, problems: readonly SchemaProblem[]): CnaError {
   const first = problems[0];
-  const where = first ? `: ${first.instancePath || '/'} ${first.message}` : '';
-  return new CnaError(code, { message: `${head}${where}`, details: { errors: problems } });
+  const message = first ? `${head.replace(/\.$/, '')}: ${first.instancePath || '/'} ${first.message}` : head;
+  return new CnaError(code, { message, details: { errors: problems } });
 }
 
 /**

@@ -127,6 +127,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
 
   // --- JSON API --------------------------------------------------------------
   app.get('/api/health', async () => ({ ok: true, store: store.kind }));
+  await app.register((await import('./cna-api.ts')).cnaApi, { prefix: '/api', store });
 
   app.get('/api/v1/status', async () => status());
 
