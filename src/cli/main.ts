@@ -20,6 +20,7 @@ interface CommandEntry {
 
 const COMMANDS: Record<string, CommandEntry> = {
   serve: { run: serveCommand, summary: 'start the web server and API (loads the bundled sample into an empty store)' },
+  cna: { run: (args, io) => import('./cna-command.ts').then((m) => m.cnaCommand(args, io)), summary: 'cna org create|list, cna user create|list|reset-key: set up CNA orgs, users and API keys' },
   status: { run: statusCommand, summary: 'counts, sources and the date of the CVE content' },
   db: { run: dbCommand, summary: 'db migrate: apply pending database migrations' },
   import: { run: importCommand, summary: 'import CVE JSON 5 records from a path, URL or - (stdin)' },
