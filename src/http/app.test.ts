@@ -132,8 +132,9 @@ for (const backend of testBackends()) {
       const text = await app.inject(`/search?q=${encodeURIComponent('Fixes CVE-2024-4810 and cve-1999-0006, see CAN-1999-0068.')}`);
       assert.equal(text.statusCode, 200);
       for (const id of ['CVE-2024-4810', 'CVE-1999-0006', 'CVE-1999-0068']) assert.match(text.body, new RegExp(`href="/cve/${id}"`));
-      const none = await app.inject('/search?q=log4j');
-      assert.match(none.body, /No CVE name found/);
+      const words = await app.inject('/search?q=log4j');
+      assert.equal(words.statusCode, 200);
+      assert.match(words.body, /<h2 id="results-h">[\d,]+ records?<\/h2>/);
     });
 
     test('X1520-8.1 X1520-8.2 X1520-8.3 X1520-8.4: /docs/cve explains CVE, finding by name, getting names, with an index entry "CVE"', async () => {

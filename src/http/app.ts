@@ -1,179 +1,157 @@
 /**
- * @module The Fastify application: pages and the REST API over one store. `buildApp` is
- * what `serve` starts and what tests drive with `app.inject`.
+ * @module The Fastify application: pages, formats, feeds, exports and the REST API over one
+ * store. `buildApp` is what `serve` starts and what tests drive with `app.inject`.
  */
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
+import swagger from '@fastify/swagger';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import { diffRecords, extractCveIds, parseCveId, summarizeRecord, type CveRecordJson } from '../cve/index.ts';
-import { contentDateLine, repositoryStatus, type RepositoryStatus } from '../ingest/index.ts';
 import type { Store } from '../store/index.ts';
-import { docsCveBody, homeBody, html, notFoundBody, page, recordBody, STYLESHEET, type SafeHtml } from '../web/index.ts';
+import { html, notFoundBody, SCRIPT, STYLESHEET } from '../web/index.ts';
+import { registerApiRoutes } from './api-routes.ts';
+import { createContext } from './context.ts';
 import { HttpError, errorBody } from './errors.ts';
+import { registerExportRoutes } from './export-routes.ts';
+import { registerFeedRoutes } from './feed-routes.ts';
+import { registerNvdRoutes } from './nvd-routes.ts';
+import { OPENAPI_INFO, registerDocsRoutes } from './openapi.ts';
+import { registerPageRoutes } from './page-routes.ts';
+import { createRateLimiter, type RateLimitOptions } from './rate-limit.ts';
+import { registerRecordRoutes } from './record-routes.ts';
+import { registerSearchRoutes } from './search-routes.ts';
 
 export interface AppOptions {
   readonly store: Store;
   readonly logger?: Logger;
   /** Clock for content-date checks (tests). */
   readonly now?: () => Date;
+  /** Per-client token bucket for the APIs, feeds and exports; `false` turns it off. */
+  readonly rateLimit?: RateLimitOptions | false;
+  /** Largest request body in bytes (the bulk resolve takes up to 10,000 names). */
+  readonly bodyLimit?: number;
 }
 
-const CSP = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
-const STATUS_TTL_MS = 5_000;
+/** 300 requests at once, then 5 per second (300 a minute) per client address. */
+export const DEFAULT_RATE_LIMIT: RateLimitOptions = { capacity: 300, refillPerSecond: 5 };
+export const DEFAULT_BODY_LIMIT = 2 * 1024 * 1024;
 
-const cveParams = {
-  type: 'object',
-  required: ['name'],
-  properties: { name: { type: 'string', maxLength: 300 } },
-} as const;
+/** Paths whose answers are data for programs: JSON errors, CORS, rate limits. */
+const API_PATH = /^\/(?:api|rest)\//;
+const READ_ONLY_CORS = /^\/(?:api\/|rest\/|feeds\/)/;
+const DATA_EXTENSION = /\.(?:json|xml|txt|csv|atom|rss|jsonl)$/;
+
+/** What a request costs from its client's bucket: streaming a whole export or 2,000 NVD records costs more. */
+function costOf(path: string): number {
+  if (path.startsWith('/api/v1/export')) return 30;
+  if (path.startsWith('/rest/json/')) return 5;
+  if (path.startsWith('/api/v1/resolve')) return 2;
+  return 1;
+}
+
+/** Data answers (API, feeds, `.json`…) get a JSON error body; pages get an error page. */
+function wantsData(req: FastifyRequest): boolean {
+  const path = req.url.split('?')[0];
+  if (API_PATH.test(path) || path.startsWith('/feeds/') || DATA_EXTENSION.test(path)) return true;
+  const accept = String(req.headers.accept ?? '');
+  return /application\/(?:json|xml)|text\/(?:plain|csv)/.test(accept) && !accept.includes('text/html');
+}
 
 export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   const { store } = opts;
   const now = opts.now ?? (() => new Date());
   const app = Fastify({
     loggerInstance: opts.logger as FastifyBaseLogger | undefined,
-    disableRequestLogging: !opts.logger,
-    bodyLimit: 1024 * 1024,
-    maxParamLength: 300,
+    logController: new LogController({ disableRequestLogging: !opts.logger }),
+    bodyLimit: opts.bodyLimit ?? DEFAULT_BODY_LIMIT,
     trustProxy: false,
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 300 },
+  });
+  const ctx = createContext(store, now);
+
+  await app.register(swagger, {
+    openapi: { openapi: '3.0.3', info: OPENAPI_INFO, tags: [
+      { name: 'records', description: 'CVE records by name, their history and formats' },
+      { name: 'resolve', description: 'CVE names in any syntax to canonical names (X1520-10.1, 10.2)' },
+      { name: 'search', description: 'Full-text search with filters and facets' },
+      { name: 'lists', description: 'Per-year and rejected lists, feeds and exports' },
+      { name: 'status', description: 'Sources, content dates (X1520-9.1) and statistics' },
+      { name: 'nvd', description: 'NVD CVE API 2.0-compatible endpoint' },
+    ] },
+    hideUntagged: true,
   });
 
-  // The content date is on every page and answer (X1520-9.1); cache the status briefly.
-  let cached: { at: number; status: RepositoryStatus } | undefined;
-  const status = async (): Promise<RepositoryStatus> => {
-    const t = Date.now();
-    if (!cached || t - cached.at > STATUS_TTL_MS) cached = { at: t, status: await repositoryStatus(store, now()) };
-    return cached.status;
-  };
-  const sendPage = async (reply: FastifyReply, title: string, body: SafeHtml, extra: { query?: string; code?: number } = {}) => {
-    const s = await status();
-    return reply
-      .code(extra.code ?? 200)
-      .type('text/html; charset=utf-8')
-      .header('content-security-policy', CSP)
-      .send(page({ title, contentLine: contentDateLine(s), outOfDate: s.outOfDate, query: extra.query }, body));
-  };
+  const limiter = opts.rateLimit === false ? undefined : createRateLimiter(opts.rateLimit ?? DEFAULT_RATE_LIMIT);
+  app.addHook('onRequest', async (req, reply) => {
+    const path = req.url.split('?')[0];
+    if (READ_ONLY_CORS.test(path) && req.method === 'OPTIONS') {
+      // Preflight for the read-only APIs: GET and HEAD from any origin, no credentials.
+      return reply
+        .code(204)
+        .header('access-control-allow-origin', '*')
+        .header('access-control-allow-methods', 'GET, HEAD, OPTIONS')
+        .header('access-control-allow-headers', 'accept, content-type, apiKey, if-none-match')
+        .header('access-control-max-age', '86400')
+        .send();
+    }
+    if (!limiter || !(API_PATH.test(path) || path.startsWith('/feeds/'))) return;
+    const d = limiter.take(req.ip, costOf(path));
+    reply.header('ratelimit-limit', String(limiter.options.capacity));
+    reply.header('ratelimit-remaining', String(d.remaining));
+    if (!d.ok) {
+      reply.header('retry-after', String(d.retryAfter));
+      throw new HttpError(429, 'RATE_LIMITED', `too many requests from this address; retry in ${d.retryAfter} s`, { retryAfter: d.retryAfter });
+    }
+  });
 
-  app.addHook('onSend', async (_req, reply, payload) => {
+  app.addHook('onSend', async (req, reply, payload) => {
     reply.header('x-content-type-options', 'nosniff');
     reply.header('referrer-policy', 'no-referrer');
+    const path = req.url.split('?')[0];
+    // CORS only for read-only data (GET/HEAD); pages and POST endpoints get none.
+    if (READ_ONLY_CORS.test(path) && (req.method === 'GET' || req.method === 'HEAD')) {
+      reply.header('access-control-allow-origin', '*');
+      reply.header('access-control-expose-headers', 'x-cve-content-date, link, retry-after, ratelimit-limit, ratelimit-remaining, message');
+    }
+    // X1520-9.1: every answer states the date of the CVE content it was built from.
+    if (!reply.hasHeader('x-cve-content-date') && !path.startsWith('/assets/')) {
+      const s = await ctx.status();
+      reply.header('x-cve-content-date', s.contentDate ?? '');
+    }
     return payload;
   });
 
   app.setErrorHandler(async (err, req, reply) => {
     const e = err instanceof HttpError ? err : undefined;
-    const validation = (err as { validation?: unknown }).validation ? err : undefined;
-    const code = e?.status ?? (validation ? 400 : (err as { statusCode?: number }).statusCode ?? 500);
+    const fst = err as { validation?: unknown; statusCode?: number; code?: string };
+    const validation = fst.validation !== undefined;
+    const code = e?.status ?? (validation ? 400 : fst.statusCode && fst.statusCode >= 400 ? fst.statusCode : 500);
     if (code >= 500) req.log.error({ err }, 'request failed');
-    const body = errorBody(e?.code ?? (validation ? 'BAD_REQUEST' : code >= 500 ? 'INTERNAL' : 'BAD_REQUEST'), code >= 500 && !e ? 'internal error' : (err as Error).message, e?.details);
-    if (req.url.startsWith('/api/')) return reply.code(code).send(body);
-    return sendPage(reply, 'Error', html`<h1>Error</h1><p>${body.message}</p>`, { code });
+    const errorCode =
+      e?.code ??
+      (validation ? 'BAD_REQUEST' : code === 413 ? 'PAYLOAD_TOO_LARGE' : code === 415 ? 'UNSUPPORTED_MEDIA_TYPE' : code === 404 ? 'NOT_FOUND' : code >= 500 ? 'INTERNAL' : 'BAD_REQUEST');
+    const message = code >= 500 && !e ? 'internal error' : code === 413 && !e ? `request body is larger than ${opts.bodyLimit ?? DEFAULT_BODY_LIMIT} bytes` : (err as Error).message;
+    const body = errorBody(errorCode, message, e?.details);
+    if (wantsData(req) || reply.sent) return reply.code(code).type('application/json; charset=utf-8').send(body);
+    const title = code === 404 ? 'Not found' : code === 400 ? 'Bad request' : code === 429 ? 'Too many requests' : 'Error';
+    return ctx.sendPage(reply, title, html`<h1>${title}</h1><p>${body.message}</p>`, { code });
   });
 
   app.setNotFoundHandler(async (req, reply) => {
-    if (req.url.startsWith('/api/')) return reply.code(404).send(errorBody('NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}`));
-    return sendPage(reply, 'Not found', notFoundBody(req.url, 'There is no page at this address.'), { code: 404 });
+    if (wantsData(req)) return reply.code(404).send(errorBody('NOT_FOUND', `no route ${req.method} ${req.url.split('?')[0]}`));
+    return ctx.sendPage(reply, 'Not found', notFoundBody(req.url.slice(0, 300), 'There is no page at this address.'), { code: 404 });
   });
 
   app.get('/assets/app.css', async (_req, reply) => reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=3600').send(STYLESHEET));
-
-  app.get('/', async (_req, reply) => {
-    const s = await status();
-    return sendPage(reply, 'CVE records', homeBody(s, ['CVE-2024-3400', 'CVE-2023-32046', 'CVE-1999-0006', 'CVE-2024-4810']));
-  });
-
-  app.get('/docs/cve', async (_req, reply) => sendPage(reply, 'CVE and CVE compatibility', docsCveBody()));
-
-  /** Resolve any syntax (X1520-10.1, 10.2); non-canonical input answers 301 to the canonical URL. */
-  app.get<{ Params: { name: string }; Querystring: { q?: string } }>('/cve/:name', { schema: { params: cveParams } }, async (req, reply) => {
-    let name = req.params.name;
-    const asJson = name.endsWith('.json');
-    if (asJson) name = name.slice(0, -'.json'.length);
-    const parsed = parseCveId(name);
-    if (!parsed.ok) return sendPage(reply, 'Not a CVE name', notFoundBody(name, parsed.reason), { code: 404, query: name });
-    if (parsed.id !== name) {
-      const q = new URLSearchParams({ q: req.query.q ?? name });
-      return reply.redirect(`/cve/${parsed.id}${asJson ? '.json' : ''}${asJson ? '' : `?${q}`}`, 301);
-    }
-    const rec = await store.getRecord(parsed.id);
-    if (!rec) {
-      if (asJson) throw new HttpError(404, 'CVE_RECORD_NOT_FOUND', `${parsed.id} is a well-formed CVE name but is not in this repository`, { cveId: parsed.id });
-      return sendPage(reply, `${parsed.id} not found`, notFoundBody(parsed.id, `${parsed.id} is a well-formed CVE name but is not in this repository.`), { code: 404, query: req.query.q });
-    }
-    if (asJson) return reply.type('application/json; charset=utf-8').header('x-cve-content-date', (await status()).contentDate ?? '').send(rec.json);
-    const record = JSON.parse(rec.json) as CveRecordJson;
-    const summary = summarizeRecord(record);
-    const [versions, kev, cwes, replacing] = await Promise.all([
-      store.listVersions(parsed.id),
-      store.getKev(parsed.id),
-      store.getCwes(summary.cweIds),
-      store.findReplacing(parsed.id),
-    ]);
-    const query = req.query.q && req.query.q !== parsed.id ? { input: req.query.q, canonical: parsed.id } : undefined;
-    return sendPage(reply, parsed.id, recordBody({ summary, record, versions, kev, cwes, replacing, query }), { query: req.query.q });
-  });
-
-  /** The search box: a CVE name in any syntax goes to its record; pasted text lists the names in it. */
-  app.get<{ Querystring: { q?: string } }>('/search', { schema: { querystring: { type: 'object', properties: { q: { type: 'string', maxLength: 100_000 } } } } }, async (req, reply) => {
-    const q = (req.query.q ?? '').trim();
-    const parsed = parseCveId(q);
-    if (parsed.ok) return reply.redirect(`/cve/${parsed.id}?${new URLSearchParams({ q })}`, 301);
-    const names = extractCveIds(q);
-    if (names.length === 1) return reply.redirect(`/cve/${names[0]}?${new URLSearchParams({ q: q.slice(0, 200) })}`, 303);
-    const body = names.length
-      ? html`<h1>CVE names in your text</h1><ul>${names.map((n) => html`<li><a href="/cve/${n}">${n}</a></li>`)}</ul>`
-      : html`<h1>No CVE name found</h1><p>${q ? parsed.reason : 'Type a CVE name such as CVE-2024-1234.'}</p>`;
-    return sendPage(reply, 'Search', body, { query: q });
-  });
-
-  // --- JSON API --------------------------------------------------------------
+  app.get('/assets/app.js', async (_req, reply) => reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=3600').send(SCRIPT));
   app.get('/api/health', async () => ({ ok: true, store: store.kind }));
   await app.register((await import('./cna-api.ts')).cnaApi, { prefix: '/api', store });
 
-  app.get('/api/v1/status', async () => status());
-
-  const recordOr404 = async (name: string) => {
-    const parsed = parseCveId(name);
-    if (!parsed.ok) throw new HttpError(400, 'INVALID_CVE_ID', parsed.reason, { input: name });
-    const rec = await store.getRecord(parsed.id);
-    if (!rec) throw new HttpError(404, 'CVE_RECORD_NOT_FOUND', `${parsed.id} is a well-formed CVE name but is not in this repository`, { cveId: parsed.id });
-    return rec;
-  };
-
-  app.get<{ Params: { name: string } }>('/api/v1/cve/:name', { schema: { params: cveParams } }, async (req) => {
-    const rec = await recordOr404(req.params.name);
-    const s = await status();
-    return {
-      cveId: rec.cveId,
-      state: rec.state,
-      version: rec.version,
-      dateUpdated: rec.dateUpdated,
-      source: rec.source,
-      replacements: summarizeRecord(JSON.parse(rec.json)).replacements,
-      record: JSON.parse(rec.json),
-      contentDate: s.contentDate,
-    };
-  });
-
-  app.get<{ Params: { name: string } }>('/api/v1/cve/:name/versions', { schema: { params: cveParams } }, async (req) => {
-    const rec = await recordOr404(req.params.name);
-    return { cveId: rec.cveId, versions: await store.listVersions(rec.cveId) };
-  });
-
-  app.get<{ Params: { name: string }; Querystring: { from: number; to: number } }>(
-    '/api/v1/cve/:name/diff',
-    {
-      schema: {
-        params: cveParams,
-        querystring: { type: 'object', required: ['from', 'to'], properties: { from: { type: 'integer', minimum: 1 }, to: { type: 'integer', minimum: 1 } } },
-      },
-    },
-    async (req) => {
-      const rec = await recordOr404(req.params.name);
-      const [a, b] = await Promise.all([store.getVersion(rec.cveId, req.query.from), store.getVersion(rec.cveId, req.query.to)]);
-      if (!a || !b) throw new HttpError(404, 'VERSION_NOT_FOUND', `${rec.cveId} has no version ${!a ? req.query.from : req.query.to}`, { cveId: rec.cveId });
-      return { cveId: rec.cveId, from: a.version, to: b.version, changes: diffRecords(JSON.parse(a.json), JSON.parse(b.json)) };
-    },
-  );
-
+  registerPageRoutes(app, ctx);
+  registerRecordRoutes(app, ctx);
+  registerSearchRoutes(app, ctx);
+  registerApiRoutes(app, ctx);
+  registerFeedRoutes(app, ctx);
+  registerExportRoutes(app, ctx);
+  registerNvdRoutes(app, ctx);
+  registerDocsRoutes(app, ctx);
   return app;
 }

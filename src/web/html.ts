@@ -1,7 +1,9 @@
 /**
  * @module HTML building with escaping by default: every interpolated value goes through
- * `html` tagged templates, so a hostile record cannot inject markup.
+ * `html` tagged templates, so a hostile record cannot inject markup; control characters
+ * are dropped and bidirectional overrides shown as `<U+202E>`, never obeyed.
  */
+import { visibleText } from '../formats/index.ts';
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
@@ -26,7 +28,7 @@ function render(part: Part): string {
   if (part === null || part === undefined || part === false) return '';
   if (part instanceof SafeHtml) return part.value;
   if (Array.isArray(part)) return part.map(render).join('');
-  return escapeHtml(String(part));
+  return escapeHtml(visibleText(String(part)));
 }
 
 /** Tagged template: literal parts are trusted, interpolations are escaped. */

@@ -1,0 +1,80 @@
+/**
+ * @module What every route needs: the store, the clock, the repository status with the
+ * date of the CVE content (X1520-9.1, 9.2), and the page frame.
+ */
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { ContentDate } from '../formats/index.ts';
+import { contentDateLine, repositoryStatus, type RepositoryStatus } from '../ingest/index.ts';
+import type { Store } from '../store/index.ts';
+import type { SearchStore } from '../store/search-types.ts';
+import { page, type SafeHtml } from '../web/index.ts';
+
+/** Pages may load the stylesheet and the one progressive script, nothing else (no inline code). */
+export const CSP =
+  "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+const STATUS_TTL_MS = 5_000;
+
+export interface PageExtra {
+  readonly query?: string;
+  readonly code?: number;
+  readonly alternates?: readonly { readonly type: string; readonly href: string }[];
+  /** `Link` header value naming the other formats. */
+  readonly link?: string;
+}
+
+export interface AppContext {
+  readonly store: Store;
+  readonly now: () => Date;
+  status(): Promise<RepositoryStatus>;
+  /** The content date as the format writers take it. */
+  contentDate(): Promise<ContentDate>;
+  /** The search part of the store (503 while the backend has none). */
+  search(): SearchStore;
+  sendPage(reply: FastifyReply, title: string, body: SafeHtml, extra?: PageExtra): Promise<FastifyReply>;
+  /** `http://host:port` the client used, for absolute links in feeds. */
+  origin(req: FastifyRequest): string;
+}
+
+export function contentDateOf(s: RepositoryStatus): ContentDate {
+  const src = s.sources.find((x) => x.id === s.contentSource);
+  return {
+    ...(s.contentDate !== undefined && { contentDate: s.contentDate }),
+    ...(s.contentSource !== undefined && { source: s.contentSource }),
+    ...(src?.release !== undefined && { release: src.release }),
+    outOfDate: s.outOfDate,
+    generatedAt: s.generatedAt,
+  };
+}
+
+export function createContext(store: Store, now: () => Date): AppContext {
+  let cached: { at: number; status: RepositoryStatus } | undefined;
+  const status = async (): Promise<RepositoryStatus> => {
+    const t = Date.now();
+    if (!cached || t - cached.at > STATUS_TTL_MS) cached = { at: t, status: await repositoryStatus(store, now()) };
+    return cached.status;
+  };
+  return {
+    store,
+    now,
+    status,
+    async contentDate() {
+      return { ...contentDateOf(await status()), generatedAt: now().toISOString() };
+    },
+    search() {
+      return store.search;
+    },
+    async sendPage(reply, title, body, extra = {}) {
+      const s = await status();
+      if (extra.link) reply.header('link', extra.link);
+      return reply
+        .code(extra.code ?? 200)
+        .type('text/html; charset=utf-8')
+        .header('content-security-policy', CSP)
+        .header('x-cve-content-date', s.contentDate ?? '')
+        .send(page({ title, contentLine: contentDateLine(s), outOfDate: s.outOfDate, query: extra.query, alternates: extra.alternates }, body));
+    },
+    origin(req) {
+      return `${req.protocol}://${req.host}`;
+    },
+  };
+}
