@@ -10,6 +10,7 @@ import { quarantineCommand } from './quarantine-commands.ts';
 import { dbCommand, seedCommand, statusCommand } from './store-commands.ts';
 import { catalogCommand } from './catalog-commands.ts';
 import { serveCommand } from './serve-command.ts';
+import { exportCommand } from './export-command.ts';
 
 export type Command = (args: readonly string[], io: Io) => Promise<number>;
 
@@ -28,6 +29,7 @@ const COMMANDS: Record<string, CommandEntry> = {
   quarantine: { run: quarantineCommand, summary: 'list|show|retry|dismiss records that failed to import' },
   kev: { run: catalogCommand('kev'), summary: 'kev import PATH|URL: import the CISA KEV catalog (JSON or CSV)' },
   cwe: { run: catalogCommand('cwe'), summary: 'cwe import PATH|URL: import the CWE catalog (XML or CSV)' },
+  export: { run: exportCommand, summary: 'export records (jsonl, csv, cve_1.0 xml, cve5-dir) matching a query, streamed' },
   seed: { run: seedCommand, summary: 'load the bundled real sample (3,000 CVE records, KEV, CWE) into the store' },
 };
 
