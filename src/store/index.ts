@@ -6,6 +6,8 @@ export type * from './disclosure-types.ts';
 export type * from './search-types.ts';
 export { SEARCH_SORTS, FACETS } from './search-types.ts';
 export type * from './cna-types.ts';
+export type * from './enrich-types.ts';
+export { MAPPING_ISSUE_KINDS } from './enrich-types.ts';
 export { openStore } from './open.ts';
 export type { OpenStoreOptions } from './open.ts';
 export { StoreError, STORE_ERROR_CODES } from './errors.ts';

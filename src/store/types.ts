@@ -9,6 +9,7 @@ import type { CveId, RecordState, RecordSummary } from '../cve/index.ts';
 import type { DisclosureStore } from './disclosure-types.ts';
 import type { SearchStore } from './search-types.ts';
 import type { CnaStore } from './cna-types.ts';
+import type { EnrichStore } from './enrich-types.ts';
 
 export type StoreKind = 'sqlite' | 'postgres';
 
@@ -214,6 +215,8 @@ export interface Store {
   readonly search: SearchStore;
   /** The CNA service's orgs, users, CVE IDs, records and audit log (`cna-types.ts`). */
   readonly cna: CnaStore;
+  /** NVD, EPSS and MITRE legacy data beside the CVE records, and mapping issues (`enrich-types.ts`). */
+  readonly enrich: EnrichStore;
 
   /** Apply pending numbered migrations; safe to call on every start and from several processes. */
   migrate(): Promise<MigrationResult>;

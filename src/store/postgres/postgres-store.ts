@@ -18,6 +18,7 @@ import type { CveId, RecordState } from '../../cve/index.ts';
 import { StoreError } from '../errors.ts';
 import { PostgresDisclosureStore } from './disclosure.ts';
 import { PostgresCnaStore } from './cna.ts';
+import { PostgresEnrichStore } from './enrich.ts';
 import { cweEntry, jobInfo, kevEntry, mergeSource, quarantineItem, sourceInfo, sourceKind, sourceParams, versionInfo } from '../mapping.ts';
 import type { Row } from '../mapping.ts';
 import { checkDistinct, currentRow, decide, derivedRows, jobCounts, nowIso, sourceDeltas } from '../rows.ts';
@@ -84,6 +85,7 @@ export class PostgresStore implements Store {
   readonly location: string;
   readonly disclosure: PostgresDisclosureStore;
   readonly cna: PostgresCnaStore;
+  readonly enrich: PostgresEnrichStore;
   readonly #pool: pg.Pool;
   readonly #readonly: boolean;
   /** Full text, filters, facets, stats, feeds and exports (issue 4). */
@@ -102,6 +104,7 @@ export class PostgresStore implements Store {
     this.disclosure = new PostgresDisclosureStore(this.#pool, () => this.#checkWritable());
     this.search = new PostgresSearch(this.#pool);
     this.cna = new PostgresCnaStore(this.#pool, { readonly: this.#readonly });
+    this.enrich = new PostgresEnrichStore(this.#pool, { readonly: this.#readonly });
   }
 
   /** Check the server is reachable (openStore calls this). */

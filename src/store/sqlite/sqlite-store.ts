@@ -14,6 +14,7 @@ import type { CveId, RecordState } from '../../cve/index.ts';
 import { StoreError } from '../errors.ts';
 import { SqliteDisclosureStore } from './disclosure.ts';
 import { SqliteCnaStore } from './cna.ts';
+import { SqliteEnrichStore } from './enrich.ts';
 import { readMigrations } from '../migrations.ts';
 import {
   addCounts,
@@ -73,6 +74,7 @@ export class SqliteStore implements Store {
   readonly location: string;
   readonly disclosure: SqliteDisclosureStore;
   readonly cna: SqliteCnaStore;
+  readonly enrich: SqliteEnrichStore;
   readonly #db: DatabaseSync;
   readonly #readonly: boolean;
   readonly #statements = new Map<string, StatementSync>();
@@ -98,6 +100,7 @@ export class SqliteStore implements Store {
     this.disclosure = new SqliteDisclosureStore(this.#db, () => this.#checkWritable());
     this.search = new SqliteSearch(this.#db);
     this.cna = new SqliteCnaStore(this.#db, { readonly: this.#readonly });
+    this.enrich = new SqliteEnrichStore(this.#db, { readonly: this.#readonly });
   }
 
   #stmt(sql: string): StatementSync {
