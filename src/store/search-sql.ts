@@ -53,7 +53,8 @@ const TOKEN_SPLIT = /[^\p{L}\p{N}]+/u;
 
 function term(text: unknown, kind: string, allowPrefix: boolean): TextTerm | undefined {
   if (typeof text !== 'string') throw bad(`${kind} must be strings`);
-  let raw = text.normalize('NFKC').trim();
+  // NUL cannot travel to PostgreSQL as text; it is no letter or digit anyway.
+  let raw = text.replace(/\0/g, ' ').normalize('NFKC').trim();
   if (raw.length > MAX_TERM_LENGTH) throw bad(`a search term is ${raw.length} characters long: at most ${MAX_TERM_LENGTH}`);
   const prefix = allowPrefix && raw.endsWith('*');
   if (prefix) raw = raw.replace(/\*+$/, '');
@@ -117,7 +118,7 @@ function list<T extends string>(values: readonly unknown[] | undefined, name: st
   const out = new Set<T>();
   for (const v of values) {
     if (typeof v !== 'string') throw bad(`${name} must be strings`);
-    const n = norm(v.trim());
+    const n = norm(v.replace(/\0/g, '').trim());
     if (n === undefined) throw bad(`${name}: ${JSON.stringify(v.slice(0, 60))} is not a valid value`, { field: name, value: v.slice(0, 60) });
     out.add(n);
   }
