@@ -1,14 +1,13 @@
 /**
- * @module Resolving CVE names for the API: one name in any syntax, or many (a list or a
- * pasted text), to the canonical name, its state, its replacements and its URL
- * (X1520-6.9, 7.8, 10.1, 10.2).
+ * @module Resolving CVE names for the API, over the search module's `resolveName` and
+ * `resolveMany`: one name in any syntax, or many (a list or a pasted text), to the
+ * canonical name, its state, its replacements and its URL (X1520-6.9, 7.8, 10.1, 10.2).
  */
-import { extractCveIds, parseCveId, summarizeRecord, type CveRecordJson } from '../cve/index.ts';
+import { resolveMany as resolveAll, resolveName, ResolveError, DEFAULT_MAX_NAMES } from '../search/index.ts';
 import type { Store } from '../store/index.ts';
-import type { NameState } from '../store/search-types.ts';
 import { HttpError } from './errors.ts';
 
-export const MAX_BULK_NAMES = 10_000;
+export const MAX_BULK_NAMES = DEFAULT_MAX_NAMES;
 export const MAX_BULK_TEXT = 4 * 1024 * 1024;
 
 export interface Resolved {
@@ -33,24 +32,14 @@ export const resolvedSchema = {
 
 export type ResolveOutcome =
   | { readonly kind: 'found'; readonly cveId: string; readonly result: Resolved }
-  | { readonly kind: 'unknown'; readonly cveId: string }
+  | { readonly kind: 'unknown'; readonly cveId: string; readonly reason: string }
   | { readonly kind: 'invalid'; readonly reason: string };
 
-async function lookup(store: Store, query: string, cveId: string): Promise<ResolveOutcome> {
-  const rec = await store.getRecord(cveId);
-  if (!rec) return { kind: 'unknown', cveId };
-  const summary = summarizeRecord(JSON.parse(rec.json) as CveRecordJson);
-  return {
-    kind: 'found',
-    cveId,
-    result: { query, cveId, state: rec.state, replacedBy: [...new Set(summary.replacements.map((r) => r.target))], url: `/cve/${cveId}` },
-  };
-}
-
 export async function resolveOne(store: Store, input: string): Promise<ResolveOutcome> {
-  const parsed = parseCveId(input);
-  if (!parsed.ok) return { kind: 'invalid', reason: parsed.reason };
-  return lookup(store, input, parsed.id);
+  const r = await resolveName(store, input);
+  if (r.found) return { kind: 'found', cveId: r.cveId, result: { query: r.query, cveId: r.cveId, state: r.state, replacedBy: r.replacedBy, url: r.url } };
+  if (r.code === 'UNKNOWN_CVE_NAME' && r.cveId) return { kind: 'unknown', cveId: r.cveId, reason: r.reason };
+  return { kind: 'invalid', reason: r.reason };
 }
 
 export interface BulkResult {
@@ -63,23 +52,17 @@ export interface BulkResult {
   readonly reason?: string;
 }
 
-/** Every input in order; each distinct name looked up once, a few at a time. */
+/** Every input in order (a text: every CVE name in it once, and CVE-looking words that are not names, with reasons). */
 export async function resolveMany(store: Store, input: { readonly ids?: readonly string[]; readonly text?: string }): Promise<BulkResult[]> {
-  const queries = input.ids ?? extractCveIds(input.text ?? '');
-  if (queries.length > MAX_BULK_NAMES) {
-    throw new HttpError(413, 'TOO_MANY_NAMES', `${queries.length.toLocaleString('en')} names: at most ${MAX_BULK_NAMES.toLocaleString('en')} per request`, { count: queries.length, max: MAX_BULK_NAMES });
+  try {
+    const r = await resolveAll(store, input.ids ?? input.text ?? '');
+    return r.items.map((i): BulkResult =>
+      i.found
+        ? { query: i.query, status: 'found', cveId: i.cveId, state: i.state, replacedBy: i.replacedBy, url: i.url }
+        : { query: i.query, status: i.code === 'UNKNOWN_CVE_NAME' ? 'unknown' : 'invalid', ...(i.cveId && { cveId: i.cveId, url: `/cve/${i.cveId}` }), reason: i.reason },
+    );
+  } catch (err) {
+    if (err instanceof ResolveError) throw new HttpError(413, 'TOO_MANY_NAMES', err.message, err.details);
+    throw err;
   }
-  const parsed = queries.map((q) => ({ q, p: parseCveId(q) }));
-  const unique = [...new Set(parsed.flatMap(({ p }) => (p.ok ? [p.id] : [])))];
-  // One read per thousand names: state and replacements straight from the store's derived rows.
-  const states = new Map<string, NameState>();
-  for (let i = 0; i < unique.length; i += 1000) {
-    for (const [id, st] of await store.search.getStates(unique.slice(i, i + 1000))) states.set(id, st);
-  }
-  return parsed.map(({ q, p }): BulkResult => {
-    if (!p.ok) return { query: q, status: 'invalid', reason: p.reason };
-    const st = states.get(p.id);
-    if (st) return { query: q, status: 'found', cveId: st.cveId, state: st.state, replacedBy: st.replacedBy, url: `/cve/${st.cveId}` };
-    return { query: q, status: 'unknown', cveId: p.id, url: `/cve/${p.id}`, reason: `${p.id} is a well-formed CVE name but is not in this repository` };
-  });
 }

@@ -128,11 +128,11 @@ function hitItem(h: SearchHit): SafeHtml {
 
 export const QUERY_SYNTAX_HELP = html`<details id="syntax" class="syntax"><summary>Query syntax</summary>
 <ul>
-<li>Words match titles, descriptions, vendors, products and references: <code>buffer overflow</code> (all words must match).</li>
-<li><code>"remote code execution"</code>: an exact phrase. <code>-word</code>: without this word.</li>
+<li>Words match titles, descriptions, vendors, products and references: <code>buffer overflow</code> (all words must match); <code>log4*</code> matches words starting with log4.</li>
+<li><code>"remote code execution"</code>: an exact phrase. <code>-word</code> or <code>-"a phrase"</code>: without it.</li>
 <li>A CVE name in any form finds that record first: <code>CVE-2021-44228</code>, <code>2021-44228</code>, <code>CAN-1999-0067</code>.</li>
-<li>Filters: <code>vendor:apache</code> <code>product:log4j</code> <code>assigner:mitre</code> <code>cwe:79</code> <code>state:rejected</code> <code>year:2024</code> <code>year:2020..2024</code> <code>kev:yes</code> <code>fix:yes</code> <code>severity:critical</code> <code>cvss:3.1</code> <code>score:>=9</code> <code>published:>=2024-01-01</code> <code>updated:2024-01-01..2024-03-31</code> <code>sort:published</code>.</li>
-<li>Values with spaces in quotes: <code>vendor:"red hat"</code>.</li>
+<li>Filters: <code>vendor:apache</code> <code>product:"http server"</code> <code>assigner:redhat</code> (or <code>cna:</code>) <code>cwe:79</code> <code>state:rejected</code> <code>year:2024</code> <code>year:2020..2023</code> <code>kev:yes</code> <code>has:fix</code> <code>severity:critical</code> <code>cvss:3.1</code> <code>score:>=9</code> <code>published:>=2024-01-01</code> <code>updated:2024-01-01..2024-06-30</code>.</li>
+<li>Order: <code>sort:published</code> (relevance, published, updated, score, id) and <code>order:asc</code>.</li>
 </ul></details>`;
 
 export function searchBody(v: SearchView): SafeHtml {
