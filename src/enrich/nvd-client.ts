@@ -7,7 +7,7 @@
  *   sync after weeks of downtime reads every window in between and loses none.
  * - Paging with `startIndex` and `resultsPerPage=2000` (the API's maximum for CVEs). When
  *   `totalResults` drops while paging (records modified meanwhile leave the window and every
- *   later record moves up), the next page starts that many places earlier, so none is skipped.
+ *   later record moves up), the page is read again from that many places earlier, so none is skipped.
  * - A rolling-window rate limiter: 5 requests per 30 s without an API key, 50 with one (NVD's
  *   published limits); the key goes in the `apiKey` header.
  * - Retries with exponential backoff and jitter on 403 (NVD's answer when over the limit), 429,
@@ -357,9 +357,11 @@ export function advanceCursor(cursor: NvdSyncCursor, envelope: NvdEnvelope, rece
   const window = cursorWindow(cursor, maxDays);
   const total = envelope.totalResults ?? cursor.startIndex + received;
   const step = envelope.resultsPerPage !== undefined && envelope.resultsPerPage > 0 ? envelope.resultsPerPage : received;
-  // Records modified since the last page left the window: the later ones moved up by that many.
+  // Records modified since the last page left the window (their lastModified is now past its
+  // end) and every later record moved up by that many: the ones that moved over this page's
+  // start were never served. Read again from that many places earlier (duplicates are harmless).
   const shrunk = cursor.totalResults !== undefined && total < cursor.totalResults ? cursor.totalResults - total : 0;
-  const next = cursor.startIndex + step - shrunk;
+  const next = shrunk > 0 ? cursor.startIndex - shrunk : cursor.startIndex + step;
   if (step > 0 && next < total) {
     return { ...cursor, startIndex: Math.max(0, next), totalResults: total };
   }
