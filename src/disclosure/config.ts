@@ -1,0 +1,109 @@
+/**
+ * The disclosure service's settings, read from the environment and checked once.
+ *
+ * | variable | meaning |
+ * | --- | --- |
+ * | `CVEKIT_TEAM_TOKEN` | the team's API token (kept only as its sha256); no team access without it |
+ * | `CVEKIT_REPORT_KEY` | 32-byte key (hex or base64) sealing report and case texts at rest (AES-256-GCM) |
+ * | `CVEKIT_REPORT_OLD_KEYS` | comma-separated older keys, still read during a rotation |
+ * | `CVEKIT_DISCLOSURE_SECRET` | signs form challenges; set it when several app processes serve the form |
+ * | `CVEKIT_PUBLIC_URL` | base of the links in mails, e.g. `https://psirt.example.org` |
+ * | `CVEKIT_SMTP_URL` | `smtp://user:pass@host:port` (or `smtps://`); no mail without it |
+ * | `CVEKIT_MAIL_FROM` | sender address |
+ * | `CVEKIT_TEAM_EMAIL` | where new reports and reminders go |
+ * | `CVEKIT_TIME_ZONE` | the team's IANA zone (embargo ends, reminders) |
+ * | `CVEKIT_EMBARGO_PRESET` | `default` (90 days, 60–90), `cert` (45), `zdi` (120), `projectZero` (90+30) |
+ * | `CVEKIT_POW_BITS` | proof-of-work difficulty (leading zero bits, default 18) |
+ */
+import { embargoPolicy, reminderPolicy } from './domain/index.ts';
+import type { EmbargoPolicy, EmbargoPresetName, ReminderPolicy } from './domain/index.ts';
+import { bodyCodec, hashToken, parseKey } from './crypto.ts';
+import type { BodyCodec } from './crypto.ts';
+import { randomBytes } from 'node:crypto';
+import { DisclosureServiceError } from './errors.ts';
+
+export interface AttachmentLimits {
+  readonly maxFiles: number;
+  readonly maxFileBytes: number;
+  readonly maxTotalBytes: number;
+}
+
+export interface DisclosureConfig {
+  /** sha256 (hex) of the team token; undefined: no team access. */
+  readonly teamTokenHash?: string;
+  readonly codec: BodyCodec;
+  readonly challengeSecret: Uint8Array;
+  readonly powBits: number;
+  /** A challenge stays valid this long. */
+  readonly challengeMaxAgeMs: number;
+  /** The arithmetic fallback is refused when answered sooner than this. */
+  readonly minAnswerMs: number;
+  /** Reports accepted per address per hour. */
+  readonly reportsPerHour: number;
+  readonly capabilityDays: number;
+  readonly publicUrl: string;
+  readonly smtpUrl?: string;
+  readonly mailFrom: string;
+  readonly teamEmail?: string;
+  readonly embargo: EmbargoPolicy;
+  readonly reminders: ReminderPolicy;
+  readonly attachments: AttachmentLimits;
+}
+
+export const DEFAULT_ATTACHMENT_LIMITS: AttachmentLimits = { maxFiles: 5, maxFileBytes: 5 * 1024 * 1024, maxTotalBytes: 10 * 1024 * 1024 };
+
+/** Overrides for tests and embedding; `teamToken` is hashed here. */
+export interface DisclosureConfigInput extends Partial<Omit<DisclosureConfig, 'teamTokenHash' | 'codec' | 'challengeSecret'>> {
+  readonly teamToken?: string;
+  readonly reportKey?: string;
+  readonly oldReportKeys?: readonly string[];
+  readonly challengeSecret?: string;
+  readonly timeZone?: string;
+  readonly embargoPreset?: EmbargoPresetName;
+}
+
+export function disclosureConfig(input: DisclosureConfigInput = {}): DisclosureConfig {
+  const timeZone = input.timeZone ?? 'UTC';
+  const powBits = input.powBits ?? 18;
+  if (!Number.isInteger(powBits) || powBits < 0 || powBits > 32) throw new DisclosureServiceError('INVALID_CONFIG', 'CVEKIT_POW_BITS must be a whole number from 0 to 32');
+  if (input.teamToken !== undefined && input.teamToken.length < 32) throw new DisclosureServiceError('INVALID_CONFIG', 'CVEKIT_TEAM_TOKEN must be at least 32 characters');
+  const key = input.reportKey === undefined ? undefined : parseKey(input.reportKey);
+  return {
+    ...(input.teamToken === undefined ? {} : { teamTokenHash: hashToken(input.teamToken) }),
+    codec: bodyCodec(key, (input.oldReportKeys ?? []).map(parseKey)),
+    challengeSecret: input.challengeSecret === undefined ? randomBytes(32) : Buffer.from(input.challengeSecret, 'utf8'),
+    powBits,
+    challengeMaxAgeMs: input.challengeMaxAgeMs ?? 2 * 3600_000,
+    minAnswerMs: input.minAnswerMs ?? 3_000,
+    reportsPerHour: input.reportsPerHour ?? 10,
+    capabilityDays: input.capabilityDays ?? 365,
+    publicUrl: (input.publicUrl ?? 'http://127.0.0.1:8080').replace(/\/+$/, ''),
+    ...(input.smtpUrl === undefined ? {} : { smtpUrl: input.smtpUrl }),
+    mailFrom: input.mailFrom ?? 'cvekit <cvekit@localhost>',
+    ...(input.teamEmail === undefined ? {} : { teamEmail: input.teamEmail }),
+    embargo: input.embargo ?? embargoPolicy({ timeZone, ...(input.embargoPreset ? { preset: input.embargoPreset } : {}) }),
+    reminders: input.reminders ?? reminderPolicy({ timeZone }),
+    attachments: input.attachments ?? DEFAULT_ATTACHMENT_LIMITS,
+  };
+}
+
+/** The settings from environment variables (see the table above). */
+export function disclosureConfigFromEnv(env: NodeJS.ProcessEnv = process.env): DisclosureConfig {
+  const presets = ['default', 'cert', 'zdi', 'projectZero'];
+  const preset = env.CVEKIT_EMBARGO_PRESET;
+  if (preset !== undefined && !presets.includes(preset)) throw new DisclosureServiceError('INVALID_CONFIG', `CVEKIT_EMBARGO_PRESET must be one of ${presets.join(', ')}`);
+  const bits = env.CVEKIT_POW_BITS === undefined ? undefined : Number(env.CVEKIT_POW_BITS);
+  return disclosureConfig({
+    ...(env.CVEKIT_TEAM_TOKEN ? { teamToken: env.CVEKIT_TEAM_TOKEN } : {}),
+    ...(env.CVEKIT_REPORT_KEY ? { reportKey: env.CVEKIT_REPORT_KEY } : {}),
+    ...(env.CVEKIT_REPORT_OLD_KEYS ? { oldReportKeys: env.CVEKIT_REPORT_OLD_KEYS.split(',').filter(Boolean) } : {}),
+    ...(env.CVEKIT_DISCLOSURE_SECRET ? { challengeSecret: env.CVEKIT_DISCLOSURE_SECRET } : {}),
+    ...(env.CVEKIT_PUBLIC_URL ? { publicUrl: env.CVEKIT_PUBLIC_URL } : {}),
+    ...(env.CVEKIT_SMTP_URL ? { smtpUrl: env.CVEKIT_SMTP_URL } : {}),
+    ...(env.CVEKIT_MAIL_FROM ? { mailFrom: env.CVEKIT_MAIL_FROM } : {}),
+    ...(env.CVEKIT_TEAM_EMAIL ? { teamEmail: env.CVEKIT_TEAM_EMAIL } : {}),
+    ...(env.CVEKIT_TIME_ZONE ? { timeZone: env.CVEKIT_TIME_ZONE } : {}),
+    ...(preset ? { embargoPreset: preset as EmbargoPresetName } : {}),
+    ...(bits === undefined ? {} : { powBits: bits }),
+  });
+}
