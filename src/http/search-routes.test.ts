@@ -1,0 +1,135 @@
+import { strict as assert } from 'node:assert';
+import { after, before, describe, test } from 'node:test';
+import { sharedData } from '../../test/support/paths.ts';
+import { testBackends } from '../../test/support/stores.ts';
+import { xmllint } from '../../test/support/xmllint.ts';
+import { openTestApp, type TestApp } from './testing.ts';
+
+const unescape = (s: string) => s.replace(/&amp;/g, '&');
+
+for (const backend of testBackends()) {
+  describe(`${backend}: search page and API`, () => {
+    let t: TestApp;
+    before(async () => {
+      t = await openTestApp(backend);
+    });
+    after(() => t.close());
+    const get = (url: string, headers: Record<string, string> = {}) => t.app.inject({ url, headers });
+
+    test('X1520-6.9 X1520-B.4.1: words give ranked results with a total, facets with counts, sort and a next-page cursor', async () => {
+      const r = await get('/search?q=buffer+overflow');
+      assert.equal(r.statusCode, 200);
+      const total = Number(/<h2 id="results-h">([\d,]+) records?<\/h2>/.exec(r.body)?.[1].replace(/,/g, ''));
+      assert.ok(total > 25, `total ${total}`);
+      assert.equal((r.body.match(/<li class="hit">/g) ?? []).length, 25);
+      assert.match(r.body, /<section class="facet" aria-labelledby="f-vendor"><h3 id="f-vendor">Vendor<\/h3>/);
+      assert.match(r.body, /<span class="count">\d+<\/span>/);
+      assert.match(r.body, /<option value="relevance" selected>Relevance<\/option>/);
+      const next = /<a rel="next" href="([^"]+)">/.exec(r.body)?.[1];
+      assert.ok(next, 'a next page link');
+      const page2 = await get(unescape(next));
+      assert.equal(page2.statusCode, 200);
+      const ids1 = [...r.body.matchAll(/<h3><a href="\/cve\/(CVE-[\d-]+)"/g)].map((m) => m[1]);
+      const ids2 = [...page2.body.matchAll(/<h3><a href="\/cve\/(CVE-[\d-]+)"/g)].map((m) => m[1]);
+      assert.ok(ids2.length > 0);
+      assert.equal(ids1.filter((id) => ids2.includes(id)).length, 0, 'pages do not overlap');
+      assert.match(page2.body, /<a href="\/search\?q=buffer\+overflow">First page<\/a>/);
+    });
+
+    test('facet links add a filter and the active filter links remove it, without JavaScript', async () => {
+      const r = await get('/search?q=overflow');
+      const add = /<section class="facet" aria-labelledby="f-severity">.*?<a href="([^"]+)"><span class="check" aria-hidden="true">☐<\/span> (\w+) <span class="count">(\d+)<\/span>/s.exec(r.body);
+      assert.ok(add, 'a severity facet link');
+      const [, href, value, count] = add;
+      assert.match(unescape(href), new RegExp(`^/search\\?q=overflow&severity=${value}$`));
+      const filtered = await get(unescape(href));
+      assert.match(filtered.body, new RegExp(`<h2 id="results-h">${Number(count).toLocaleString('en')} records?</h2>`));
+      assert.match(filtered.body, new RegExp(`aria-label="Remove filter severity ${value}">severity: ${value}`));
+      const remove = new RegExp(`<a href="([^"]+)" aria-current="true" class="active"><span class="check" aria-hidden="true">☑</span> ${value} `).exec(filtered.body);
+      assert.ok(remove, 'the selected facet value links to its removal');
+      assert.equal(unescape(remove[1]), '/search?q=overflow');
+    });
+
+    test('the query syntax filters (vendor:, kev:yes, year:, state:) give the same result as parameters', async () => {
+      const a = (await get('/api/v1/search?q=kev:yes%20year:2024&limit=100')).json();
+      const b = (await get('/api/v1/search?kev=yes&year=2024&limit=100')).json();
+      assert.ok(a.total > 0);
+      assert.equal(a.total, b.total);
+      assert.deepEqual(a.items.map((i: { cveId: string }) => i.cveId).sort(), b.items.map((i: { cveId: string }) => i.cveId).sort());
+      assert.ok(a.items.every((i: { kev: boolean; cveId: string }) => i.kev && i.cveId.startsWith('CVE-2024-')));
+      const rejected = (await get('/api/v1/search?q=state:rejected&limit=5')).json();
+      assert.ok(rejected.items.every((i: { state: string }) => i.state === 'REJECTED'));
+    });
+
+    test('X1520-10.1 X1520-10.2: a CVE name in the search box goes to its record; "you searched X; the CVE name is Y"', async () => {
+      const r = await get('/search?q=2024-4810');
+      assert.equal(r.statusCode, 301);
+      assert.equal(r.headers.location, '/cve/CVE-2024-4810?q=2024-4810');
+      // With filters the page stays a search and says which name was meant; the exact name ranks first.
+      const withFilter = await get('/search?q=can-1999-0006&state=PUBLISHED');
+      assert.equal(withFilter.statusCode, 200);
+      assert.match(withFilter.body, /You searched <code>can-1999-0006<\/code>; the CVE name is <a href="\/cve\/CVE-1999-0006"><strong>CVE-1999-0006<\/strong><\/a>/);
+      assert.match(withFilter.body, /<li class="hit"><h3><a href="\/cve\/CVE-1999-0006" class="mono">CVE-1999-0006<\/a> <span class="badge ok">exact name match<\/span>/);
+    });
+
+    test('a query that cannot be parsed is shown with the mistake marked, and the API answers 400 with its position', async () => {
+      const r = await get(`/search?q=${encodeURIComponent('vendor:apache "remote code')}`);
+      assert.equal(r.statusCode, 400);
+      assert.match(r.body, /<div class="problem" role="alert"><h2>The query could not be read<\/h2><p>unterminated quote[^<]*\(at character 15\)<\/p>/);
+      assert.match(r.body, /<code>vendor:apache <mark>&quot;remote<\/mark> code<\/code>/);
+      const typo = await get('/search?q=vendr:apache');
+      assert.equal(typo.statusCode, 400);
+      assert.match(typo.body, /vendor/);
+      const api = await get(`/api/v1/search?q=${encodeURIComponent('kev:maybe')}`);
+      assert.equal(api.statusCode, 400);
+      assert.equal(api.json().error, 'QUERY_SYNTAX');
+      assert.equal(api.json().details.position, 0);
+    });
+
+    test('X1520-6.10 X1520-9.1: GET /api/v1/search answers JSON with items, facets, total, cursor and the content date', async () => {
+      const r = await get('/api/v1/search?q=overflow&limit=3');
+      assert.equal(r.statusCode, 200);
+      const j = r.json();
+      assert.equal(j.items.length, 3);
+      assert.ok(j.total >= 3);
+      assert.ok(j.nextCursor);
+      assert.ok(Array.isArray(j.facets.vendor));
+      assert.match(j.items[0].cveId, /^CVE-\d{4}-\d{4,}$/);
+      assert.equal(j.items[0].url, `/cve/${j.items[0].cveId}`);
+      assert.match(j.contentDate, /^2025-01-24T/);
+      assert.equal(j.outOfDate, false);
+      assert.equal(r.headers['access-control-allow-origin'], '*');
+      const next = (await get(`/api/v1/search?q=overflow&limit=3&cursor=${encodeURIComponent(j.nextCursor)}`)).json();
+      assert.notEqual(next.items[0].cveId, j.items[0].cveId);
+      assert.equal((await get('/api/v1/search?limit=5000')).statusCode, 400);
+    });
+
+    test('X1520-B.4.3: search results as CSV (format=csv or Accept: text/csv) and Atom, and as /search.json|.xml|.txt', async () => {
+      const csv = await get('/api/v1/search?q=overflow&limit=5&format=csv');
+      assert.match(String(csv.headers['content-type']), /^text\/csv/);
+      const lines = csv.body.trim().split('\r\n');
+      assert.match(lines[0], /^cveId,state,/);
+      assert.equal(lines.length, 6);
+      assert.match(lines[1], /^CVE-\d{4}-\d+,/);
+      assert.match(lines[1], /CVE content as of 2025-01-24/);
+      const accept = await get('/api/v1/search?q=overflow&limit=2', { accept: 'text/csv' });
+      assert.match(String(accept.headers['content-type']), /^text\/csv/);
+      const atom = await get('/api/v1/search?q=overflow&limit=5&format=atom');
+      assert.match(String(atom.headers['content-type']), /^application\/atom\+xml/);
+      assert.equal((atom.body.match(/<entry>/g) ?? []).length, 5);
+      assert.match(atom.body, /<subtitle>CVE content as of 2025-01-24/);
+      assert.ok(xmllint(atom.body).ok);
+      const json = (await get('/search.json?q=overflow&limit=4')).json();
+      assert.equal(json.items.length, 4);
+      assert.ok(json.total >= 4);
+      const xml = await get('/search.xml?q=overflow&limit=4');
+      const lint = xmllint(xml.body, { schema: sharedData('mitre-xml', 'cve_1.0.xsd') });
+      assert.ok(lint.ok, lint.messages);
+      const txt = await get('/search.txt?q=overflow&limit=4');
+      assert.equal(txt.body.trim().split('\n').length, 2 + 1 + 4 - 1 + 1);
+      const negotiated = await get('/search?q=overflow&limit=2', { accept: 'application/json' });
+      assert.equal(negotiated.json().items.length, 2);
+      assert.ok(String((await get('/search?q=overflow')).headers.link).includes('</search.json?q=overflow>; rel="alternate"'));
+    });
+  });
+}
