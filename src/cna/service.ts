@@ -135,6 +135,8 @@ export class CnaService {
   /** Keys that passed scrypt, per user, keyed by an HMAC under a per-process secret. */
   readonly #verified = new Map<string, { hash: string; digest: Buffer }>();
   readonly #hmacKey = randomBytes(32);
+  /** scrypt checks under way, so a burst of requests with one key costs one check. */
+  readonly #checking = new Map<string, Promise<boolean>>();
 
   constructor(store: Store, opts: CnaServiceOptions = {}) {
     this.store = store;
@@ -169,7 +171,13 @@ export class CnaService {
     const cached = this.#verified.get(user.uuid);
     let ok = cached !== undefined && cached.hash === user.secretHash && timingSafeEqual(cached.digest, digest);
     if (!ok) {
-      ok = await verifyApiKey(key, user.secretHash);
+      const slot = `${user.uuid}:${user.secretHash}:${digest.toString('hex')}`;
+      let check = this.#checking.get(slot);
+      if (!check) {
+        check = verifyApiKey(key, user.secretHash).finally(() => this.#checking.delete(slot));
+        this.#checking.set(slot, check);
+      }
+      ok = await check;
       if (ok) {
         if (this.#verified.size > 10_000) this.#verified.clear();
         this.#verified.set(user.uuid, { hash: user.secretHash, digest });
