@@ -62,3 +62,13 @@ export { readCvrf } from './cvrf.ts';
 export { readLegacyCsv } from './legacy-csv.ts';
 export type { LegacyCsvOptions } from './legacy-csv.ts';
 export type { XmlLimits } from './xml.ts';
+// Into the repository (issue 7): imports, NVD sync, mapping checks, the merged view with provenance.
+export { importNvd, importEpss, importLegacy, detectLegacyFormat, ENRICH_SOURCE_IDS } from './store-import.ts';
+export type { EnrichImportOptions, EnrichImportSummary } from './store-import.ts';
+export { syncNvd, NvdSyncError, NVD_CURSOR_KEY } from './store-sync.ts';
+export type { NvdSyncOptions, NvdSyncReport } from './store-sync.ts';
+export { mappingIssueOf, recheckMappingIssues, MappingChecker } from './mapping.ts';
+export type { MappingSubject } from './mapping.ts';
+export { mergeSources } from './merge.ts';
+export type { MergedView, MergeInput, Claim, Field, Provenance, CvssValue, AffectedValue, KevValue, LegacyView } from './merge.ts';
+export { loadMergedView, readStoredNvd } from './view.ts';
