@@ -40,7 +40,7 @@ test('cvekit serve on an empty SQLite store loads the sample and serves real CVE
     assert.equal(rec.status, 301);
     const page = await fetch(`${origin}/cve/CVE-2024-3400`);
     assert.match(await page.text(), /KEV: known exploited/);
-    const status = await (await fetch(`${origin}/api/v1/status`)).json();
+    const status = (await (await fetch(`${origin}/api/v1/status`)).json()) as { counts: { total: number }; sources: { id: string }[] };
     assert.equal(status.counts.total, 3000);
     assert.ok(status.sources.some((s: { id: string }) => s.id === 'kev'));
   } finally {
