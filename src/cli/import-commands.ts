@@ -34,6 +34,8 @@ and hashes reconciled). --from is a folder holding the release zips, a GitHub
 releases API URL (…/repos/CVEProject/cvelistV5/releases), or a cvelistV5 checkout
 (then its deltaLog.json drives the updates).
 
+With --source nvd it syncs NVD's CVE API 2.0 instead (cvekit sync --source nvd --help).
+
 Options:
   --from PATH|URL    where releases come from (required)
   --every DURATION   keep running, syncing every DURATION (e.g. 15m, 1h, 1d)
@@ -100,6 +102,7 @@ function describeSync(r: SyncReport): string {
 }
 
 export async function syncCommand(args: readonly string[], io: Io): Promise<number> {
+  if (args.some((a) => a === '--source' || a.startsWith('--source='))) return (await import('./enrich-commands.ts')).nvdSyncCommand(args, io);
   const { values } = parse(args, { from: { type: 'string' }, every: { type: 'string' } }, false);
   if (values.help) return print(io, SYNC_HELP), 0;
   if (!values.from) throw new UsageError('--from PATH|URL is required (see cvekit sync --help)');

@@ -30,6 +30,10 @@ const COMMANDS: Record<string, CommandEntry> = {
   kev: { run: catalogCommand('kev'), summary: 'kev import PATH|URL: import the CISA KEV catalog (JSON or CSV)' },
   cwe: { run: catalogCommand('cwe'), summary: 'cwe import PATH|URL: import the CWE catalog (XML or CSV)' },
   export: { run: exportCommand, summary: 'export records (jsonl, csv, cve_1.0 xml, cve5-dir) matching a query, streamed' },
+  nvd: { run: (args, io) => import('./enrich-commands.ts').then((m) => m.nvdCommand(args, io)), summary: 'nvd import PATH|URL (API answers, 2.0/1.1 feeds, history, CPE), nvd sync: NVD enrichment' },
+  epss: { run: (args, io) => import('./enrich-commands.ts').then((m) => m.epssCommand(args, io)), summary: 'epss import PATH|URL: FIRST EPSS scores (CSV, plain or gzip), kept per day' },
+  legacy: { run: (args, io) => import('./enrich-commands.ts').then((m) => m.legacyCommand(args, io)), summary: "legacy import PATH|URL: MITRE's allitems.xml, allitems-cvrf.xml or allitems.csv" },
+  'mapping-issues': { run: (args, io) => import('./enrich-commands.ts').then((m) => m.mappingIssuesCommand(args, io)), summary: 'source records naming unknown or rejected CVE names, per source owner (--csv, --json)' },
   seed: { run: seedCommand, summary: 'load the bundled real sample (3,000 CVE records, KEV, CWE) into the store' },
 };
 
