@@ -408,8 +408,9 @@ export class DisclosureService {
   async addParticipant(p: Principal, caseId: string, input: {
     readonly kind: ParticipantKind; readonly name?: string; readonly contact?: string; readonly roles?: readonly ParticipantRole[]; readonly vendorId?: string; readonly notify?: boolean;
   }): Promise<{ readonly participant: Participant; readonly token?: string; readonly url?: string }> {
-    this.#requireTeam(p);
+    // Access first: a stranger learns "no such case", never "only the team".
     await this.access(p, caseId);
+    this.#requireTeam(p);
     let name = input.name;
     let contact = input.contact;
     let id = newId(input.kind);

@@ -9,6 +9,7 @@
  * may see is decided by the service. Errors map to statuses by one table; a case that
  * exists but is not the caller's answers exactly like one that does not exist.
  */
+import { randomBytes } from 'node:crypto';
 import multipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Store } from '../store/index.ts';
@@ -215,7 +216,7 @@ export async function disclosureApi(app: FastifyInstance, opts: DisclosureApiOpt
 
   app.post<IdParams>('/api/v1/cases/:id/embargo', async (req) => {
     const b = objectBody(req.body);
-    const proposalId = typeof b.proposalId === 'string' ? b.proposalId : `prop-${Date.now().toString(36)}`;
+    const proposalId = typeof b.proposalId === 'string' ? b.proposalId : `prop_${randomBytes(9).toString('base64url')}`;
     const command: CaseCommand | undefined = ({
       propose: { type: 'propose-embargo', proposalId, endsAt: String(b.endsAt ?? ''), withGrace: b.withGrace === true },
       'propose-default': { type: 'propose-default-embargo', proposalId },
