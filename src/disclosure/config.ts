@@ -13,7 +13,7 @@
  * | `CVEKIT_TEAM_EMAIL` | where new reports and reminders go |
  * | `CVEKIT_TIME_ZONE` | the team's IANA zone (embargo ends, reminders) |
  * | `CVEKIT_EMBARGO_PRESET` | `default` (90 days, 60–90), `cert` (45), `zdi` (120), `projectZero` (90+30) |
- * | `CVEKIT_POW_BITS` | proof-of-work difficulty (leading zero bits, default 18) |
+ * | `CVEKIT_POW_BITS` | proof-of-work difficulty (leading zero bits, default 16) |
  */
 import { embargoPolicy, reminderPolicy } from './domain/index.ts';
 import type { EmbargoPolicy, EmbargoPresetName, ReminderPolicy } from './domain/index.ts';
@@ -64,7 +64,7 @@ export interface DisclosureConfigInput extends Partial<Omit<DisclosureConfig, 't
 
 export function disclosureConfig(input: DisclosureConfigInput = {}): DisclosureConfig {
   const timeZone = input.timeZone ?? 'UTC';
-  const powBits = input.powBits ?? 18;
+  const powBits = input.powBits ?? 16;
   if (!Number.isInteger(powBits) || powBits < 0 || powBits > 32) throw new DisclosureServiceError('INVALID_CONFIG', 'CVEKIT_POW_BITS must be a whole number from 0 to 32');
   if (input.teamToken !== undefined && input.teamToken.length < 32) throw new DisclosureServiceError('INVALID_CONFIG', 'CVEKIT_TEAM_TOKEN must be at least 32 characters');
   const key = input.reportKey === undefined ? undefined : parseKey(input.reportKey);
