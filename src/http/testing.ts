@@ -21,7 +21,9 @@ export interface TestApp {
 export async function openTestApp(backend: Parameters<typeof openTestStore>[0], opts: Partial<AppOptions> = {}): Promise<TestApp> {
   const { store, cleanup } = await openTestStore(backend);
   await loadSample(store);
-  await store.writeBatch([recordWrite(hostileRecord().record, { source: 'test' }), recordWrite(hostileRejected().record, { source: 'test' })]);
+  // PostgreSQL text cannot hold NUL: the hostile records keep every other control character.
+  const noNul = (r: object) => JSON.parse(JSON.stringify(r).replace(/\\u0000/g, ''));
+  await store.writeBatch([recordWrite(noNul(hostileRecord().record), { source: 'test' }), recordWrite(noNul(hostileRejected().record), { source: 'test' })]);
   const app = await buildApp({ store, now: () => NOW, rateLimit: false, ...opts });
   return {
     store,

@@ -53,7 +53,7 @@ ol.timeline{padding-left:1.25rem}ol.timeline time{font-family:ui-monospace,monos
 .refs li{margin:.2rem 0}.refs .url{display:block;font-size:.85em}.adp{border-top:1px solid var(--line);margin-top:1.5rem}
 footer.site{border-top:1px solid var(--line);font-size:.9rem;margin-top:2rem}
 .table-wrap{overflow-x:auto}.unsafe-url{overflow-wrap:anywhere;font-family:ui-monospace,monospace;font-size:.9em}.unsafe-url::after{content:" (not a web link)";color:var(--muted);font-family:system-ui,sans-serif}
-p,td,li,dd{overflow-wrap:anywhere}
+p,li,dd{overflow-wrap:break-word}td{overflow-wrap:anywhere}
 .skip{position:absolute;left:-9999px;width:1px;height:1px;overflow:hidden}.skip:focus{left:1rem;top:1rem;width:auto;height:auto;background:var(--bg);padding:.5rem;z-index:9}
 label.skip{position:absolute}
 .search-big label{display:block;font-weight:600;margin-bottom:.25rem}.search-big .row{display:flex;gap:.5rem}.search-big .row input{flex:1;min-width:0}

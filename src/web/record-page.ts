@@ -11,7 +11,7 @@ import type { CweEntry, KevEntry, StoredRecord, VersionInfo } from '../store/ind
 import { html, link, type SafeHtml } from './html.ts';
 
 /** Longest text shown inline; the full value is in the JSON record. */
-const CLIP = 20_000;
+const CLIP = 4_000;
 
 export interface RecordView {
   readonly summary: RecordSummary;
@@ -31,7 +31,20 @@ const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof
 const arr = <T>(v: unknown): readonly T[] => (Array.isArray(v) ? (v as T[]) : []);
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
 
+/** Names, versions, URLs: long values are clipped harder (they sit in table cells and lists). */
+const SHORT = 300;
+
+function short(text: string | undefined): string | undefined {
+  if (text === undefined) return undefined;
+  return text.length > SHORT ? `${text.slice(0, SHORT)}… (${(text.length - SHORT).toLocaleString('en')} more characters)` : text;
+}
+
+/**
+ * Long texts clipped for the page; unbroken runs over 80 characters get zero-width break
+ * opportunities, so a hostile 50 KB "word" lays out in linear time and never widens the page.
+ */
 function clip(text: string): string {
+  if (text.length > 80) text = text.replace(/\S{80}(?=\S)/g, '$&\u200b');
   return text.length > CLIP ? `${text.slice(0, CLIP)}… (${(text.length - CLIP).toLocaleString('en')} more characters in the JSON record)` : text;
 }
 
@@ -54,14 +67,14 @@ function containerName(c: Container, i: number): string {
 // --- affected products ----------------------------------------------------------------------
 
 function versionRange(v: VersionJson): SafeHtml {
-  const from = typeof v.version === 'string' ? v.version : '';
+  const from = short(typeof v.version === 'string' ? v.version : '') ?? '';
   const open = /^(?:0|\*|-|n\/a|unspecified|all)?$/i.test(from.trim());
   let range: SafeHtml;
-  if (typeof v.lessThan === 'string') range = html`${open ? '' : html`${from} ≤ `}version &lt; ${v.lessThan}`;
-  else if (typeof v.lessThanOrEqual === 'string') range = html`${open ? '' : html`${from} ≤ `}version ≤ ${v.lessThanOrEqual}`;
+  if (typeof v.lessThan === 'string') range = html`${open ? '' : html`${from} ≤ `}version &lt; ${short(v.lessThan)}`;
+  else if (typeof v.lessThanOrEqual === 'string') range = html`${open ? '' : html`${from} ≤ `}version ≤ ${short(v.lessThanOrEqual)}`;
   else range = html`${from}`;
   const changes = arr<{ at?: unknown; status?: unknown }>(v.changes);
-  return html`<li><span class="status-${str(v.status) === 'affected' ? 'affected' : str(v.status) === 'unaffected' ? 'unaffected' : 'unknown'}">${str(v.status) ?? '?'}</span>: <span class="mono">${range}</span>${v.versionType ? html` <span class="muted">(${v.versionType})</span>` : ''}${changes.length ? html`<ul>${changes.map((c) => html`<li>from <span class="mono">${str(c.at) ?? '?'}</span>: ${str(c.status) ?? '?'}</li>`)}</ul>` : ''}</li>`;
+  return html`<li><span class="status-${str(v.status) === 'affected' ? 'affected' : str(v.status) === 'unaffected' ? 'unaffected' : 'unknown'}">${short(str(v.status)) ?? '?'}</span>: <span class="mono">${range}</span>${v.versionType ? html` <span class="muted">(${short(String(v.versionType))})</span>` : ''}${changes.length ? html`<ul>${changes.map((c) => html`<li>from <span class="mono">${short(str(c.at)) ?? '?'}</span>: ${short(str(c.status)) ?? '?'}</li>`)}</ul>` : ''}</li>`;
 }
 
 function affectedTable(list: readonly AffectedJson[], caption: string): SafeHtml {
@@ -71,17 +84,17 @@ function affectedTable(list: readonly AffectedJson[], caption: string): SafeHtml
 <thead><tr><th scope="col">Vendor</th><th scope="col">Product</th><th scope="col">Versions</th><th scope="col">Default status</th><th scope="col">Details</th></tr></thead><tbody>
 ${rows.map((a) => {
   const details: SafeHtml[] = [];
-  if (str(a.packageName)) details.push(html`<div>Package: <span class="mono">${str(a.packageName)}</span></div>`);
-  if (str(a.collectionURL)) details.push(html`<div>Collection: ${link(str(a.collectionURL)!)}</div>`);
+  if (str(a.packageName)) details.push(html`<div>Package: <span class="mono">${short(str(a.packageName))}</span></div>`);
+  if (str(a.collectionURL)) details.push(html`<div>Collection: ${link(str(a.collectionURL)!, short(str(a.collectionURL)))}</div>`);
   for (const key of ['modules', 'programFiles', 'programRoutines', 'platforms'] as const) {
     const values = arr<unknown>(a[key]).map((x) => (isObj(x) ? str(x.name) ?? JSON.stringify(x) : String(x)));
-    if (values.length) details.push(html`<div>${key === 'programFiles' ? 'Files' : key === 'programRoutines' ? 'Routines' : key[0].toUpperCase() + key.slice(1)}: ${values.join(', ')}</div>`);
+    if (values.length) details.push(html`<div>${key === 'programFiles' ? 'Files' : key === 'programRoutines' ? 'Routines' : key[0].toUpperCase() + key.slice(1)}: ${short(values.join(', '))}</div>`);
   }
-  if (a.repo && typeof a.repo === 'string') details.push(html`<div>Repository: ${link(a.repo)}</div>`);
+  if (a.repo && typeof a.repo === 'string') details.push(html`<div>Repository: ${link(a.repo, short(a.repo))}</div>`);
   const cpes = arr<string>(a.cpes).filter((c) => typeof c === 'string');
-  if (cpes.length) details.push(html`<div>CPE: ${cpes.map((c, i) => html`${i ? html`<br>` : ''}<span class="mono">${c}</span>`)}</div>`);
+  if (cpes.length) details.push(html`<div>CPE: ${cpes.map((c, i) => html`${i ? html`<br>` : ''}<span class="mono">${short(c)}</span>`)}</div>`);
   const versions = arr<VersionJson>(a.versions).filter((x): x is VersionJson => isObj(x));
-  return html`<tr><td>${str(a.vendor) ?? '—'}</td><td>${str(a.product) ?? str(a.packageName) ?? '—'}</td><td>${versions.length ? html`<ul class="plain">${versions.map(versionRange)}</ul>` : '—'}</td><td>${str(a.defaultStatus) ?? '—'}</td><td>${details.length ? details : '—'}</td></tr>`;
+  return html`<tr><td>${short(str(a.vendor)) ?? '—'}</td><td>${short(str(a.product) ?? str(a.packageName)) ?? '—'}</td><td>${versions.length ? html`<ul class="plain">${versions.map(versionRange)}</ul>` : '—'}</td><td>${short(str(a.defaultStatus)) ?? '—'}</td><td>${details.length ? details : '—'}</td></tr>`;
 })}</tbody></table></div>`;
 }
 
@@ -110,7 +123,7 @@ function metricsBlock(list: readonly MetricJson[], source: string): SafeHtml {
       const score = typeof c.baseScore === 'number' ? c.baseScore.toFixed(1) : '?';
       const sev = str(c.baseSeverity);
       parts.push(html`<div class="metric"><p><strong>CVSS ${version}</strong> <span class="${severityClass(sev)}">${score} ${sev ?? ''}</span> <span class="muted">from ${source}</span></p>
-<p class="mono vector">${vector}</p>
+<p class="mono vector">${short(vector)}</p>
 ${decoded ? html`<details><summary>Vector decoded (${decoded.length} metrics)</summary><div class="table-wrap"><table class="compact"><caption class="skip">CVSS ${version} metrics from ${source}</caption><thead><tr><th scope="col">Group</th><th scope="col">Metric</th><th scope="col">Value</th></tr></thead><tbody>${decoded.map((d) => html`<tr><td>${d.group}</td><td>${d.name} <span class="muted mono">${d.metric}</span></td><td>${d.valueName} <span class="muted mono">${d.value}</span></td></tr>`)}</tbody></table></div></details>` : html`<p class="warn">This vector is not a valid CVSS ${version} vector.</p>`}
 ${arr<LangString>(m.scenarios).length ? html`<p class="muted">Scenario: ${arr<LangString>(m.scenarios).map((s) => s.value).join('; ')}</p>` : ''}</div>`);
     }
@@ -163,7 +176,7 @@ function references(list: readonly unknown[]): SafeHtml {
   return html`<ul class="refs">${refs.map((r) => {
     const name = str(r.name);
     const tags = arr<string>(r.tags).filter((t) => typeof t === 'string' && !t.startsWith('x_'));
-    return html`<li>${link(clip(r.url), name && name !== r.url ? clip(name) : undefined)}${name && name !== r.url ? html` <span class="muted mono url">${clip(r.url)}</span>` : ''}${tags.length ? html` ${tags.map((t) => html`<span class="tag">${t}</span> `)}` : ''}</li>`;
+    return html`<li>${link(r.url, name && name !== r.url ? short(name) : short(r.url))}${name && name !== r.url ? html` <span class="muted mono url">${short(r.url)}</span>` : ''}${tags.length ? html` ${tags.map((t) => html`<span class="tag">${short(t)}</span> `)}` : ''}</li>`;
   })}</ul>`;
 }
 
@@ -235,7 +248,7 @@ export function recordBody(v: RecordView): SafeHtml {
   return html`
 ${v.query && v.query.input !== v.query.canonical ? html`<p class="notice" role="status">You searched <code>${v.query.input}</code>; the CVE name is <strong>${v.query.canonical}</strong>.</p>` : ''}
 <article>
-<h1><span class="mono">${s.cveId}</span>${s.title && !rejected ? html`<span class="subtitle">${clip(s.title)}</span>` : ''}</h1>
+<h1><span class="mono">${s.cveId}</span>${s.title && !rejected ? html`<span class="subtitle">${short(s.title)}</span>` : ''}</h1>
 <p class="badges"><span class="badge ${rejected ? 'bad' : 'ok'}">${s.state}</span>
 ${kevAdded ? html`<a class="badge bad" href="#kev" title="CISA Known Exploited Vulnerabilities catalog">Known exploited (KEV), added ${kevAdded}</a>` : ''}
 ${best ? html`<span class="${severityClass(best.baseSeverity)}">CVSS ${best.version} ${best.baseScore.toFixed(1)} ${best.baseSeverity}</span>` : ''}
