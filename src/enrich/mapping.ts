@@ -36,6 +36,7 @@ export class MappingChecker {
   readonly #store: Store;
   readonly #source: string;
   #enabled: boolean | undefined;
+  #hadIssues: boolean | undefined;
   checked = 0;
   found = 0;
 
@@ -53,13 +54,19 @@ export class MappingChecker {
     if (subjects.length === 0 || !(await this.enabled())) return [];
     const known = await this.#store.enrich.knownRecords(subjects.map((s) => s.cveId));
     const issues: MappingIssueInput[] = [];
+    const fine: CveId[] = [];
     for (const s of subjects) {
       const issue = mappingIssueOf(this.#source, s, known.get(s.cveId));
       if (issue) issues.push(issue);
+      else fine.push(s.cveId);
     }
     this.checked += subjects.length;
     this.found += issues.length;
     await this.#store.enrich.recordMappingIssues(issues, at);
+    // The source's newest record of these names raises nothing: earlier issues about them are settled.
+    if (this.#hadIssues ??= (await this.#store.enrich.listMappingIssues({ source: this.#source, status: 'open', limit: 1 })).total > 0) {
+      await this.#store.enrich.clearMappingIssues(this.#source, fine);
+    }
     return issues;
   }
 }

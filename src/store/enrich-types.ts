@@ -206,6 +206,8 @@ export interface EnrichStore {
   knownRecords(cveIds: readonly CveId[]): Promise<Map<CveId, KnownRecord>>;
   /** Insert, or refresh `lastSeen`/`detail`/`record` (reopening) of an issue with the same (source, CVE, kind). */
   recordMappingIssues(issues: readonly MappingIssueInput[], at: string): Promise<void>;
+  /** Resolve a source's open issues about these names (the source's record now agrees with the repository). */
+  clearMappingIssues(source: string, cveIds: readonly CveId[]): Promise<void>;
   /** Mark issues resolved (the repository now knows the name, or the source stopped naming it). */
   resolveMappingIssues(ids: readonly number[]): Promise<void>;
   listMappingIssues(filter?: MappingIssueFilter): Promise<{ readonly items: MappingIssue[]; readonly total: number }>;

@@ -328,6 +328,11 @@ export class PostgresEnrichStore implements EnrichStore {
     });
   }
 
+  async clearMappingIssues(source: string, cveIds: readonly CveId[]): Promise<void> {
+    if (cveIds.length === 0) return;
+    await this.#q("UPDATE mapping_issues SET status = 'resolved' WHERE source = $1 AND status = 'open' AND cve_id = ANY($2::text[])", [source, [...cveIds]]);
+  }
+
   async resolveMappingIssues(ids: readonly number[]): Promise<void> {
     if (ids.length === 0) return;
     await this.#tx(async (c) => {

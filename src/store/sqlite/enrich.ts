@@ -256,6 +256,15 @@ export class SqliteEnrichStore implements EnrichStore {
     });
   }
 
+  async clearMappingIssues(source: string, cveIds: readonly CveId[]): Promise<void> {
+    if (cveIds.length === 0) return;
+    this.#tx(() => {
+      for (let i = 0; i < cveIds.length; i += CHUNK) {
+        this.#run("UPDATE mapping_issues SET status = 'resolved' WHERE source = ? AND status = 'open' AND cve_id IN (SELECT value FROM json_each(?))", source, JSON.stringify(cveIds.slice(i, i + CHUNK)));
+      }
+    });
+  }
+
   async resolveMappingIssues(ids: readonly number[]): Promise<void> {
     if (ids.length === 0) return;
     this.#tx(() => {
