@@ -122,6 +122,8 @@ export interface CnaServiceOptions {
   readonly random?: () => number;
   /** Reservations may open a year's range on first use for 1999 … current year + this (default 1). */
   readonly yearsAhead?: number;
+  /** Told when a record's repository write failed (it stays pending for `resyncRepository`). */
+  readonly onRepositoryError?: (err: unknown, cveId: string) => void;
 }
 
 export const USERNAME = /^[A-Za-z0-9\-_@.]{3,128}$/;
@@ -132,6 +134,7 @@ export class CnaService {
   readonly #now: () => Date;
   readonly #random: () => number;
   readonly #yearsAhead: number;
+  readonly #onRepositoryError: (err: unknown, cveId: string) => void;
   /** Keys that passed scrypt, per user, keyed by an HMAC under a per-process secret. */
   readonly #verified = new Map<string, { hash: string; digest: Buffer }>();
   readonly #hmacKey = randomBytes(32);
@@ -143,6 +146,7 @@ export class CnaService {
     this.#now = opts.now ?? (() => new Date());
     this.#random = opts.random ?? Math.random;
     this.#yearsAhead = opts.yearsAhead ?? 1;
+    this.#onRepositoryError = opts.onRepositoryError ?? ((err, cveId) => process.emitWarning(`cvekit: repository write of ${cveId} failed, left for resync: ${(err as Error)?.message ?? err}`));
   }
 
   #ts(): string {
@@ -521,8 +525,57 @@ export class CnaService {
       audit: this.#audit(a, owner.uuid, action, id.cveId, existing ? JSON.parse(existing.json) : { cveIdState: id.state }, record),
     });
     if (r !== 'ok') return 'conflict';
-    await this.store.writeBatch([repositoryWrite(record, json, owner.shortName)]);
+    // The CNA transaction marked the record pending for the repository; if this second step
+    // fails (crash, database hiccup) `resyncRepository` writes it later, so none is lost.
+    try {
+      await this.store.writeBatch([repositoryWrite(record, json, owner.shortName)]);
+      await this.store.cna.clearRepoPending(id.cveId, now);
+    } catch (err) {
+      this.#onRepositoryError(err, id.cveId);
+    }
     return 'ok';
+  }
+
+  /**
+   * Write into the repository every CNA record marked pending (and with `all`, every CNA
+   * record) whose repository version is missing or has another hash. Idempotent: a record
+   * already there with the same hash is left alone. Run on start and periodically.
+   */
+  async resyncRepository(opts: { readonly all?: boolean } = {}): Promise<{ checked: number; written: number; failed: number }> {
+    const out = { checked: 0, written: 0, failed: 0 };
+    const owners = new Map<string, string>();
+    const sync = async (rec: CnaRecord): Promise<boolean> => {
+      out.checked++;
+      let short = owners.get(rec.assignerOrg);
+      if (short === undefined) {
+        short = (await this.store.cna.getOrgByUuid(rec.assignerOrg))?.shortName ?? '';
+        owners.set(rec.assignerOrg, short);
+      }
+      const write = repositoryWrite(JSON.parse(rec.json) as CveRecordJson, rec.json, short);
+      const current = await this.store.getRecord(write.cveId);
+      if (current?.hash === write.hash) return true;
+      try {
+        await this.store.writeBatch([write]);
+        out.written++;
+        return true;
+      } catch (err) {
+        out.failed++;
+        this.#onRepositoryError(err, rec.cveId);
+        return false;
+      }
+    };
+    for (const p of await this.store.cna.listRepoPending(10_000)) {
+      const rec = await this.store.cna.getRecord(p.cveId);
+      if (!rec || (await sync(rec))) await this.store.cna.clearRepoPending(p.cveId, p.modified);
+    }
+    if (opts.all) {
+      for (let offset = 0; ; offset += 500) {
+        const page = await this.store.cna.listRecords({}, { offset, limit: 500 });
+        for (const rec of page.items) await sync(rec);
+        if (page.items.length < 500) break;
+      }
+    }
+    return out;
   }
 
   /** POST (`create`) or PUT (`update`) /cve/:id/cna and /cve/:id/reject (spec §4.3.2–4.3.5). */

@@ -4,7 +4,7 @@
  * a pool of AVAILABLE placeholders for non-sequential batches).
  * @internal
  */
-import type { CnaAuditEntry, CnaBatch, CnaCveId, CnaOrg, CnaOrgRole, CnaRecord, CnaUser, CnaUserRole, CnaYearRange } from './cna-types.ts';
+import type { CnaAuditEntry, CnaBatch, CnaCveId, CnaDraft, CnaOrg, CnaOrgRole, CnaOutboxItem, CnaRecord, CnaSession, CnaUpstream, CnaUser, CnaUserRole, CnaYearRange } from './cna-types.ts';
 
 type Row = Record<string, unknown>;
 
@@ -79,6 +79,35 @@ export function auditFromRow(r: Row): CnaAuditEntry {
     target: s(r.target),
     ...(r.before_json ? { before: JSON.parse(s(r.before_json)) } : {}),
     ...(r.after_json ? { after: JSON.parse(s(r.after_json)) } : {}),
+  };
+}
+
+export function sessionFromRow(r: Row): CnaSession {
+  return { idHash: s(r.id_hash), userUuid: s(r.user_uuid), orgUuid: s(r.org_uuid), csrf: s(r.csrf), created: s(r.created), expires: s(r.expires) };
+}
+
+export function draftFromRow(r: Row): CnaDraft {
+  return { cveId: s(r.cve_id), orgUuid: s(r.org_uuid), json: s(r.json), updated: s(r.updated), updatedBy: s(r.updated_by) };
+}
+
+export function upstreamFromRow(r: Row): CnaUpstream {
+  return { orgUuid: s(r.org_uuid), url: s(r.url), upstreamOrg: s(r.upstream_org), upstreamUser: s(r.upstream_user), keySealed: s(r.key_sealed), updated: s(r.updated) };
+}
+
+export function outboxFromRow(r: Row): CnaOutboxItem {
+  return {
+    id: n(r.id),
+    orgUuid: s(r.org_uuid),
+    op: s(r.op),
+    cveId: s(r.cve_id),
+    payload: s(r.payload),
+    actorUser: s(r.actor_user),
+    created: s(r.created),
+    state: s(r.state) as CnaOutboxItem['state'],
+    attempts: n(r.attempts),
+    ...(r.last_error ? { lastError: s(r.last_error) } : {}),
+    nextAt: s(r.next_at),
+    ...(r.finished ? { finished: s(r.finished) } : {}),
   };
 }
 

@@ -180,6 +180,63 @@ export interface CnaIdSave {
   readonly audit: CnaAuditInput;
 }
 
+/** A workbench sign-in (issue 5 §3): the cookie holds a random token, the store its SHA-256. */
+export interface CnaSession {
+  readonly idHash: string;
+  readonly userUuid: string;
+  readonly orgUuid: string;
+  /** The synchronizer token every POST of this session must carry. */
+  readonly csrf: string;
+  readonly created: string;
+  readonly expires: string;
+}
+
+/** A CNA container being edited in the workbench, saved before it is published. */
+export interface CnaDraft {
+  readonly cveId: string;
+  readonly orgUuid: string;
+  /** The `cnaContainer` JSON as last saved. */
+  readonly json: string;
+  readonly updated: string;
+  /** Username of who saved it. */
+  readonly updatedBy: string;
+}
+
+/** An org's upstream CVE Services endpoint (issue 5 §4); the key only sealed. */
+export interface CnaUpstream {
+  readonly orgUuid: string;
+  /** Base URL ending in `/api/`. */
+  readonly url: string;
+  readonly upstreamOrg: string;
+  readonly upstreamUser: string;
+  /** `v1.<iv>.<tag>.<ciphertext>` (AES-256-GCM, base64url), see `src/cna/seal.ts`. */
+  readonly keySealed: string;
+  readonly updated: string;
+}
+
+/** `failed`: upstream refused it (a 4xx answer): shown, not retried. */
+export type CnaOutboxState = 'pending' | 'done' | 'failed';
+
+export interface CnaOutboxInput {
+  readonly orgUuid: string;
+  /** `reserve`, `publish`, `update`, `reject`, `reject.update`, `reject-id`, `undo-reject`. */
+  readonly op: string;
+  readonly cveId: string;
+  readonly payload: string;
+  /** The user who asked (UUID), to act as them when the operation finally goes through. */
+  readonly actorUser: string;
+  readonly created: string;
+}
+
+export interface CnaOutboxItem extends CnaOutboxInput {
+  readonly id: number;
+  readonly state: CnaOutboxState;
+  readonly attempts: number;
+  readonly lastError?: string;
+  readonly nextAt: string;
+  readonly finished?: string;
+}
+
 export interface CnaStore {
   // --- orgs ---
   /** 'duplicate' when the short name is taken. */
@@ -223,4 +280,41 @@ export interface CnaStore {
 
   // --- audit ---
   listAudit(filter: { readonly org?: string; readonly target?: string; readonly afterId?: number; readonly limit?: number }): Promise<CnaAuditEntry[]>;
+  /** Newest first, for the workbench: at most `limit` entries with id below `beforeId`. */
+  listAuditDesc(filter: { readonly org?: string; readonly beforeId?: number; readonly limit: number }): Promise<CnaAuditEntry[]>;
+
+  // --- workbench sessions and drafts (migration 202) ---
+  createSession(s: CnaSession): Promise<void>;
+  getSession(idHash: string): Promise<CnaSession | undefined>;
+  deleteSession(idHash: string): Promise<void>;
+  /** Sessions expired before `now` are removed. */
+  purgeSessions(now: string): Promise<number>;
+  saveDraft(d: CnaDraft): Promise<void>;
+  getDraft(cveId: string): Promise<CnaDraft | undefined>;
+  deleteDraft(cveId: string): Promise<void>;
+  listDrafts(orgUuid: string): Promise<CnaDraft[]>;
+  /** CWE entries whose id or name contains `text` (case-insensitive), weaknesses first. */
+  searchCwes(text: string, limit: number): Promise<{ id: string; name: string }[]>;
+
+  // --- upstream relay ---
+  setUpstream(u: CnaUpstream, audit: CnaAuditInput): Promise<void>;
+  getUpstream(orgUuid: string): Promise<CnaUpstream | undefined>;
+  deleteUpstream(orgUuid: string, audit: CnaAuditInput): Promise<void>;
+  enqueue(item: CnaOutboxInput, nextAt: string): Promise<number>;
+  /**
+   * Claim up to `limit` due pending items (next_at ≤ now, no live lease) for `owner` until
+   * `leaseUntil`: several processes may run workers; each item goes to one at a time.
+   */
+  claimOutbox(now: string, owner: string, leaseUntil: string, limit: number): Promise<CnaOutboxItem[]>;
+  /** Done, or failed again (attempts + 1, error, next try). Only the lease holder may finish. */
+  finishOutbox(id: number, owner: string, result: { readonly done: true; readonly at: string; readonly failed?: string } | { readonly done: false; readonly error: string; readonly nextAt: string }): Promise<boolean>;
+  getOutbox(id: number): Promise<CnaOutboxItem | undefined>;
+  listOutbox(orgUuid: string, opts: { readonly pendingOnly?: boolean; readonly limit: number }): Promise<CnaOutboxItem[]>;
+  /** Put IDs reserved upstream into the local store as RESERVED (insert, or take over an AVAILABLE placeholder). */
+  insertCveIds(ids: readonly CnaCveId[], audit: CnaAuditInput): Promise<'ok' | 'conflict'>;
+
+  // --- repository writes still to do (a row is written with every record change) ---
+  listRepoPending(limit: number): Promise<{ cveId: string; modified: string }[]>;
+  /** Remove the mark if the record has not changed since (`modified`). */
+  clearRepoPending(cveId: string, modified: string): Promise<void>;
 }

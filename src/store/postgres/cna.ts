@@ -9,14 +9,17 @@
 import type pg from 'pg';
 import type { PoolClient } from 'pg';
 import { StoreError } from '../errors.ts';
-import { adpOrgsText, auditFromRow, cveIdFromRow, defaultYearRange, formatCveId, jsonOrNull, orgFromRow, planAllocation, recordFromRow, userFromRow } from '../cna-rows.ts';
+import { adpOrgsText, auditFromRow, cveIdFromRow, defaultYearRange, draftFromRow, formatCveId, jsonOrNull, orgFromRow, outboxFromRow, planAllocation, recordFromRow, sessionFromRow, upstreamFromRow, userFromRow } from '../cna-rows.ts';
 import type {
   CnaAuditEntry,
   CnaAuditInput,
   CnaCveId,
+  CnaDraft,
   CnaIdFilter,
   CnaIdSave,
   CnaOrg,
+  CnaOutboxInput,
+  CnaOutboxItem,
   CnaPage,
   CnaPageRequest,
   CnaRecord,
@@ -25,7 +28,9 @@ import type {
   CnaReserveInput,
   CnaReserveResult,
   CnaSaveResult,
+  CnaSession,
   CnaStore,
+  CnaUpstream,
   CnaUser,
   CnaYearRange,
 } from '../cna-types.ts';
@@ -311,7 +316,8 @@ export class PostgresCnaStore implements CnaStore {
            ON CONFLICT (cve_id) DO UPDATE SET state = excluded.state, json = excluded.json, assigner_org = excluded.assigner_org,
              adp_orgs = excluded.adp_orgs, cna_date_updated = excluded.cna_date_updated, modified = excluded.modified`,
           [r.cveId, r.state, r.json, r.assignerOrg, adpOrgsText(r.adpOrgs), r.cnaDateUpdated, r.created, r.modified],
-        );
+        );        // The repository write comes after this transaction; until it is done the record is marked.
+        await c.query('INSERT INTO cna_repo_pending (cve_id, modified) VALUES ($1, $2) ON CONFLICT (cve_id) DO UPDATE SET modified = excluded.modified', [r.cveId, r.modified]);
       }
       await this.#audit(ch.audit, c);
       return 'ok';
@@ -398,5 +404,168 @@ export class PostgresCnaStore implements CnaStore {
     if (f.target !== undefined) p.push(f.target), where.push(`target = $${p.length}`);
     p.push(f.limit ?? 1000);
     return (await this.#q(`SELECT * FROM cna_audit WHERE ${where.join(' AND ')} ORDER BY id LIMIT $${p.length}`, p)).map(auditFromRow);
+  }
+
+  async listAuditDesc(f: { readonly org?: string; readonly beforeId?: number; readonly limit: number }): Promise<CnaAuditEntry[]> {
+    const p: unknown[] = [f.beforeId ?? Number.MAX_SAFE_INTEGER];
+    const where = ['id < $1'];
+    if (f.org !== undefined) p.push(f.org), where.push(`org = $${p.length}`);
+    p.push(f.limit);
+    return (await this.#q(`SELECT * FROM cna_audit WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT $${p.length}`, p)).map(auditFromRow);
+  }
+
+  // --- workbench sessions and drafts ---
+
+  #write(): void {
+    if (this.#readonly) throw new StoreError('READ_ONLY', 'the store is open read-only');
+  }
+
+  async createSession(x: CnaSession): Promise<void> {
+    this.#write();
+    await this.#pool.query('INSERT INTO cna_sessions (id_hash, user_uuid, org_uuid, csrf, created, expires) VALUES ($1, $2, $3, $4, $5, $6)', [x.idHash, x.userUuid, x.orgUuid, x.csrf, x.created, x.expires]);
+  }
+
+  async getSession(idHash: string): Promise<CnaSession | undefined> {
+    const r = await this.#one('SELECT * FROM cna_sessions WHERE id_hash = $1', [idHash]);
+    return r && sessionFromRow(r);
+  }
+
+  async deleteSession(idHash: string): Promise<void> {
+    this.#write();
+    await this.#pool.query('DELETE FROM cna_sessions WHERE id_hash = $1', [idHash]);
+  }
+
+  async purgeSessions(now: string): Promise<number> {
+    this.#write();
+    return (await this.#pool.query('DELETE FROM cna_sessions WHERE expires < $1', [now])).rowCount ?? 0;
+  }
+
+  async saveDraft(d: CnaDraft): Promise<void> {
+    this.#write();
+    await this.#pool.query(
+      `INSERT INTO cna_drafts (cve_id, org_uuid, json, updated, updated_by) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (cve_id) DO UPDATE SET org_uuid = excluded.org_uuid, json = excluded.json, updated = excluded.updated, updated_by = excluded.updated_by`,
+      [d.cveId, d.orgUuid, d.json, d.updated, d.updatedBy],
+    );
+  }
+
+  async getDraft(cveId: string): Promise<CnaDraft | undefined> {
+    const r = await this.#one('SELECT * FROM cna_drafts WHERE cve_id = $1', [cveId]);
+    return r && draftFromRow(r);
+  }
+
+  async deleteDraft(cveId: string): Promise<void> {
+    this.#write();
+    await this.#pool.query('DELETE FROM cna_drafts WHERE cve_id = $1', [cveId]);
+  }
+
+  async listDrafts(orgUuid: string): Promise<CnaDraft[]> {
+    return (await this.#q('SELECT * FROM cna_drafts WHERE org_uuid = $1 ORDER BY cve_id', [orgUuid])).map(draftFromRow);
+  }
+
+  async searchCwes(text: string, limit: number): Promise<{ id: string; name: string }[]> {
+    const like = `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    return (await this.#q(
+      `SELECT id, name FROM cwe_entries WHERE lower(id) LIKE $1 OR lower(name) LIKE $1
+       ORDER BY (type <> 'weakness'), length(id), id COLLATE "C" LIMIT $2`,
+      [like, limit],
+    )).map((r) => ({ id: String(r.id), name: String(r.name) }));
+  }
+
+  // --- upstream relay ---
+
+  async setUpstream(u: CnaUpstream, audit: CnaAuditInput): Promise<void> {
+    await this.#tx(async (c) => {
+      await c.query(
+        `INSERT INTO cna_upstreams (org_uuid, url, upstream_org, upstream_user, key_sealed, updated) VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (org_uuid) DO UPDATE SET url = excluded.url, upstream_org = excluded.upstream_org, upstream_user = excluded.upstream_user,
+           key_sealed = excluded.key_sealed, updated = excluded.updated`,
+        [u.orgUuid, u.url, u.upstreamOrg, u.upstreamUser, u.keySealed, u.updated],
+      );
+      await this.#audit(audit, c);
+    });
+  }
+
+  async getUpstream(orgUuid: string): Promise<CnaUpstream | undefined> {
+    const r = await this.#one('SELECT * FROM cna_upstreams WHERE org_uuid = $1', [orgUuid]);
+    return r && upstreamFromRow(r);
+  }
+
+  async deleteUpstream(orgUuid: string, audit: CnaAuditInput): Promise<void> {
+    await this.#tx(async (c) => {
+      if (((await c.query('DELETE FROM cna_upstreams WHERE org_uuid = $1', [orgUuid])).rowCount ?? 0) > 0) await this.#audit(audit, c);
+    });
+  }
+
+  async enqueue(i: CnaOutboxInput, nextAt: string): Promise<number> {
+    this.#write();
+    const r = await this.#one(
+      'INSERT INTO cna_outbox (org_uuid, op, cve_id, payload, actor_user, next_at, created) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id',
+      [i.orgUuid, i.op, i.cveId, i.payload, i.actorUser, nextAt, i.created],
+    );
+    return Number(r?.id);
+  }
+
+  async claimOutbox(now: string, owner: string, leaseUntil: string, limit: number): Promise<CnaOutboxItem[]> {
+    this.#write();
+    // SKIP LOCKED: concurrent workers in other processes each take different items.
+    const rows = await this.#q(
+      `UPDATE cna_outbox SET lease_owner = $1, lease_until = $2 WHERE id IN (
+         SELECT id FROM cna_outbox WHERE state = 'pending' AND next_at <= $3 AND (lease_until IS NULL OR lease_until < $3)
+         ORDER BY id LIMIT $4 FOR UPDATE SKIP LOCKED)
+       RETURNING *`,
+      [owner, leaseUntil, now, limit],
+    );
+    return rows.map(outboxFromRow).sort((a, b) => a.id - b.id);
+  }
+
+  async finishOutbox(id: number, owner: string, r: { readonly done: true; readonly at: string; readonly failed?: string } | { readonly done: false; readonly error: string; readonly nextAt: string }): Promise<boolean> {
+    this.#write();
+    const res = r.done
+      ? await this.#pool.query("UPDATE cna_outbox SET state = $4, attempts = attempts + 1, last_error = $5, finished = $1, lease_owner = NULL, lease_until = NULL WHERE id = $2 AND lease_owner = $3", [r.at, id, owner, r.failed === undefined ? 'done' : 'failed', r.failed ?? null])
+      : await this.#pool.query('UPDATE cna_outbox SET attempts = attempts + 1, last_error = $1, next_at = $2, lease_owner = NULL, lease_until = NULL WHERE id = $3 AND lease_owner = $4', [r.error, r.nextAt, id, owner]);
+    return res.rowCount === 1;
+  }
+
+  async getOutbox(id: number): Promise<CnaOutboxItem | undefined> {
+    const r = await this.#one('SELECT * FROM cna_outbox WHERE id = $1', [id]);
+    return r && outboxFromRow(r);
+  }
+
+  async listOutbox(orgUuid: string, opts: { readonly pendingOnly?: boolean; readonly limit: number }): Promise<CnaOutboxItem[]> {
+    const w = opts.pendingOnly ? " AND state = 'pending'" : '';
+    return (await this.#q(`SELECT * FROM cna_outbox WHERE org_uuid = $1${w} ORDER BY id DESC LIMIT $2`, [orgUuid, opts.limit])).map(outboxFromRow);
+  }
+
+  async insertCveIds(ids: readonly CnaCveId[], audit: CnaAuditInput): Promise<'ok' | 'conflict'> {
+    return this.#tx(async (c) => {
+      for (const id of ids) {
+        const cur = await this.#one('SELECT state, owning_org FROM cna_cve_ids WHERE cve_id = $1 FOR UPDATE', [id.cveId], c);
+        if (cur && !(cur.state === 'AVAILABLE' || (cur.state === 'RESERVED' && cur.owning_org === id.owningOrg))) {
+          await c.query('ROLLBACK');
+          await c.query('BEGIN');
+          return 'conflict' as const;
+        }
+        await c.query(
+          `INSERT INTO cna_cve_ids (cve_id, year, number, state, owning_org, requested_by_org, requested_by_user, reserved, created, modified, rev) VALUES ($1, $2, $3, 'RESERVED', $4, $5, $6, $7, $8, $9, 1)
+           ON CONFLICT (cve_id) DO UPDATE SET state = 'RESERVED', owning_org = excluded.owning_org, requested_by_org = excluded.requested_by_org,
+             requested_by_user = excluded.requested_by_user, reserved = excluded.reserved, modified = excluded.modified, rev = cna_cve_ids.rev + 1`,
+          [id.cveId, id.year, id.number, id.owningOrg, id.requestedByOrg, id.requestedByUser, id.reserved, id.created, id.modified],
+        );
+      }
+      await this.#audit(audit, c);
+      return 'ok' as const;
+    });
+  }
+
+  // --- repository writes still to do ---
+
+  async listRepoPending(limit: number): Promise<{ cveId: string; modified: string }[]> {
+    return (await this.#q('SELECT cve_id, modified FROM cna_repo_pending ORDER BY cve_id LIMIT $1', [limit])).map((r) => ({ cveId: String(r.cve_id), modified: String(r.modified) }));
+  }
+
+  async clearRepoPending(cveId: string, modified: string): Promise<void> {
+    this.#write();
+    await this.#pool.query('DELETE FROM cna_repo_pending WHERE cve_id = $1 AND modified = $2', [cveId, modified]);
   }
 }

@@ -6,14 +6,17 @@
  */
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { StoreError } from '../errors.ts';
-import { adpOrgsText, auditFromRow, cveIdFromRow, defaultYearRange, formatCveId, jsonOrNull, orgFromRow, planAllocation, recordFromRow, userFromRow } from '../cna-rows.ts';
+import { adpOrgsText, auditFromRow, cveIdFromRow, defaultYearRange, draftFromRow, formatCveId, jsonOrNull, orgFromRow, outboxFromRow, planAllocation, recordFromRow, sessionFromRow, upstreamFromRow, userFromRow } from '../cna-rows.ts';
 import type {
   CnaAuditEntry,
   CnaAuditInput,
   CnaCveId,
+  CnaDraft,
   CnaIdFilter,
   CnaIdSave,
   CnaOrg,
+  CnaOutboxInput,
+  CnaOutboxItem,
   CnaPage,
   CnaPageRequest,
   CnaRecord,
@@ -22,7 +25,9 @@ import type {
   CnaReserveInput,
   CnaReserveResult,
   CnaSaveResult,
+  CnaSession,
   CnaStore,
+  CnaUpstream,
   CnaUser,
   CnaYearRange,
 } from '../cna-types.ts';
@@ -306,7 +311,8 @@ export class SqliteCnaStore implements CnaStore {
            ON CONFLICT (cve_id) DO UPDATE SET state = excluded.state, json = excluded.json, assigner_org = excluded.assigner_org,
              adp_orgs = excluded.adp_orgs, cna_date_updated = excluded.cna_date_updated, modified = excluded.modified`,
           r.cveId, r.state, r.json, r.assignerOrg, adpOrgsText(r.adpOrgs), r.cnaDateUpdated, r.created, r.modified,
-        );
+        );        // The repository write comes after this transaction; until it is done the record is marked.
+        this.#run('INSERT INTO cna_repo_pending (cve_id, modified) VALUES (?, ?) ON CONFLICT (cve_id) DO UPDATE SET modified = excluded.modified', r.cveId, r.modified);
       }
       this.#audit(c.audit);
       return 'ok';
@@ -381,5 +387,155 @@ export class SqliteCnaStore implements CnaStore {
     if (f.org !== undefined) where.push('org = ?'), p.push(f.org);
     if (f.target !== undefined) where.push('target = ?'), p.push(f.target);
     return this.#all(`SELECT * FROM cna_audit WHERE ${where.join(' AND ')} ORDER BY id LIMIT ?`, ...p, f.limit ?? 1000).map(auditFromRow);
+  }
+
+  async listAuditDesc(f: { readonly org?: string; readonly beforeId?: number; readonly limit: number }): Promise<CnaAuditEntry[]> {
+    const where = ['id < ?'];
+    const p: Param[] = [f.beforeId ?? Number.MAX_SAFE_INTEGER];
+    if (f.org !== undefined) where.push('org = ?'), p.push(f.org);
+    return this.#all(`SELECT * FROM cna_audit WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT ?`, ...p, f.limit).map(auditFromRow);
+  }
+
+  // --- workbench sessions and drafts ---
+
+  async createSession(x: CnaSession): Promise<void> {
+    this.#tx(() => this.#run('INSERT INTO cna_sessions (id_hash, user_uuid, org_uuid, csrf, created, expires) VALUES (?, ?, ?, ?, ?, ?)', x.idHash, x.userUuid, x.orgUuid, x.csrf, x.created, x.expires));
+  }
+
+  async getSession(idHash: string): Promise<CnaSession | undefined> {
+    const r = this.#get('SELECT * FROM cna_sessions WHERE id_hash = ?', idHash);
+    return r && sessionFromRow(r);
+  }
+
+  async deleteSession(idHash: string): Promise<void> {
+    this.#tx(() => this.#run('DELETE FROM cna_sessions WHERE id_hash = ?', idHash));
+  }
+
+  async purgeSessions(now: string): Promise<number> {
+    return this.#tx(() => this.#run('DELETE FROM cna_sessions WHERE expires < ?', now));
+  }
+
+  async saveDraft(d: CnaDraft): Promise<void> {
+    this.#tx(() => this.#run(
+      `INSERT INTO cna_drafts (cve_id, org_uuid, json, updated, updated_by) VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (cve_id) DO UPDATE SET org_uuid = excluded.org_uuid, json = excluded.json, updated = excluded.updated, updated_by = excluded.updated_by`,
+      d.cveId, d.orgUuid, d.json, d.updated, d.updatedBy,
+    ));
+  }
+
+  async getDraft(cveId: string): Promise<CnaDraft | undefined> {
+    const r = this.#get('SELECT * FROM cna_drafts WHERE cve_id = ?', cveId);
+    return r && draftFromRow(r);
+  }
+
+  async deleteDraft(cveId: string): Promise<void> {
+    this.#tx(() => this.#run('DELETE FROM cna_drafts WHERE cve_id = ?', cveId));
+  }
+
+  async listDrafts(orgUuid: string): Promise<CnaDraft[]> {
+    return this.#all('SELECT * FROM cna_drafts WHERE org_uuid = ? ORDER BY cve_id', orgUuid).map(draftFromRow);
+  }
+
+  async searchCwes(text: string, limit: number): Promise<{ id: string; name: string }[]> {
+    const like = `%${text.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    return this.#all(
+      `SELECT id, name FROM cwe_entries WHERE lower(id) LIKE ? ESCAPE '\\' OR lower(name) LIKE ? ESCAPE '\\'
+       ORDER BY (type <> 'weakness'), length(id), id LIMIT ?`,
+      like, like, limit,
+    ).map((r) => ({ id: String(r.id), name: String(r.name) }));
+  }
+
+  // --- upstream relay ---
+
+  async setUpstream(u: CnaUpstream, audit: CnaAuditInput): Promise<void> {
+    this.#tx(() => {
+      this.#run(
+        `INSERT INTO cna_upstreams (org_uuid, url, upstream_org, upstream_user, key_sealed, updated) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (org_uuid) DO UPDATE SET url = excluded.url, upstream_org = excluded.upstream_org, upstream_user = excluded.upstream_user,
+           key_sealed = excluded.key_sealed, updated = excluded.updated`,
+        u.orgUuid, u.url, u.upstreamOrg, u.upstreamUser, u.keySealed, u.updated,
+      );
+      this.#audit(audit);
+    });
+  }
+
+  async getUpstream(orgUuid: string): Promise<CnaUpstream | undefined> {
+    const r = this.#get('SELECT * FROM cna_upstreams WHERE org_uuid = ?', orgUuid);
+    return r && upstreamFromRow(r);
+  }
+
+  async deleteUpstream(orgUuid: string, audit: CnaAuditInput): Promise<void> {
+    this.#tx(() => {
+      if (this.#run('DELETE FROM cna_upstreams WHERE org_uuid = ?', orgUuid) > 0) this.#audit(audit);
+    });
+  }
+
+  async enqueue(i: CnaOutboxInput, nextAt: string): Promise<number> {
+    return this.#tx(() => {
+      const r = this.#get(
+        'INSERT INTO cna_outbox (org_uuid, op, cve_id, payload, actor_user, next_at, created) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id',
+        i.orgUuid, i.op, i.cveId, i.payload, i.actorUser, nextAt, i.created,
+      );
+      return Number(r?.id);
+    });
+  }
+
+  async claimOutbox(now: string, owner: string, leaseUntil: string, limit: number): Promise<CnaOutboxItem[]> {
+    // One write transaction: another process claims only after this one committed its leases.
+    return this.#tx(() => this.#all(
+      `UPDATE cna_outbox SET lease_owner = ?, lease_until = ? WHERE id IN (
+         SELECT id FROM cna_outbox WHERE state = 'pending' AND next_at <= ? AND (lease_until IS NULL OR lease_until < ?) ORDER BY id LIMIT ?)
+       RETURNING *`,
+      owner, leaseUntil, now, now, limit,
+    ).map(outboxFromRow).sort((a, b) => a.id - b.id));
+  }
+
+  async finishOutbox(id: number, owner: string, r: { readonly done: true; readonly at: string; readonly failed?: string } | { readonly done: false; readonly error: string; readonly nextAt: string }): Promise<boolean> {
+    return this.#tx(() => (r.done
+      ? this.#run("UPDATE cna_outbox SET state = ?, attempts = attempts + 1, last_error = ?, finished = ?, lease_owner = NULL, lease_until = NULL WHERE id = ? AND lease_owner = ?", r.failed === undefined ? 'done' : 'failed', r.failed ?? null, r.at, id, owner)
+      : this.#run('UPDATE cna_outbox SET attempts = attempts + 1, last_error = ?, next_at = ?, lease_owner = NULL, lease_until = NULL WHERE id = ? AND lease_owner = ?', r.error, r.nextAt, id, owner)) === 1);
+  }
+
+  async getOutbox(id: number): Promise<CnaOutboxItem | undefined> {
+    const r = this.#get('SELECT * FROM cna_outbox WHERE id = ?', id);
+    return r && outboxFromRow(r);
+  }
+
+  async listOutbox(orgUuid: string, opts: { readonly pendingOnly?: boolean; readonly limit: number }): Promise<CnaOutboxItem[]> {
+    const w = opts.pendingOnly ? " AND state = 'pending'" : '';
+    return this.#all(`SELECT * FROM cna_outbox WHERE org_uuid = ?${w} ORDER BY id DESC LIMIT ?`, orgUuid, opts.limit).map(outboxFromRow);
+  }
+
+  async insertCveIds(ids: readonly CnaCveId[], audit: CnaAuditInput): Promise<'ok' | 'conflict'> {
+    const conflict = new Error('conflict');
+    try {
+      return this.#tx(() => {
+      for (const id of ids) {
+        const cur = this.#get('SELECT state, owning_org FROM cna_cve_ids WHERE cve_id = ?', id.cveId);
+        if (cur && !(cur.state === 'AVAILABLE' || (cur.state === 'RESERVED' && cur.owning_org === id.owningOrg))) throw conflict;
+        this.#run(
+          `INSERT INTO cna_cve_ids (cve_id, year, number, state, owning_org, requested_by_org, requested_by_user, reserved, created, modified, rev) VALUES (?, ?, ?, 'RESERVED', ?, ?, ?, ?, ?, ?, 1)
+           ON CONFLICT (cve_id) DO UPDATE SET state = 'RESERVED', owning_org = excluded.owning_org, requested_by_org = excluded.requested_by_org,
+             requested_by_user = excluded.requested_by_user, reserved = excluded.reserved, modified = excluded.modified, rev = cna_cve_ids.rev + 1`,
+          id.cveId, id.year, id.number, id.owningOrg, id.requestedByOrg, id.requestedByUser, id.reserved, id.created, id.modified,
+        );
+      }
+      this.#audit(audit);
+      return 'ok' as const;
+      });
+    } catch (err) {
+      if (err === conflict) return 'conflict';
+      throw err;
+    }
+  }
+
+  // --- repository writes still to do ---
+
+  async listRepoPending(limit: number): Promise<{ cveId: string; modified: string }[]> {
+    return this.#all('SELECT cve_id, modified FROM cna_repo_pending ORDER BY cve_id LIMIT ?', limit).map((r) => ({ cveId: String(r.cve_id), modified: String(r.modified) }));
+  }
+
+  async clearRepoPending(cveId: string, modified: string): Promise<void> {
+    this.#tx(() => this.#run('DELETE FROM cna_repo_pending WHERE cve_id = ? AND modified = ?', cveId, modified));
   }
 }
