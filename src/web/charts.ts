@@ -37,12 +37,12 @@ function empty(spec: ChartSpec): SafeHtml {
 export function barChart(spec: ChartSpec): SafeHtml {
   if (!spec.data.length) return empty(spec);
   const rowH = 22;
-  const labelW = 170;
-  const width = 520;
+  const labelW = 200;
+  const width = 560;
   const barW = width - labelW - 70;
   const max = Math.max(1, ...spec.data.map((d) => d.value));
   const height = spec.data.length * rowH + 8;
-  const cut = (s: string) => (s.length > 26 ? `${s.slice(0, 25)}…` : s);
+  const cut = (s: string) => (s.length > 28 ? `${s.slice(0, 27)}…` : s);
   return html`<figure class="chart" id="${spec.id}">
 <figcaption id="${spec.id}-t">${spec.title}</figcaption>
 <svg viewBox="0 0 ${width} ${height}" role="img" aria-labelledby="${spec.id}-t ${spec.id}-d" preserveAspectRatio="xMinYMin meet">
