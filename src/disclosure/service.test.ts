@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { openStore } from '../store/index.ts';
 import { openTestStore, testBackends } from '../../test/support/stores.ts';
@@ -166,6 +167,42 @@ for (const backend of testBackends()) {
       } finally {
         await smtp.stop();
         await store.close();
+      }
+    });
+
+    it('delivers signed webhooks, retries a failing receiver and logs every attempt', async () => {
+      const got: { sig: string | undefined; body: string }[] = [];
+      let fail = true;
+      const server = createServer((req, res) => {
+        let body = '';
+        req.on('data', (c) => (body += c));
+        req.on('end', () => {
+          got.push({ sig: req.headers['x-cvekit-signature'] as string | undefined, body });
+          res.statusCode = fail ? 503 : 204;
+          res.end();
+        });
+      });
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+      try {
+        const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/hook`;
+        const hook = await s.addWebhook(TEAM, { url });
+        const c = (await s.createCase(TEAM, `${CANARY} hooks`)) as { id: string };
+        const d1 = await deliverOutbox({ store: t.store, now, mailFrom: 'x@team.test' });
+        assert.ok(d1.failed >= 1);
+        fail = false;
+        clock = new Date(clock.getTime() + 3600_000);
+        await deliverOutbox({ store: t.store, now, mailFrom: 'x@team.test' });
+        const ok = got.at(-1)!;
+        assert.deepEqual(verifyWebhook(hook.secret, ok.sig, ok.body, { nowSec: clock.getTime() / 1000 }).ok, true);
+        assert.equal(JSON.parse(ok.body).caseId, c.id);
+        assert.ok(!ok.body.includes(CANARY), 'webhooks carry ids, not content');
+        assert.equal(verifyWebhook(hook.secret, ok.sig, ok.body, { nowSec: clock.getTime() / 1000 + 3600 }).ok, false, 'a replay an hour later is refused');
+        const item = (await t.store.disclosure.listOutbox({ channel: 'webhook' })).find((o) => o.status === 'sent');
+        assert.ok(item);
+        const log = await t.store.disclosure.listDeliveryLog(item.id);
+        assert.deepEqual(log.map((l) => [l.ok, l.detail]), [[false, 'HTTP 503'], [true, 'HTTP 204']]);
+      } finally {
+        await new Promise<void>((r) => server.close(() => r()));
       }
     });
 
