@@ -8,6 +8,9 @@ import type {
   DisclosureCaseRow,
   DisclosureChannel,
   DisclosureDeliveryLogEntry,
+  DisclosureDocumentKind,
+  DisclosureDocumentRow,
+  DisclosurePublicAdvisoryRow,
   DisclosureEventRow,
   DisclosureFileInfo,
   DisclosureMessageRow,
@@ -76,4 +79,15 @@ export function bool(v: unknown): boolean {
 
 export function deliveryLogRow(r: Row): DisclosureDeliveryLogEntry {
   return { id: Number(r.id), outboxId: Number(r.outbox_id), attempt: Number(r.attempt), at: String(r.at), ok: bool(r.ok), detail: String(r.detail) };
+}
+
+export function documentRow(r: Row): DisclosureDocumentRow {
+  return { caseId: String(r.case_id), kind: r.kind as DisclosureDocumentKind, key: String(r.doc_key), revision: Number(r.revision), updatedAt: String(r.updated_at), body: String(r.body) };
+}
+
+export function publicAdvisoryRow(r: Row): DisclosurePublicAdvisoryRow {
+  return {
+    id: String(r.id), caseId: String(r.case_id), version: String(r.version), title: String(r.title), cveIds: JSON.parse(String(r.cve_ids)) as string[],
+    initialRelease: String(r.initial_release), currentRelease: String(r.current_release), csaf: String(r.csaf),
+  };
 }

@@ -161,6 +161,37 @@ export type DisclosureDeliveryResult =
   | { readonly ok: true; readonly at: string; readonly detail: string }
   | { readonly ok: false; readonly at: string; readonly detail: string; readonly retryAt?: string };
 
+/** What a case document is: a CVE record draft (one per vulnerability), the advisory, the publication plan. */
+export type DisclosureDocumentKind = 'cve-draft' | 'advisory' | 'publication';
+
+/** A document kept with a case; `body` is opaque like the case snapshot. */
+export interface DisclosureDocumentRow {
+  readonly caseId: string;
+  readonly kind: DisclosureDocumentKind;
+  /** The vulnerability id for a CVE draft, `main` otherwise. */
+  readonly key: string;
+  /** 1 for a new document, +1 on every save (optimistic concurrency as for cases). */
+  readonly revision: number;
+  readonly updatedAt: string;
+  /** Opaque. */
+  readonly body: string;
+}
+
+/** A published advisory: public by design, written only at publication. */
+export interface DisclosurePublicAdvisoryRow {
+  /** The CSAF tracking id, also the URL (`/advisories/{id}`). */
+  readonly id: string;
+  readonly caseId: string;
+  readonly version: string;
+  readonly title: string;
+  /** Every CVE name the advisory covers (X1520-6.10). */
+  readonly cveIds: readonly string[];
+  readonly initialRelease: string;
+  readonly currentRelease: string;
+  /** The CSAF 2.0 document as JSON text. */
+  readonly csaf: string;
+}
+
 /** Writes that go in the same transaction as a case save. */
 export interface DisclosureCaseSideWrites {
   readonly reports?: readonly { readonly id: string; readonly caseId: string; readonly status: 'open' | 'closed' }[];
@@ -227,4 +258,18 @@ export interface DisclosureStore {
   finishOutbox(id: number, result: DisclosureDeliveryResult): Promise<void>;
   listOutbox(filter?: { readonly status?: DisclosureOutboxItem['status']; readonly channel?: DisclosureChannel }): Promise<DisclosureOutboxItem[]>;
   listDeliveryLog(outboxId?: number): Promise<DisclosureDeliveryLogEntry[]>;
+
+  // --- documents with a case, published advisories (migration 302) ---------------------
+  /**
+   * Write a case document if its stored revision is still `expectedRevision` (0: it must
+   * not exist yet), with side writes in the same transaction. `false`: someone saved first.
+   */
+  putDocument(row: DisclosureDocumentRow, expectedRevision: number, side?: DisclosureCaseSideWrites): Promise<boolean>;
+  getDocument(caseId: string, kind: DisclosureDocumentKind, key: string): Promise<DisclosureDocumentRow | undefined>;
+  listDocuments(caseId: string, kind?: DisclosureDocumentKind): Promise<DisclosureDocumentRow[]>;
+  /** Insert or replace a published advisory (a new version replaces the row). */
+  putPublicAdvisory(row: DisclosurePublicAdvisoryRow): Promise<void>;
+  getPublicAdvisory(id: string): Promise<DisclosurePublicAdvisoryRow | undefined>;
+  /** Newest release first. */
+  listPublicAdvisories(): Promise<DisclosurePublicAdvisoryRow[]>;
 }

@@ -16,6 +16,9 @@ import type {
   DisclosureChannel,
   DisclosureDeliveryLogEntry,
   DisclosureDeliveryResult,
+  DisclosureDocumentKind,
+  DisclosureDocumentRow,
+  DisclosurePublicAdvisoryRow,
   DisclosureEventRow,
   DisclosureFileInfo,
   DisclosureFileRow,
@@ -30,6 +33,7 @@ import type {
 } from '../disclosure-types.ts';
 import { auditRow, caseRow, deliveryLogRow, eventRow, fileInfo, messageRow, outboxRow, reportRow, tokenRow, vendorRow, webhookRow } from '../disclosure-rows.ts';
 import type { Row } from '../disclosure-rows.ts';
+import { documentRow, publicAdvisoryRow } from '../disclosure-rows.ts';
 
 type Queryable = Pick<PoolClient, 'query'>;
 
@@ -302,5 +306,50 @@ export class PostgresDisclosureStore implements DisclosureStore {
 
   async listDeliveryLog(outboxId?: number): Promise<DisclosureDeliveryLogEntry[]> {
     return (await this.#q('SELECT * FROM disclosure_delivery_log WHERE ($1::bigint IS NULL OR outbox_id = $1) ORDER BY id', [outboxId ?? null])).map(deliveryLogRow);
+  }
+
+  async putDocument(row: DisclosureDocumentRow, expectedRevision: number, side?: DisclosureCaseSideWrites): Promise<boolean> {
+    return this.#tx(async (c) => {
+      const changed = expectedRevision === 0
+        ? await this.#n(
+          'INSERT INTO disclosure_documents (case_id, kind, doc_key, revision, updated_at, body) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (case_id, kind, doc_key) DO NOTHING',
+          [row.caseId, row.kind, row.key, row.revision, row.updatedAt, row.body], c,
+        )
+        : await this.#n(
+          'UPDATE disclosure_documents SET revision = $1, updated_at = $2, body = $3 WHERE case_id = $4 AND kind = $5 AND doc_key = $6 AND revision = $7',
+          [row.revision, row.updatedAt, row.body, row.caseId, row.kind, row.key, expectedRevision], c,
+        );
+      if (changed !== 1) return false;
+      await this.#side(c, side);
+      return true;
+    });
+  }
+
+  async getDocument(caseId: string, kind: DisclosureDocumentKind, key: string): Promise<DisclosureDocumentRow | undefined> {
+    const [r] = await this.#q('SELECT * FROM disclosure_documents WHERE case_id = $1 AND kind = $2 AND doc_key = $3', [caseId, kind, key]);
+    return r && documentRow(r);
+  }
+
+  async listDocuments(caseId: string, kind?: DisclosureDocumentKind): Promise<DisclosureDocumentRow[]> {
+    return (await this.#q('SELECT * FROM disclosure_documents WHERE case_id = $1 AND ($2::text IS NULL OR kind = $2) ORDER BY kind, doc_key', [caseId, n(kind)])).map(documentRow);
+  }
+
+  async putPublicAdvisory(a: DisclosurePublicAdvisoryRow): Promise<void> {
+    await this.#tx(async (c) => {
+      await c.query(
+        `INSERT INTO disclosure_public_advisories (id, case_id, version, title, cve_ids, initial_release, current_release, csaf) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+         ON CONFLICT (id) DO UPDATE SET version = excluded.version, title = excluded.title, cve_ids = excluded.cve_ids, current_release = excluded.current_release, csaf = excluded.csaf`,
+        [a.id, a.caseId, a.version, a.title, JSON.stringify(a.cveIds), a.initialRelease, a.currentRelease, a.csaf],
+      );
+    });
+  }
+
+  async getPublicAdvisory(id: string): Promise<DisclosurePublicAdvisoryRow | undefined> {
+    const [r] = await this.#q('SELECT * FROM disclosure_public_advisories WHERE id = $1', [id]);
+    return r && publicAdvisoryRow(r);
+  }
+
+  async listPublicAdvisories(): Promise<DisclosurePublicAdvisoryRow[]> {
+    return (await this.#q('SELECT * FROM disclosure_public_advisories ORDER BY current_release DESC, id')).map(publicAdvisoryRow);
   }
 }

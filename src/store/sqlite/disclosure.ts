@@ -13,6 +13,9 @@ import type {
   DisclosureChannel,
   DisclosureDeliveryLogEntry,
   DisclosureDeliveryResult,
+  DisclosureDocumentKind,
+  DisclosureDocumentRow,
+  DisclosurePublicAdvisoryRow,
   DisclosureEventRow,
   DisclosureFileInfo,
   DisclosureFileRow,
@@ -27,6 +30,7 @@ import type {
 } from '../disclosure-types.ts';
 import { auditRow, caseRow, deliveryLogRow, eventRow, fileInfo, messageRow, outboxRow, reportRow, tokenRow, vendorRow, webhookRow } from '../disclosure-rows.ts';
 import type { Row } from '../disclosure-rows.ts';
+import { documentRow, publicAdvisoryRow } from '../disclosure-rows.ts';
 
 type Param = null | number | bigint | string | Uint8Array;
 
@@ -307,5 +311,48 @@ export class SqliteDisclosureStore implements DisclosureStore {
       ? this.#all('SELECT * FROM disclosure_delivery_log ORDER BY id')
       : this.#all('SELECT * FROM disclosure_delivery_log WHERE outbox_id = ? ORDER BY id', outboxId);
     return rows.map(deliveryLogRow);
+  }
+
+  async putDocument(row: DisclosureDocumentRow, expectedRevision: number, side?: DisclosureCaseSideWrites): Promise<boolean> {
+    return this.#tx(() => {
+      const changed = expectedRevision === 0
+        ? this.#run(
+          'INSERT INTO disclosure_documents (case_id, kind, doc_key, revision, updated_at, body) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (case_id, kind, doc_key) DO NOTHING',
+          row.caseId, row.kind, row.key, row.revision, row.updatedAt, row.body,
+        )
+        : this.#run(
+          'UPDATE disclosure_documents SET revision = ?, updated_at = ?, body = ? WHERE case_id = ? AND kind = ? AND doc_key = ? AND revision = ?',
+          row.revision, row.updatedAt, row.body, row.caseId, row.kind, row.key, expectedRevision,
+        );
+      if (changed !== 1) return false;
+      this.#side(side);
+      return true;
+    });
+  }
+
+  async getDocument(caseId: string, kind: DisclosureDocumentKind, key: string): Promise<DisclosureDocumentRow | undefined> {
+    const r = this.#get('SELECT * FROM disclosure_documents WHERE case_id = ? AND kind = ? AND doc_key = ?', caseId, kind, key);
+    return r && documentRow(r);
+  }
+
+  async listDocuments(caseId: string, kind?: DisclosureDocumentKind): Promise<DisclosureDocumentRow[]> {
+    return this.#all('SELECT * FROM disclosure_documents WHERE case_id = ? AND (? IS NULL OR kind = ?) ORDER BY kind, doc_key', caseId, n(kind), n(kind)).map(documentRow);
+  }
+
+  async putPublicAdvisory(a: DisclosurePublicAdvisoryRow): Promise<void> {
+    this.#tx(() => this.#run(
+      `INSERT INTO disclosure_public_advisories (id, case_id, version, title, cve_ids, initial_release, current_release, csaf) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (id) DO UPDATE SET version = excluded.version, title = excluded.title, cve_ids = excluded.cve_ids, current_release = excluded.current_release, csaf = excluded.csaf`,
+      a.id, a.caseId, a.version, a.title, JSON.stringify(a.cveIds), a.initialRelease, a.currentRelease, a.csaf,
+    ));
+  }
+
+  async getPublicAdvisory(id: string): Promise<DisclosurePublicAdvisoryRow | undefined> {
+    const r = this.#get('SELECT * FROM disclosure_public_advisories WHERE id = ?', id);
+    return r && publicAdvisoryRow(r);
+  }
+
+  async listPublicAdvisories(): Promise<DisclosurePublicAdvisoryRow[]> {
+    return this.#all('SELECT * FROM disclosure_public_advisories ORDER BY current_release DESC, id').map(publicAdvisoryRow);
   }
 }
