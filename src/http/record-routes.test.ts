@@ -126,7 +126,7 @@ for (const backend of testBackends()) {
       const kev = (await t.store.search.search({ kev: true, limit: 1, sort: 'id' })).items[0];
       assert.ok(kev, 'a KEV record in the sample');
       const r = await get(`/cve/${kev.cveId}`);
-      assert.match(r.body, /<a class="badge bad" href="#kev" title="CISA Known Exploited Vulnerabilities catalog">Known exploited \(KEV\), added \d{4}-\d\d-\d\d<\/a>/);
+      assert.match(r.body, /<a class="badge bad" href="#kev" title="CISA Known Exploited Vulnerabilities catalog">KEV: known exploited, added \d{4}-\d\d-\d\d<\/a>/);
       assert.match(r.body, /<h2 id="kev">Known exploited \(CISA KEV\)<\/h2>/);
       assert.match(r.body, /<dt>Required action<\/dt>/);
     });

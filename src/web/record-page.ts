@@ -250,7 +250,7 @@ ${v.query && v.query.input !== v.query.canonical ? html`<p class="notice" role="
 <article>
 <h1><span class="mono">${s.cveId}</span>${s.title && !rejected ? html`<span class="subtitle">${short(s.title)}</span>` : ''}</h1>
 <p class="badges"><span class="badge ${rejected ? 'bad' : 'ok'}">${s.state}</span>
-${kevAdded ? html`<a class="badge bad" href="#kev" title="CISA Known Exploited Vulnerabilities catalog">Known exploited (KEV), added ${kevAdded}</a>` : ''}
+${kevAdded ? html`<a class="badge bad" href="#kev" title="CISA Known Exploited Vulnerabilities catalog">KEV: known exploited, added ${kevAdded}</a>` : ''}
 ${best ? html`<span class="${severityClass(best.baseSeverity)}">CVSS ${best.version} ${best.baseScore.toFixed(1)} ${best.baseSeverity}</span>` : ''}
 <span class="muted">Assigner: ${s.assignerShortName ?? s.assignerOrgId}</span></p>
 ${rejected ? html`<section class="rejected" aria-labelledby="rej" role="alert"><h2 id="rej">This CVE name is rejected: do not use ${s.cveId}</h2>
