@@ -476,8 +476,13 @@ export function pageSql(b: SqlBuilder, plan: PagePlan): string {
 
 /** Facet expressions over the materialised hits `h` (fixed allow-list). */
 function facetSelect(b: SqlBuilder, f: FacetName, plan: PagePlan): string {
-  const top = (value: string, fromJoin: string, group: string, extraWhere = ''): string =>
-    `SELECT '${f}' AS f, ${value} AS v, count(DISTINCT h.cve_id) AS n FROM h ${fromJoin}${extraWhere} GROUP BY ${group}`;
+  // Joined facets: `h CROSS JOIN t WHERE …` keeps the hits as the outer loop (SQLite takes
+  // CROSS JOIN as the join order; PostgreSQL plans it as the inner join it is). Without
+  // it SQLite walks all of record_affected to serve GROUP BY from an index: 7 s, not 0.2 s.
+  const top = (value: string, join: string, group: string, cond = ''): string =>
+    join === ''
+      ? `SELECT '${f}' AS f, ${value} AS v, count(*) AS n FROM h GROUP BY ${group}`
+      : `SELECT '${f}' AS f, ${value} AS v, count(DISTINCT h.cve_id) AS n FROM h CROSS JOIN ${join} WHERE ${cond} GROUP BY ${group}`;
   const ordered = (inner: string, limited: boolean): string => `SELECT * FROM (${inner} ORDER BY n DESC, v ASC${limited ? ` LIMIT ${b.p(plan.facetLimit)}` : ''}) AS x_${f}`;
   switch (f) {
     case 'state':
@@ -492,17 +497,17 @@ function facetSelect(b: SqlBuilder, f: FacetName, plan: PagePlan): string {
       return ordered(top("CASE WHEN h.has_fix THEN 'true' ELSE 'false' END", '', "CASE WHEN h.has_fix THEN 'true' ELSE 'false' END"), false);
     case 'severity':
       if (plan.filter.cvssVersion) {
-        return ordered(top('m.severity', `JOIN record_metrics m ON m.cve_id = h.cve_id AND m.cvss_version = ${b.p(plan.filter.cvssVersion)}`, 'm.severity'), false);
+        return ordered(top('m.severity', 'record_metrics m', 'm.severity', `m.cve_id = h.cve_id AND m.cvss_version = ${b.p(plan.filter.cvssVersion)}`), false);
       }
       return ordered(top("coalesce(h.cvss_severity, '')", '', "coalesce(h.cvss_severity, '')"), false);
     case 'cvssVersion':
-      return ordered(top('m.cvss_version', 'JOIN record_metrics m ON m.cve_id = h.cve_id', 'm.cvss_version'), false);
+      return ordered(top('m.cvss_version', 'record_metrics m', 'm.cvss_version', 'm.cve_id = h.cve_id'), false);
     case 'vendor':
-      return ordered(top('min(a.vendor)', 'JOIN record_affected a ON a.cve_id = h.cve_id', 'a.vendor_lc', " WHERE a.vendor_lc NOT IN ('n/a', '')"), true);
+      return ordered(top('min(a.vendor)', 'record_affected a', 'a.vendor_lc', "a.cve_id = h.cve_id AND a.vendor_lc NOT IN ('n/a', '')"), true);
     case 'product':
-      return ordered(top('min(a.product)', 'JOIN record_affected a ON a.cve_id = h.cve_id', 'a.product_lc', " WHERE a.product_lc NOT IN ('n/a', '')"), true);
+      return ordered(top('min(a.product)', 'record_affected a', 'a.product_lc', "a.cve_id = h.cve_id AND a.product_lc NOT IN ('n/a', '')"), true);
     case 'cwe':
-      return ordered(top('w.cwe_id', 'JOIN record_cwes w ON w.cve_id = h.cve_id', 'w.cwe_id'), true);
+      return ordered(top('w.cwe_id', 'record_cwes w', 'w.cwe_id', 'w.cve_id = h.cve_id'), true);
   }
 }
 
