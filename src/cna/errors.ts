@@ -72,6 +72,8 @@ export const CNA_ERRORS = {
   NUMBER_OF_USERS_IN_ORG_LIMIT_REACHED: { status: 400, message: 'The organization has reached its limit of 100 users.' },
   TOO_MANY_REQUESTS: { status: 429, message: 'Too many requests. Please try again later.' },
   NOT_FOUND: { status: 404, message: '404: resource not found' },
+  CSRF_TOKEN_INVALID: { status: 403, message: 'The form was not accepted: its security token is missing or out of date (CSRF check). Reload the page and try again.' },
+  UPSTREAM_REFUSED: { status: 502, message: 'The upstream CVE Services refused the request.' },
   SERVICE_NOT_AVAILABLE: { status: 500, message: 'This service appears to not be available.' },
 } as const satisfies Record<string, ErrorSpec>;
 

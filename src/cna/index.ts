@@ -24,6 +24,10 @@ export {
   USERNAME,
   SHORT_NAME,
   isSecretariat,
+  requireCna,
   pathCveId,
 } from './service.ts';
 export type { Actor, BatchType, CnaServiceOptions, OrgChanges, OrgInput, ReserveOutcome, ReserveParams, UserChanges, UserInput } from './service.ts';
+export { CnaRelay } from './relay.ts';
+export type { RelayOptions, RelayOutcome, UpstreamInput } from './relay.ts';
+export { parseSecretKey, seal, unseal } from './seal.ts';
