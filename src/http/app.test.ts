@@ -59,6 +59,8 @@ for (const backend of testBackends()) {
       assert.match(r.body, /<h1><span class="mono">CVE-1999-0006<\/span>/);
       assert.match(r.body, /You searched <code>can-1999-0006<\/code>; the CVE name is <strong>CVE-1999-0006<\/strong>/);
       assert.match(r.body, /CVE content as of 2025-01-24 \d\d:\d\dZ \(source sample\)/);
+      // Provenance (issue 7): what each source says, side by side.
+      assert.match(r.body, /<h2 id="sources-h">Sources<\/h2>/);
       assert.equal(r.headers['content-security-policy']?.toString().includes("default-src 'none'"), true);
     });
 

@@ -9,7 +9,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { diffRecords, parseCveId, summarizeRecord, type CveRecordJson } from '../cve/index.ts';
 import { cveXmlFooter, cveXmlHeader, toCveXmlItem, toText } from '../formats/index.ts';
 import type { SearchQuery } from '../store/search-types.ts';
-import { historyBody, html, listBody, notFoundBody, recordBody } from '../web/index.ts';
+import { historyBody, html, listBody, notFoundBody, provenanceSection, recordBody } from '../web/index.ts';
+import { loadMergedView } from '../enrich/index.ts';
 import type { AppContext } from './context.ts';
 import { HttpError } from './errors.ts';
 import { listChunks, peek, type ListFormat } from './list-formats.ts';
@@ -115,18 +116,19 @@ export function registerRecordRoutes(app: FastifyInstance, ctx: AppContext): voi
       const record = JSON.parse(rec.json) as CveRecordJson;
       const summary = summarizeRecord(record);
       if (format === 'xml') return reply.type(FORMAT_TYPES.xml).send(cveXmlHeader(await ctx.contentDate()) + toCveXmlItem(record, summary) + cveXmlFooter());
-      const [versions, kev, cwes, replacing] = await Promise.all([
+      const [versions, kev, cwes, replacing, merged] = await Promise.all([
         store.listVersions(parsed.id),
         store.getKev(parsed.id),
         store.getCwes(summary.cweIds),
         store.findReplacing(parsed.id),
+        format === 'txt' ? undefined : loadMergedView(store, parsed.id),
       ]);
       if (format === 'txt') {
         const cweNames = new Map([...cwes].map(([id, c]) => [id, c.name]));
         return reply.type(FORMAT_TYPES.txt).send(toText(record, summary, await ctx.contentDate(), { cweNames }));
       }
       const query = req.query.q && req.query.q !== parsed.id ? { input: req.query.q, canonical: parsed.id } : undefined;
-      return ctx.sendPage(reply, summary.title ? `${parsed.id}: ${summary.title.slice(0, 80)}` : parsed.id, recordBody({ summary, record, stored: rec, versions, kev, cwes, replacing, query }), {
+      return ctx.sendPage(reply, summary.title ? `${parsed.id}: ${summary.title.slice(0, 80)}` : parsed.id, recordBody({ summary, record, stored: rec, versions, kev, cwes, replacing, query, provenance: merged && provenanceSection(merged) }), {
         query: req.query.q,
         alternates: alternateList(basePath),
       });

@@ -14,3 +14,4 @@ export type { OpenApiDocument } from './api-docs-page.ts';
 export { barChart, columnChart } from './charts.ts';
 export type { ChartDatum, ChartSpec } from './charts.ts';
 export { html, raw, escapeHtml, safeHref, link, SafeHtml } from './html.ts';
+export { provenanceSection } from './provenance.ts';

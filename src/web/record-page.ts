@@ -23,6 +23,8 @@ export interface RecordView {
   /** Names whose records point at this one as their replacement. */
   readonly replacing: readonly string[];
   readonly query?: { readonly input: string; readonly canonical: string };
+  /** The "Sources" section: what CNA, ADPs, NVD, KEV, EPSS and legacy MITRE data say, side by side. */
+  readonly provenance?: SafeHtml;
 }
 
 type Container = (CnaContainerJson | AdpContainerJson) & Record<string, unknown>;
@@ -278,6 +280,7 @@ ${rejected ? (() => {
 })() : ''}
 <section aria-labelledby="dates"><h2 id="dates">Timeline</h2>${timeline(s, rec)}</section>
 ${s.related.length ? html`<section aria-labelledby="rel"><h2 id="rel">Related CVE names</h2><p>${s.related.map((id, i) => html`${i ? ', ' : ''}<a href="/cve/${id}">${id}</a>`)}</p></section>` : ''}
+${v.provenance ?? ''}
 <section aria-labelledby="hist"><h2 id="hist">History</h2>
 <p>${versions.length} version${versions.length === 1 ? '' : 's'} kept${v.stored ? html`; this is version ${v.stored.version}, from source <code>${v.stored.source}</code>, arrived <time datetime="${v.stored.arrivedAt}">${v.stored.arrivedAt}</time>` : ''}.
 ${versions.length > 1 && current ? html`<a href="/cve/${s.cveId}/history">Changes between versions</a>` : ''}</p>
