@@ -14,6 +14,8 @@
  * | `CVEKIT_TIME_ZONE` | the team's IANA zone (embargo ends, reminders) |
  * | `CVEKIT_EMBARGO_PRESET` | `default` (90 days, 60–90), `cert` (45), `zdi` (120), `projectZero` (90+30) |
  * | `CVEKIT_POW_BITS` | proof-of-work difficulty (leading zero bits, default 16) |
+ * | `CVEKIT_CNA_ORG` | short name of the CNA organisation (of this cvekit) that reserves and publishes the team's CVE IDs |
+ * | `CVEKIT_PUBLISHER_NAME` | the advisories' publisher name (CSAF `document.publisher.name`) |
  */
 import { embargoPolicy, reminderPolicy } from './domain/index.ts';
 import type { EmbargoPolicy, EmbargoPresetName, ReminderPolicy } from './domain/index.ts';
@@ -48,6 +50,10 @@ export interface DisclosureConfig {
   readonly embargo: EmbargoPolicy;
   readonly reminders: ReminderPolicy;
   readonly attachments: AttachmentLimits;
+  /** Short name of the CNA org that reserves and publishes the team's CVE IDs; none: no reservation from cases. */
+  readonly cnaOrg?: string;
+  /** The advisories' publisher (CSAF `document.publisher.name`; its namespace is `publicUrl`). */
+  readonly publisherName: string;
 }
 
 export const DEFAULT_ATTACHMENT_LIMITS: AttachmentLimits = { maxFiles: 5, maxFileBytes: 5 * 1024 * 1024, maxTotalBytes: 10 * 1024 * 1024 };
@@ -84,6 +90,8 @@ export function disclosureConfig(input: DisclosureConfigInput = {}): DisclosureC
     embargo: input.embargo ?? embargoPolicy({ timeZone, ...(input.embargoPreset ? { preset: input.embargoPreset } : {}) }),
     reminders: input.reminders ?? reminderPolicy({ timeZone }),
     attachments: input.attachments ?? DEFAULT_ATTACHMENT_LIMITS,
+    ...(input.cnaOrg === undefined || input.cnaOrg === '' ? {} : { cnaOrg: input.cnaOrg }),
+    publisherName: input.publisherName ?? 'cvekit PSIRT',
   };
 }
 
@@ -105,5 +113,7 @@ export function disclosureConfigFromEnv(env: NodeJS.ProcessEnv = process.env): D
     ...(env.CVEKIT_TIME_ZONE ? { timeZone: env.CVEKIT_TIME_ZONE } : {}),
     ...(preset ? { embargoPreset: preset as EmbargoPresetName } : {}),
     ...(bits === undefined ? {} : { powBits: bits }),
+    ...(env.CVEKIT_CNA_ORG ? { cnaOrg: env.CVEKIT_CNA_ORG } : {}),
+    ...(env.CVEKIT_PUBLISHER_NAME ? { publisherName: env.CVEKIT_PUBLISHER_NAME } : {}),
   });
 }

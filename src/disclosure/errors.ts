@@ -19,6 +19,12 @@ export const DISCLOSURE_SERVICE_ERROR_CODES = {
   INVALID_REQUEST: 'the request is not valid',
   INVALID_CONFIG: 'the disclosure configuration is not valid',
   KEY_UNAVAILABLE: 'a stored text is sealed with a key this server does not have',
+  CNA_NOT_CONFIGURED: 'no CNA is configured for this team: set CVEKIT_CNA_ORG to the short name of a CNA organisation of this cvekit',
+  CNA_REFUSED: 'the CNA service refused the request',
+  DRAFT_NOT_FOUND: 'no such draft on this case',
+  DRAFT_INVALID: 'the draft is not valid',
+  PUBLICATION_BLOCKED: 'the embargo is still active',
+  ADVISORY_NOT_FOUND: 'no such advisory',
 } as const;
 
 export type DisclosureServiceErrorCode = keyof typeof DISCLOSURE_SERVICE_ERROR_CODES;

@@ -19,3 +19,5 @@ export { deliverOutbox, smtpSender, backoffMs } from './delivery.ts';
 export type { SendMail, DeliveryOptions } from './delivery.ts';
 export { DisclosureScheduler } from './scheduler.ts';
 export type { SchedulerOptions, TickResult } from './scheduler.ts';
+export { CasePublisher, STALE_PUBLISHING_MS, advisoryId, buildContainer, checkRecord } from './publication.ts';
+export type { CasePublisherOptions, CveDraft, CveDraftInput, DraftVersion, AdvisoryDraft, PublicationPlan, DraftCheck, PublicationResult } from './publication.ts';

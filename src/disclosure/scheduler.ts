@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { dueReminders } from './domain/index.ts';
 import type { Case, Reminder } from './domain/index.ts';
 import type { DisclosureService } from './service.ts';
+import type { CasePublisher } from './publication.ts';
 import { deliverOutbox } from './delivery.ts';
 import type { SendMail } from './delivery.ts';
 
@@ -17,6 +18,8 @@ export interface SchedulerOptions {
   readonly now?: () => Date;
   readonly intervalMs?: number;
   readonly sendMail?: SendMail;
+  /** Publishes cases whose publication is scheduled once their embargo end has passed. */
+  readonly publisher?: CasePublisher;
   readonly fetch?: typeof fetch;
   /** Log a failed tick (the scheduler never throws from its timer). */
   readonly onError?: (err: unknown) => void;
@@ -25,6 +28,8 @@ export interface SchedulerOptions {
 export interface TickResult {
   readonly reminders: number;
   readonly escalations: number;
+  /** Cases published by this tick (present with a publisher). */
+  readonly published?: number;
   readonly sent: number;
   readonly failed: number;
 }
@@ -83,8 +88,9 @@ export class DisclosureScheduler {
         }
       }
     }
+    const published = this.#o.publisher ? (await this.#o.publisher.publishDue(now, this.#owner)).length : undefined;
     const d = await deliverOutbox({ store: s.store, now: () => this.#o.now?.() ?? new Date(s.now()), mailFrom: s.config.mailFrom, ...(this.#o.sendMail ? { sendMail: this.#o.sendMail } : {}), ...(this.#o.fetch ? { fetch: this.#o.fetch } : {}) });
-    return { reminders, escalations, ...d };
+    return { reminders, escalations, ...(published === undefined ? {} : { published }), ...d };
   }
 }
 
