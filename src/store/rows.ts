@@ -308,3 +308,14 @@ export function parseCounts(text: string | null | undefined): Record<string, num
 }
 
 export const nowIso = (): string => new Date().toISOString();
+
+/**
+ * PostgreSQL text cannot hold NUL (U+0000). The record JSON keeps it escaped (`\u0000`),
+ * which is fine; the derived text columns (title, description, vendor…) would carry the
+ * raw character, so there it becomes U+FFFD. Only records whose JSON has the escape pay.
+ */
+export function withoutNul<W extends { readonly json: string; readonly summary: RecordSummary }>(w: W): W {
+  if (!w.json.includes('\\u0000')) return w;
+  const summary = JSON.parse(JSON.stringify(w.summary).replaceAll('\\u0000', '\\ufffd')) as RecordSummary;
+  return { ...w, summary };
+}

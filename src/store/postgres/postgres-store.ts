@@ -21,7 +21,7 @@ import { PostgresCnaStore } from './cna.ts';
 import { PostgresEnrichStore } from './enrich.ts';
 import { cweEntry, jobInfo, kevEntry, mergeSource, quarantineItem, sourceInfo, sourceKind, sourceParams, versionInfo } from '../mapping.ts';
 import type { Row } from '../mapping.ts';
-import { checkDistinct, currentRow, decide, derivedRows, jobCounts, nowIso, sourceDeltas } from '../rows.ts';
+import { checkDistinct, currentRow, decide, derivedRows, jobCounts, nowIso, sourceDeltas, withoutNul } from '../rows.ts';
 import type { CurrentRow, CurrentState, DerivedRows } from '../rows.ts';
 import { readMigrations } from '../migrations.ts';
 import type { SearchStore } from '../search-types.ts';
@@ -172,8 +172,9 @@ export class PostgresStore implements Store {
 
   // --- records -------------------------------------------------------------
 
-  async writeBatch(writes: readonly RecordWrite[], checkpoint?: JobCheckpoint): Promise<BatchResult> {
-    checkDistinct(writes);
+  async writeBatch(given: readonly RecordWrite[], checkpoint?: JobCheckpoint): Promise<BatchResult> {
+    checkDistinct(given);
+    const writes = given.map(withoutNul);
     const rows = writes.map(currentRow);
     const derived = writes.map((w) => derivedRows(w.cveId, w.summary));
     return this.#tx(async (c) => {
