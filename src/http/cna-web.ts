@@ -518,7 +518,7 @@ export async function cnaWeb(app: FastifyInstance, opts: CnaWebOptions): Promise
     const now = isoMs(new Date());
     const fake: CnaCveId = id ?? { cveId: `CVE-${new Date().getUTCFullYear()}-0000`, year: new Date().getUTCFullYear(), number: 0, state: 'RESERVED', owningOrg: c.actor.org.uuid, requestedByOrg: c.actor.org.uuid, requestedByUser: c.actor.user.uuid, reserved: now, created: now, modified: now, rev: 1 };
     const problems = problemsOf(container, fake, c.actor.org);
-    return reply.header('cache-control', 'no-store').send({ ok: problems.length === 0, problems });
+    return reply.header('cache-control', 'no-store').send({ ok: problems.length === 0, problems, container });
   });
 
   app.post<{ Body: { vector?: unknown } }>('/cna/api/cvss', async (req, reply) => {

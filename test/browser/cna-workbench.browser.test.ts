@@ -102,6 +102,7 @@ for (const backend of testBackends()) {
       assert.equal(await page.getByLabel('CVSS vector (3.0, 3.1 or 4.0)').inputValue(), 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H');
       await page.locator('#cvss-score', { hasText: 'Score 9.8 CRITICAL' }).waitFor();
       await page.locator('#problems', { hasText: 'The record is valid' }).waitFor();
+      assert.match(await page.locator("#json").inputValue(), /"lessThan": "2.4.1"/, 'the JSON view follows the form');
       await shot(page, 'editor');
       await page.getByRole('button', { name: 'Preview' }).first().click();
       await page.locator('#preview').waitFor();

@@ -23,7 +23,10 @@
   // --- live validation ---
   var problems = document.getElementById('problems');
   var validate = debounce(function () {
-    post('/cna/api/validate', { fields: fields() }).then(function (r) {
+    post('/cna/api/validate', { fields: fields(), cveId: form.getAttribute('data-cve-id') }).then(function (r) {
+      // The JSON view shows the same record as the form.
+      var json = document.getElementById('json');
+      if (json && r.container && document.activeElement !== json) json.value = JSON.stringify(r.container, null, 2);
       problems.innerHTML = '';
       problems.className = r.ok ? 'flash ok' : 'flash error';
       problems.setAttribute('role', 'status');
