@@ -417,8 +417,12 @@ export function fromWhere(b: SqlBuilder, f: FilterPlan, withRank: boolean): { fr
   const where: string[] = [];
   const text = hasText(f.text);
   let from = 'records r';
-  if (text) from += ` JOIN (${d.candidates(b, f.text, withRank)}) t ON r.${d.joinKey} = t.k`;
-  else if (f.text.excluded.length > 0) where.push(d.notExcluded(b, f.text));
+  if (text) {
+    // The text candidates drive the join (SQLite takes CROSS JOIN as the loop order; for
+    // PostgreSQL it is the inner join it means): 30 hits cost 30 lookups, not a scan.
+    from = `(${d.candidates(b, f.text, withRank)}) t CROSS JOIN records r`;
+    where.push(`r.${d.joinKey} = t.k`);
+  } else if (f.text.excluded.length > 0) where.push(d.notExcluded(b, f.text));
   if (f.states) where.push(d.inList(b, 'r.state', f.states));
   if (f.years) where.push(`r.id_key >= ${b.p(f.years.from * YEAR_FACTOR)} AND r.id_key < ${b.p((f.years.to + 1) * YEAR_FACTOR)}`);
   if (f.assigners) where.push(d.inList(b, 'lower(r.assigner_short_name)', f.assigners));
