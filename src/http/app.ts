@@ -146,6 +146,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   await app.register((await import('./cna-api.ts')).cnaApi, { prefix: '/api', store });
   await app.register((await import('./enrich-api.ts')).enrichApi, { store });
   await app.register((await import('./disclosure-api.ts')).disclosureApi, { store, now });
+  await app.register((await import('./advisories-web.ts')).advisoriesWeb, { store });
   await app.register((await import('./cna-web.ts')).cnaWeb, { store });
 
   registerPageRoutes(app, ctx);

@@ -13,8 +13,9 @@ import { randomBytes } from 'node:crypto';
 import multipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Store } from '../store/index.ts';
-import { DisclosureError, DisclosureScheduler, DisclosureService, DisclosureServiceError, disclosureConfigFromEnv, formatZoned, smtpSender, ANONYMOUS } from '../disclosure/index.ts';
-import type { AttachmentInput, CaseCommand, DisclosureConfig, MessageView, Principal, ReportSubmission } from '../disclosure/index.ts';
+import { CnaService } from '../cna/index.ts';
+import { CasePublisher, DisclosureError, DisclosureScheduler, DisclosureService, DisclosureServiceError, disclosureConfigFromEnv, formatZoned, smtpSender, ANONYMOUS } from '../disclosure/index.ts';
+import type { AttachmentInput, CaseCommand, CveDraftInput, DisclosureConfig, MessageView, Principal, ReportSubmission } from '../disclosure/index.ts';
 import { html, page, raw } from '../web/index.ts';
 import type { SafeHtml } from '../web/index.ts';
 import { errorBody } from './errors.ts';
@@ -32,6 +33,10 @@ export interface DisclosureApiOptions {
   readonly authenticate?: Authenticate;
   /** Run the reminder scheduler in this process (default true; stopped when the app closes). */
   readonly scheduler?: boolean;
+  /** Reserves and publishes the cases' CVE IDs; default a `CnaService` over `store` with the same clock. */
+  readonly cna?: CnaService;
+  /** Default: a `CasePublisher` over the service and `cna`. */
+  readonly publisher?: CasePublisher;
 }
 
 /** A Bearer token: the team's or a capability. */
@@ -49,6 +54,7 @@ const STATUS: Readonly<Record<string, number>> = {
   ILLEGAL_TRANSITION: 409, CASE_STATE_ORDER: 409, FLAG_ALREADY_SET: 409, EMBARGO_NOT_ALLOWED: 409, EMBARGO_OUT_OF_BOUNDS: 400, SHORTEST_WINS: 409,
   PROPOSAL_NOT_FOUND: 404, PARTICIPANT_NOT_FOUND: 404, VULNERABILITY_NOT_FOUND: 404, DUPLICATE_ID: 409, ESCALATION_STATE: 409,
   TIME_WENT_BACKWARDS: 409, INVALID_INSTANT: 400, INVALID_TIME_ZONE: 400, INVALID_POLICY: 400, INVALID_ARGUMENT: 400,
+  CNA_NOT_CONFIGURED: 409, CNA_REFUSED: 409, DRAFT_NOT_FOUND: 404, DRAFT_INVALID: 400, PUBLICATION_BLOCKED: 409, ADVISORY_NOT_FOUND: 404,
 };
 
 const REPORT_BODY_LIMIT = 16 * 1024 * 1024;
@@ -85,10 +91,11 @@ export async function disclosureApi(app: FastifyInstance, opts: DisclosureApiOpt
   const service = opts.service ?? new DisclosureService({ store: opts.store, config, ...(opts.now ? { now: opts.now } : {}) });
   const authenticate = opts.authenticate ?? bearerAuthenticate;
   const who = (req: FastifyRequest) => authenticate(req, service);
+  const publisher = opts.publisher ?? new CasePublisher({ service, cna: opts.cna ?? new CnaService(opts.store, opts.now ? { now: opts.now } : {}) });
 
   if (opts.scheduler ?? true) {
     const smtp = config.smtpUrl ? smtpSender(config.smtpUrl) : undefined;
-    const scheduler = new DisclosureScheduler({ service, ...(smtp ? { sendMail: smtp.send } : {}), onError: (err) => app.log.error({ err }, 'disclosure scheduler') });
+    const scheduler = new DisclosureScheduler({ service, publisher, ...(smtp ? { sendMail: smtp.send } : {}), onError: (err) => app.log.error({ err }, 'disclosure scheduler') });
     scheduler.start();
     app.addHook('onClose', async () => {
       await scheduler.stop();
@@ -231,6 +238,35 @@ export async function disclosureApi(app: FastifyInstance, opts: DisclosureApiOpt
   app.post<IdParams>('/api/v1/cases/:id/flags', async (req) => {
     const b = objectBody(req.body);
     return service.command(await who(req), req.params.id, { type: 'record-case-state', flag: String(b.flag) as 'P', ...(typeof b.at === 'string' ? { flagAt: b.at } : {}) });
+  });
+
+  // --- from case to CVE to advisory (team only) ------------------------------------------------------
+
+  /** Reserve a CVE ID for a vulnerability through this cvekit's CNA (CVEKIT_CNA_ORG). */
+  app.post<IdParams>('/api/v1/cases/:id/cves', async (req, reply) => {
+    const b = objectBody(req.body);
+    return reply.code(201).send(await publisher.reserveCve(await who(req), req.params.id, String(b.vulnerabilityId ?? '')));
+  });
+  /** Draft (or redraft) the CVE record of a vulnerability: stored with the case, checked in words. */
+  app.put<{ Params: { id: string; vulnerabilityId: string } }>('/api/v1/cases/:id/cves/:vulnerabilityId/draft', async (req) =>
+    publisher.draftCveRecord(await who(req), req.params.id, req.params.vulnerabilityId, objectBody(req.body) as CveDraftInput));
+  app.get<IdParams>('/api/v1/cases/:id/drafts', async (req) => publisher.listDrafts(await who(req), req.params.id));
+  /** Draft or redraft the advisory (a new draft version with a revision entry). */
+  app.post<IdParams>('/api/v1/cases/:id/advisory', async (req) => {
+    const b = objectBody(req.body);
+    return publisher.draftAdvisory(await who(req), req.params.id, { ...(typeof b.title === 'string' ? { title: b.title } : {}), ...(typeof b.summary === 'string' ? { summary: b.summary } : {}), ...(typeof b.revision === 'string' ? { revision: b.revision } : {}) });
+  });
+  /** A new public version of the published advisory. */
+  app.post<IdParams>('/api/v1/cases/:id/advisory/revisions', async (req, reply) => {
+    const b = objectBody(req.body);
+    return reply.code(201).send(await publisher.reviseAdvisory(await who(req), req.params.id, { summary: String(b.summary ?? '') }));
+  });
+  /** `schedule` (publish when the embargo ends) or `publish-now` (after an early end; `force` while the embargo is active). */
+  app.post<IdParams>('/api/v1/cases/:id/publication', async (req) => {
+    const b = objectBody(req.body);
+    if (b.action === 'schedule') return publisher.schedulePublication(await who(req), req.params.id);
+    if (b.action === 'publish-now') return publisher.publishNow(await who(req), req.params.id, { force: b.force === true });
+    throw new DisclosureServiceError('INVALID_REQUEST', 'action is schedule or publish-now');
   });
 
   app.get<IdParams>('/api/v1/cases/:id/messages', async (req) => ({ messages: await service.listMessages(await who(req), req.params.id) }));
