@@ -104,7 +104,7 @@ ${d.outbox.length ? outboxTable(d.outbox) : ''}
 <p><button type="submit" class="secondary">Show</button></p>
 </form>
 <p>${d.counts.map((c) => html`<a class="badge" href="${q({ state: c.state, page: undefined })}">${c.state}: ${c.n}</a> `)}</p>
-<table><caption>${d.total} IDs${d.filter.state ? ` in state ${d.filter.state}` : ''}${d.filter.year ? ` for ${d.filter.year}` : ''}</caption>
+<table><caption>${d.total} ID${d.total === 1 ? '' : 's'}${d.filter.state ? ` in state ${d.filter.state}` : ''}${d.filter.year ? ` for ${d.filter.year}` : ''}</caption>
 <thead><tr><th scope="col">CVE ID</th><th scope="col">State</th><th scope="col">Reserved</th><th scope="col">Draft</th></tr></thead>
 <tbody>${d.ids.map((r) => html`<tr><td><a href="/cna/ids/${r.cveId}">${r.cveId}</a></td><td>${r.state}</td><td>${r.reserved.slice(0, 10)}</td><td>${r.draft ? 'saved draft' : ''}</td></tr>`)}</tbody></table>
 ${pages > 1 ? html`<nav aria-label="Pages" class="pager">${d.filter.page > 1 ? html`<a href="${q({ page: d.filter.page - 1 })}" rel="prev">Previous</a>` : ''} Page ${d.filter.page} of ${pages} ${d.filter.page < pages ? html`<a href="${q({ page: d.filter.page + 1 })}" rel="next">Next</a>` : ''}</nav>` : ''}
