@@ -5,14 +5,21 @@
  */
 import { ConfigError } from '../config/index.ts';
 import { UsageError, processIo, type Io } from './args.ts';
-import { importCommand, syncCommand } from './import-commands.ts';
-import { quarantineCommand } from './quarantine-commands.ts';
-import { dbCommand, seedCommand, statusCommand } from './store-commands.ts';
-import { catalogCommand } from './catalog-commands.ts';
-import { serveCommand } from './serve-command.ts';
-import { exportCommand } from './export-command.ts';
 
 export type Command = (args: readonly string[], io: Io) => Promise<number>;
+
+/**
+ * Each command's module loads only when that command runs: `cvekit import` then never
+ * loads the HTTP stack, which keeps start-up fast and the import's memory down.
+ */
+const lazy =
+  <M>(load: () => Promise<M>, pick: (m: M) => Command): Command =>
+  async (args, io) =>
+    pick(await load())(args, io);
+const importCommands = () => import('./import-commands.ts');
+const storeCommands = () => import('./store-commands.ts');
+const catalogCommands = () => import('./catalog-commands.ts');
+const enrichCommands = () => import('./enrich-commands.ts');
 
 interface CommandEntry {
   readonly run: Command;
@@ -20,21 +27,21 @@ interface CommandEntry {
 }
 
 const COMMANDS: Record<string, CommandEntry> = {
-  serve: { run: serveCommand, summary: 'start the web server and API (loads the bundled sample into an empty store)' },
-  cna: { run: (args, io) => import('./cna-command.ts').then((m) => m.cnaCommand(args, io)), summary: 'cna org create|list, cna user create|list|reset-key: set up CNA orgs, users and API keys' },
-  status: { run: statusCommand, summary: 'counts, sources and the date of the CVE content' },
-  db: { run: dbCommand, summary: 'db migrate: apply pending database migrations' },
-  import: { run: importCommand, summary: 'import CVE JSON 5 records from a path, URL or - (stdin)' },
-  sync: { run: syncCommand, summary: 'keep the CVE List current from cvelistV5 releases (baseline, then deltas)' },
-  quarantine: { run: quarantineCommand, summary: 'list|show|retry|dismiss records that failed to import' },
-  kev: { run: catalogCommand('kev'), summary: 'kev import PATH|URL: import the CISA KEV catalog (JSON or CSV)' },
-  cwe: { run: catalogCommand('cwe'), summary: 'cwe import PATH|URL: import the CWE catalog (XML or CSV)' },
-  export: { run: exportCommand, summary: 'export records (jsonl, csv, cve_1.0 xml, cve5-dir) matching a query, streamed' },
-  nvd: { run: (args, io) => import('./enrich-commands.ts').then((m) => m.nvdCommand(args, io)), summary: 'nvd import PATH|URL (API answers, 2.0/1.1 feeds, history, CPE), nvd sync: NVD enrichment' },
-  epss: { run: (args, io) => import('./enrich-commands.ts').then((m) => m.epssCommand(args, io)), summary: 'epss import PATH|URL: FIRST EPSS scores (CSV, plain or gzip), kept per day' },
-  legacy: { run: (args, io) => import('./enrich-commands.ts').then((m) => m.legacyCommand(args, io)), summary: "legacy import PATH|URL: MITRE's allitems.xml, allitems-cvrf.xml or allitems.csv" },
-  'mapping-issues': { run: (args, io) => import('./enrich-commands.ts').then((m) => m.mappingIssuesCommand(args, io)), summary: 'source records naming unknown or rejected CVE names, per source owner (--csv, --json)' },
-  seed: { run: seedCommand, summary: 'load the bundled real sample (3,000 CVE records, KEV, CWE) into the store' },
+  serve: { run: lazy(() => import('./serve-command.ts'), (m) => m.serveCommand), summary: 'start the web server and API (loads the bundled sample into an empty store)' },
+  cna: { run: lazy(() => import('./cna-command.ts'), (m) => m.cnaCommand), summary: 'cna org create|list, cna user create|list|reset-key: set up CNA orgs, users and API keys' },
+  status: { run: lazy(storeCommands, (m) => m.statusCommand), summary: 'counts, sources and the date of the CVE content' },
+  db: { run: lazy(storeCommands, (m) => m.dbCommand), summary: 'db migrate: apply pending database migrations' },
+  import: { run: lazy(importCommands, (m) => m.importCommand), summary: 'import CVE JSON 5 records from a path, URL or - (stdin)' },
+  sync: { run: lazy(importCommands, (m) => m.syncCommand), summary: 'keep the CVE List current from cvelistV5 releases (baseline, then deltas)' },
+  quarantine: { run: lazy(() => import('./quarantine-commands.ts'), (m) => m.quarantineCommand), summary: 'list|show|retry|dismiss records that failed to import' },
+  kev: { run: lazy(catalogCommands, (m) => m.catalogCommand('kev')), summary: 'kev import PATH|URL: import the CISA KEV catalog (JSON or CSV)' },
+  cwe: { run: lazy(catalogCommands, (m) => m.catalogCommand('cwe')), summary: 'cwe import PATH|URL: import the CWE catalog (XML or CSV)' },
+  export: { run: lazy(() => import('./export-command.ts'), (m) => m.exportCommand), summary: 'export records (jsonl, csv, cve_1.0 xml, cve5-dir) matching a query, streamed' },
+  nvd: { run: lazy(enrichCommands, (m) => m.nvdCommand), summary: 'nvd import PATH|URL (API answers, 2.0/1.1 feeds, history, CPE), nvd sync: NVD enrichment' },
+  epss: { run: lazy(enrichCommands, (m) => m.epssCommand), summary: 'epss import PATH|URL: FIRST EPSS scores (CSV, plain or gzip), kept per day' },
+  legacy: { run: lazy(enrichCommands, (m) => m.legacyCommand), summary: "legacy import PATH|URL: MITRE's allitems.xml, allitems-cvrf.xml or allitems.csv" },
+  'mapping-issues': { run: lazy(enrichCommands, (m) => m.mappingIssuesCommand), summary: 'source records naming unknown or rejected CVE names, per source owner (--csv, --json)' },
+  seed: { run: lazy(storeCommands, (m) => m.seedCommand), summary: 'load the bundled real sample (3,000 CVE records, KEV, CWE) into the store' },
 };
 
 export function usage(): string {
