@@ -13,7 +13,28 @@ export interface Config {
   readonly logLevel: LogLevel;
   /** Load the bundled sample when the store is empty (serve only). */
   readonly seed: boolean;
+  /** Coordinated disclosure settings, checked here; the disclosure service reads the same variables. */
+  readonly disclosure: DisclosureSettings;
 }
+
+/** The disclosure settings as given (environment only; secrets are never printed). */
+export interface DisclosureSettings {
+  readonly teamToken?: string;
+  readonly reportKey?: string;
+  readonly oldReportKeys?: readonly string[];
+  readonly disclosureSecret?: string;
+  readonly publicUrl?: string;
+  readonly smtpUrl?: string;
+  readonly mailFrom?: string;
+  readonly teamEmail?: string;
+  readonly timeZone?: string;
+  readonly embargoPreset?: string;
+  readonly powBits?: number;
+  readonly cnaOrg?: string;
+  readonly publisherName?: string;
+}
+
+export const EMBARGO_PRESETS = ['default', 'cert', 'zdi', 'projectZero'] as const;
 
 export const DEFAULT_DB = 'sqlite:./data/cvekit.db';
 
@@ -24,6 +45,19 @@ export const SETTINGS = [
   { flag: '--port', env: 'PORT', default: '8080', help: 'HTTP port' },
   { flag: '--log-level', env: 'CVEKIT_LOG_LEVEL', default: 'info', help: `log level: ${LOG_LEVELS.join(', ')}` },
   { flag: '--no-seed', env: 'CVEKIT_SEED', default: 'true', help: 'load the bundled sample into an empty store on serve (CVEKIT_SEED=false to skip)' },
+  { flag: '-', env: 'CVEKIT_TEAM_TOKEN', default: '(none)', help: 'disclosure: the PSIRT team API token, 32+ characters; no team access without it' },
+  { flag: '-', env: 'CVEKIT_REPORT_KEY', default: '(none)', help: 'disclosure: 32-byte key (64 hex or base64) sealing reports and cases at rest (AES-256-GCM)' },
+  { flag: '-', env: 'CVEKIT_REPORT_OLD_KEYS', default: '(none)', help: 'disclosure: comma-separated older keys, still read during a key rotation' },
+  { flag: '-', env: 'CVEKIT_DISCLOSURE_SECRET', default: '(random)', help: 'disclosure: signs report form challenges; the same on every app process' },
+  { flag: '-', env: 'CVEKIT_PUBLIC_URL', default: 'http://127.0.0.1:8080', help: 'disclosure: base URL of links in mails and of advisories (CSAF publisher namespace)' },
+  { flag: '-', env: 'CVEKIT_SMTP_URL', default: '(none)', help: 'disclosure: smtp://user:pass@host:port or smtps://…; no mail without it' },
+  { flag: '-', env: 'CVEKIT_MAIL_FROM', default: 'cvekit <cvekit@localhost>', help: 'disclosure: sender address of mails' },
+  { flag: '-', env: 'CVEKIT_TEAM_EMAIL', default: '(none)', help: 'disclosure: where new reports and reminders go' },
+  { flag: '-', env: 'CVEKIT_TIME_ZONE', default: 'UTC', help: 'disclosure: the team\'s IANA time zone (embargo ends, reminders)' },
+  { flag: '-', env: 'CVEKIT_EMBARGO_PRESET', default: 'default', help: `disclosure: embargo policy: ${EMBARGO_PRESETS.join(', ')}` },
+  { flag: '-', env: 'CVEKIT_POW_BITS', default: '16', help: 'disclosure: proof-of-work difficulty of the report form (0-32 leading zero bits)' },
+  { flag: '-', env: 'CVEKIT_CNA_ORG', default: '(none)', help: 'disclosure: short name of the CNA org of this cvekit that reserves and publishes the cases\' CVE IDs' },
+  { flag: '-', env: 'CVEKIT_PUBLISHER_NAME', default: 'cvekit PSIRT', help: 'disclosure: publisher name of the advisories' },
 ] as const;
 
 export class ConfigError extends Error {
@@ -58,7 +92,60 @@ export function loadConfig(flags: ConfigInput, env: NodeJS.ProcessEnv = process.
     throw new ConfigError(`CVEKIT_SEED must be true or false, got "${seedEnv}"`);
   }
   const seed = flags.seed ?? (seedEnv === undefined ? true : seedEnv === 'true' || seedEnv === '1');
-  return { db, host: flags.host ?? env.HOST ?? '127.0.0.1', port, logLevel: logLevel as LogLevel, seed };
+  return { db, host: flags.host ?? env.HOST ?? '127.0.0.1', port, logLevel: logLevel as LogLevel, seed, disclosure: disclosureSettings(env) };
+}
+
+/** A 32-byte key as 64 hex digits or base64 (`CVEKIT_REPORT_KEY`). */
+function isKey(text: string): boolean {
+  if (/^[0-9a-fA-F]{64}$/.test(text)) return true;
+  return /^[A-Za-z0-9+/_-]{43}=?$/.test(text) && Buffer.from(text, 'base64').length === 32;
+}
+
+/** Checks the disclosure variables that are set; each error names the variable and what it needs (never its value when secret). */
+export function disclosureSettings(env: NodeJS.ProcessEnv): DisclosureSettings {
+  const get = (name: string): string | undefined => (env[name] === undefined || env[name] === '' ? undefined : env[name]);
+  const teamToken = get('CVEKIT_TEAM_TOKEN');
+  if (teamToken !== undefined && teamToken.length < 32) throw new ConfigError(`CVEKIT_TEAM_TOKEN must be at least 32 characters (it has ${teamToken.length}); generate one with: openssl rand -base64 32`);
+  const reportKey = get('CVEKIT_REPORT_KEY');
+  if (reportKey !== undefined && !isKey(reportKey)) throw new ConfigError('CVEKIT_REPORT_KEY must be a 32-byte key: 64 hex digits or 44 base64 characters (openssl rand -hex 32)');
+  const oldKeys = get('CVEKIT_REPORT_OLD_KEYS')?.split(',').map((k) => k.trim()).filter(Boolean);
+  oldKeys?.forEach((k, i) => {
+    if (!isKey(k)) throw new ConfigError(`CVEKIT_REPORT_OLD_KEYS: key ${i + 1} is not a 32-byte key (64 hex digits or 44 base64 characters)`);
+  });
+  const secret = get('CVEKIT_DISCLOSURE_SECRET');
+  if (secret !== undefined && secret.length < 16) throw new ConfigError('CVEKIT_DISCLOSURE_SECRET must be at least 16 characters');
+  const url = (name: string, protocols: readonly string[]): string | undefined => {
+    const v = get(name);
+    if (v === undefined) return undefined;
+    let u: URL | undefined;
+    try { u = new URL(v); } catch { u = undefined; }
+    if (!u || !protocols.includes(u.protocol)) throw new ConfigError(`${name} must be a ${protocols.map((p) => `${p}//`).join(' or ')} URL`);
+    return v;
+  };
+  const publicUrl = url('CVEKIT_PUBLIC_URL', ['http:', 'https:']);
+  const smtpUrl = url('CVEKIT_SMTP_URL', ['smtp:', 'smtps:']);
+  const teamEmail = get('CVEKIT_TEAM_EMAIL');
+  if (teamEmail !== undefined && !/^[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+$/.test(teamEmail)) throw new ConfigError(`CVEKIT_TEAM_EMAIL must be an e-mail address, got "${teamEmail.slice(0, 80)}"`);
+  const timeZone = get('CVEKIT_TIME_ZONE');
+  if (timeZone !== undefined) {
+    try { new Intl.DateTimeFormat('en', { timeZone }); } catch { throw new ConfigError(`CVEKIT_TIME_ZONE must be an IANA time zone such as Europe/Berlin, got "${timeZone.slice(0, 80)}"`); }
+  }
+  const preset = get('CVEKIT_EMBARGO_PRESET');
+  if (preset !== undefined && !(EMBARGO_PRESETS as readonly string[]).includes(preset)) throw new ConfigError(`CVEKIT_EMBARGO_PRESET must be one of ${EMBARGO_PRESETS.join(', ')}, got "${preset.slice(0, 40)}"`);
+  const bitsText = get('CVEKIT_POW_BITS');
+  const powBits = bitsText === undefined ? undefined : Number(bitsText);
+  if (powBits !== undefined && (!Number.isInteger(powBits) || powBits < 0 || powBits > 32)) throw new ConfigError(`CVEKIT_POW_BITS must be a whole number from 0 to 32, got "${bitsText}"`);
+  const cnaOrg = get('CVEKIT_CNA_ORG');
+  if (cnaOrg !== undefined && !/^.{2,32}$/su.test(cnaOrg)) throw new ConfigError('CVEKIT_CNA_ORG must be a CNA short name of 2 to 32 characters');
+  const publisherName = get('CVEKIT_PUBLISHER_NAME');
+  if (publisherName !== undefined && publisherName.length > 200) throw new ConfigError('CVEKIT_PUBLISHER_NAME must be at most 200 characters');
+  const mailFrom = get('CVEKIT_MAIL_FROM');
+  return {
+    ...(teamToken ? { teamToken } : {}), ...(reportKey ? { reportKey } : {}), ...(oldKeys?.length ? { oldReportKeys: oldKeys } : {}),
+    ...(secret ? { disclosureSecret: secret } : {}), ...(publicUrl ? { publicUrl } : {}), ...(smtpUrl ? { smtpUrl } : {}), ...(mailFrom ? { mailFrom } : {}),
+    ...(teamEmail ? { teamEmail } : {}), ...(timeZone ? { timeZone } : {}), ...(preset ? { embargoPreset: preset } : {}), ...(powBits === undefined ? {} : { powBits }),
+    ...(cnaOrg ? { cnaOrg } : {}), ...(publisherName ? { publisherName } : {}),
+  };
 }
 
 /** The store location with any password hidden, for logs and status output. */

@@ -1,0 +1,38 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ConfigError, SETTINGS, loadConfig } from './config.ts';
+
+describe('config: disclosure settings', () => {
+  it('are in the settings table', () => {
+    const envs = SETTINGS.map((s) => s.env);
+    for (const name of ['CVEKIT_TEAM_TOKEN', 'CVEKIT_REPORT_KEY', 'CVEKIT_SMTP_URL', 'CVEKIT_CNA_ORG', 'CVEKIT_TIME_ZONE', 'CVEKIT_EMBARGO_PRESET', 'CVEKIT_POW_BITS']) assert.ok(envs.includes(name as never), name);
+  });
+
+  it('accepts good values and gives them back', () => {
+    const c = loadConfig({}, {
+      CVEKIT_TEAM_TOKEN: 'x'.repeat(40), CVEKIT_REPORT_KEY: 'ab'.repeat(32), CVEKIT_SMTP_URL: 'smtp://u:p@127.0.0.1:2525', CVEKIT_PUBLIC_URL: 'https://psirt.example.org',
+      CVEKIT_TIME_ZONE: 'Europe/Berlin', CVEKIT_EMBARGO_PRESET: 'zdi', CVEKIT_POW_BITS: '12', CVEKIT_CNA_ORG: 'examplepsirt', CVEKIT_TEAM_EMAIL: 'psirt@example.org',
+    });
+    assert.equal(c.disclosure.cnaOrg, 'examplepsirt');
+    assert.equal(c.disclosure.powBits, 12);
+    assert.deepEqual(loadConfig({}, {}).disclosure, {});
+  });
+
+  it('refuses bad values at start-up, naming the variable and never echoing a secret', () => {
+    const cases: [Record<string, string>, RegExp][] = [
+      [{ CVEKIT_TEAM_TOKEN: 'short-secret' }, /CVEKIT_TEAM_TOKEN must be at least 32 characters/],
+      [{ CVEKIT_REPORT_KEY: 'not-a-key-secret' }, /CVEKIT_REPORT_KEY must be a 32-byte key/],
+      [{ CVEKIT_REPORT_OLD_KEYS: `${'ab'.repeat(32)},nope` }, /CVEKIT_REPORT_OLD_KEYS: key 2/],
+      [{ CVEKIT_SMTP_URL: 'http://mail' }, /CVEKIT_SMTP_URL must be a smtp:\/\/ or smtps:\/\/ URL/],
+      [{ CVEKIT_PUBLIC_URL: 'psirt.example.org' }, /CVEKIT_PUBLIC_URL must be a http:\/\/ or https:\/\/ URL/],
+      [{ CVEKIT_TIME_ZONE: 'Mars/Olympus' }, /CVEKIT_TIME_ZONE must be an IANA time zone/],
+      [{ CVEKIT_EMBARGO_PRESET: 'forever' }, /CVEKIT_EMBARGO_PRESET must be one of default, cert, zdi, projectZero/],
+      [{ CVEKIT_POW_BITS: '40' }, /CVEKIT_POW_BITS must be a whole number from 0 to 32/],
+      [{ CVEKIT_CNA_ORG: 'x' }, /CVEKIT_CNA_ORG must be a CNA short name/],
+      [{ CVEKIT_TEAM_EMAIL: 'psirt' }, /CVEKIT_TEAM_EMAIL must be an e-mail address/],
+    ];
+    for (const [env, message] of cases) {
+      assert.throws(() => loadConfig({}, env), (e: Error) => e instanceof ConfigError && message.test(e.message) && !e.message.includes('secret'), JSON.stringify(env));
+    }
+  });
+});
