@@ -189,6 +189,28 @@ for (const backend of testBackends()) {
       }
     });
 
+    it('publishes nothing when a draft broke after scheduling, tells the team once, and publishes when fixed', async () => {
+      const caseId = await caseWithEmbargo();
+      const { cveId } = await pub.reserveCve(TEAM, caseId, 'v1');
+      await pub.draftCveRecord(TEAM, caseId, 'v1', DRAFT);
+      await pub.schedulePublication(TEAM, caseId);
+      await pub.draftCveRecord(TEAM, caseId, 'v1', { ...DRAFT, references: [] });
+      clock = new Date(clock.getTime() + 92 * 86_400_000);
+      {
+        const sched = new DisclosureScheduler({ service: s, publisher: pub, now, sendMail: async () => undefined });
+        assert.equal((await sched.tick()).published, 0);
+        assert.equal((await sched.tick()).published, 0);
+        assert.equal(await t.store.getRecord(cveId), undefined);
+        const blocked = (await t.store.disclosure.listOutbox({ channel: 'mail' })).filter((m) => m.key.startsWith(`publish-blocked:${caseId}:`));
+        assert.equal(blocked.length, 1);
+        assert.match(JSON.parse(blocked[0].payload).text, /not valid/);
+        await pub.draftCveRecord(TEAM, caseId, 'v1', DRAFT);
+        const r = await pub.publishNow(TEAM, caseId);
+        assert.deepEqual(r.cveIds, [cveId]);
+        assert.ok(await t.store.getRecord(cveId));
+      }
+    });
+
     it('publishes early only when forced, or after the embargo ended early (P, X or A)', async () => {
       const forcedCase = await caseWithEmbargo();
       const f = await pub.reserveCve(TEAM, forcedCase, 'v1');

@@ -155,7 +155,7 @@ export class CasePublisher {
     const short = this.#s.config.cnaOrg;
     if (short === undefined || this.#cna === undefined) throw new DisclosureServiceError('CNA_NOT_CONFIGURED');
     const org = await this.#s.store.cna.getOrg(short);
-    if (!org) throw new DisclosureServiceError('CNA_NOT_CONFIGURED', `CVEKIT_CNA_ORG is "${short.slice(0, 40)}", but this cvekit has no CNA organisation of that short name; create it (cvekit cna org add) or fix the setting`);
+    if (!org) throw new DisclosureServiceError('CNA_NOT_CONFIGURED', `CVEKIT_CNA_ORG is "${short.slice(0, 40)}", but this cvekit has no CNA organisation of that short name; create it (cvekit cna org create --short-name … --role CNA) or fix the setting`);
     if (!org.roles.includes('CNA') && !org.roles.includes('SECRETARIAT')) throw new DisclosureServiceError('CNA_NOT_CONFIGURED', `the organisation "${short.slice(0, 40)}" (CVEKIT_CNA_ORG) has no CNA role`);
     // Acts as the org itself; the CNA audit log shows the org with the user `cvekit-disclosure`.
     const actor: CnaActor = { org, user: { ...SYSTEM_ACTOR.user, orgUuid: org.uuid, username: 'cvekit-disclosure' } };
@@ -396,6 +396,18 @@ export class CasePublisher {
       const endsAt = c.embargo.endsAt;
       const due = embargoInForce(c.embargo) ? endsAt !== undefined && endsAt <= now : stale;
       if (!due) continue;
+      try {
+        await this.#readyToPublish(c);
+      } catch (err) {
+        if (!(err instanceof DisclosureServiceError && err.code === 'DRAFT_INVALID')) throw err;
+        // A draft was broken after scheduling: publish nothing, tell the team once per plan revision.
+        const to = this.#s.config.teamEmail ? [this.#s.config.teamEmail] : [];
+        await this.#d.enqueue(to.length === 0 ? [] : [{
+          key: `publish-blocked:${c.id}:${plan.row.revision}`, channel: 'mail', createdAt: now,
+          payload: JSON.stringify({ to, subject: `[cvekit] Publication of ${c.id} is blocked`, text: `The embargo of case ${c.id} has ended, but its drafts are not valid, so nothing was published.\n\nFix them (GET /api/v1/cases/${c.id}/drafts shows the problems), then publish with POST /api/v1/cases/${c.id}/publication {"action": "publish-now"}.` }),
+        }], { key: `publish-blocked:${c.id}:${plan.row.revision}`, owner, at: now });
+        continue;
+      }
       let current = c;
       if (embargoInForce(c.embargo)) {
         try {

@@ -2,7 +2,9 @@
  * @module Coordinated disclosure over HTTP: the public report form (server-rendered,
  * works without JavaScript), `POST /api/v1/reports`, the capability page
  * `/report/{token}` for finders and participants, and the authenticated case API
- * (`/api/v1/reports…`, `/api/v1/cases…`, `/api/v1/vendors`, `/api/v1/webhooks`).
+ * (`/api/v1/reports…`, `/api/v1/cases…`, `/api/v1/vendors`, `/api/v1/webhooks`), with the
+ * case-to-CVE routes (`…/cves`, `…/cves/{vulnerability}/draft`, `…/drafts`, `…/advisory`,
+ * `…/publication`) through `CasePublisher`, whose publications the scheduler also runs.
  *
  * Who is asking is decided by one pluggable function (`authenticate`, default: a Bearer
  * team token from `CVEKIT_TEAM_TOKEN` or a participant's capability token); what they
