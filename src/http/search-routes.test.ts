@@ -102,6 +102,12 @@ for (const backend of testBackends()) {
       const next = (await get(`/api/v1/search?q=overflow&limit=3&cursor=${encodeURIComponent(j.nextCursor)}`)).json();
       assert.notEqual(next.items[0].cveId, j.items[0].cveId);
       assert.equal((await get('/api/v1/search?limit=5000')).statusCode, 400);
+      // facets=no: the same page and total, without the facet counts (a cheaper answer).
+      const bare = (await get('/api/v1/search?q=overflow&limit=3&facets=no')).json();
+      assert.equal(bare.facets, undefined);
+      assert.equal(bare.total, j.total);
+      assert.deepEqual(bare.items.map((h: { cveId: string }) => h.cveId), j.items.map((h: { cveId: string }) => h.cveId));
+      assert.equal((await get('/api/v1/search?q=overflow&facets=maybe')).statusCode, 400);
     });
 
     test('X1520-B.4.3: search results as CSV (format=csv or Accept: text/csv) and Atom, and as /search.json|.xml|.txt', async () => {

@@ -138,15 +138,18 @@ export function registerSearchRoutes(app: FastifyInstance, ctx: AppContext): voi
     );
   }
 
-  app.get<{ Querystring: FilterParams & { format?: string } }>(
+  app.get<{ Querystring: FilterParams & { format?: string; facets?: string } }>(
     '/api/v1/search',
     {
       schema: {
         tags: ['search'],
         summary: 'Full-text search with filters, facets, sort and cursor paging',
         description:
-          'JSON by default; CSV with format=csv or Accept: text/csv; Atom with format=atom or Accept: application/atom+xml. The query text q takes the query syntax (words, "phrases", -excluded, CVE names, vendor:… cwe:… kev:yes published:>=2024-01-01…); the same filters can be given as parameters. A query that cannot be parsed answers 400 QUERY_SYNTAX with details.position.',
-        querystring: searchQuerystring(API_MAX_LIMIT, PAGE_LIMIT, { format: { type: 'string', enum: ['json', 'csv', 'atom'] } }),
+          'JSON by default; CSV with format=csv or Accept: text/csv; Atom with format=atom or Accept: application/atom+xml. The query text q takes the query syntax (words, "phrases", -excluded, CVE names, vendor:… cwe:… kev:yes published:>=2024-01-01…); the same filters can be given as parameters. A query that cannot be parsed answers 400 QUERY_SYNTAX with details.position. The JSON answer counts the facets over the whole result unless facets=no (counting them costs several times the search itself on a large result).',
+        querystring: searchQuerystring(API_MAX_LIMIT, PAGE_LIMIT, {
+          format: { type: 'string', enum: ['json', 'csv', 'atom'] },
+          facets: { type: 'string', enum: ['yes', 'no'], description: 'count the facets (JSON only; default yes)' },
+        }),
         response: { 200: searchResponseSchema },
       },
     },
@@ -159,7 +162,7 @@ export function registerSearchRoutes(app: FastifyInstance, ctx: AppContext): voi
       }
       const parsed = parseRequest(req.query);
       const limit = req.query.limit ?? PAGE_LIMIT;
-      const result: SearchResult = await ctx.search().search(storeQuery(parsed, req.query, limit, format === 'json'));
+      const result: SearchResult = await ctx.search().search(storeQuery(parsed, req.query, limit, format === 'json' && req.query.facets !== 'no'));
       const content = await ctx.contentDate();
       if (format === 'csv') {
         const chunks = listChunks('csv', { title: 'search', ctx: content }, recordsOf(store, result.items.map((h) => h.cveId)));
