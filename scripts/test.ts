@@ -6,8 +6,8 @@
  * `CVEKIT_TEST_STORES=sqlite` (or `postgres`) narrows the store suites to one backend.
  * Extra arguments are passed to `node --test` (e.g. a file path or `--test-name-pattern`).
  */
-import { spawn } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { startTestPostgres } from '../test/support/postgres.ts';
 import { ensureChromium } from '../test/support/chromium.ts';
@@ -38,6 +38,21 @@ if (stores.includes('postgres') && !process.env.CVEKIT_TEST_PG_URL) {
   env.CVEKIT_TEST_PG_URL = pg.url;
   stopPg = pg.stop;
   console.log(`test PostgreSQL ${pg.version} on ${pg.host}:${pg.port}`);
+}
+// Debian packages the tests drive, installed in one apt-get run before any test starts
+// (test files installing them on their own, at the same time, would fight over dpkg's lock).
+const SYSTEM_PACKAGES = [
+  { bin: '/usr/bin/chromium', pkg: 'chromium' },
+  { bin: '/usr/bin/cve', pkg: 'python3-cvelib' },
+  { bin: '/usr/bin/xmllint', pkg: 'libxml2-utils' },
+] as const;
+const missing = SYSTEM_PACKAGES.filter((p) => !existsSync(p.bin)).map((p) => p.pkg);
+if (missing.length > 0) {
+  console.log(`installing Debian packages the tests need: ${missing.join(', ')}`);
+  const sudo = process.getuid?.() === 0 ? [] : ['sudo'];
+  const apt = (...a: string[]) => execFileSync(sudo[0] ?? a[0], sudo.length ? a : a.slice(1), { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  apt('apt-get', 'update');
+  apt('apt-get', 'install', '-y', '--no-install-recommends', ...missing);
 }
 if (files.some((f) => f.includes('.browser.test.ts'))) {
   env.CVEKIT_CHROMIUM = await ensureChromium();
