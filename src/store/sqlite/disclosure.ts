@@ -4,7 +4,8 @@
  * are checked under that write lock, so several processes on one file stay consistent.
  * @internal
  */
-import type { DatabaseSync, StatementSync } from 'node:sqlite';
+import type { DatabaseSync } from 'node:sqlite';
+import { SqliteConnection } from './connection.ts';
 import type {
   DisclosureAuditEntry,
   DisclosureAuditInput,
@@ -39,54 +40,26 @@ const n = (v: string | undefined): string | null => v ?? null;
 export class SqliteDisclosureStore implements DisclosureStore {
   readonly #db: DatabaseSync;
   readonly #checkWritable: () => void;
-  readonly #statements = new Map<string, StatementSync>();
+  readonly #c: SqliteConnection;
 
   constructor(db: DatabaseSync, checkWritable: () => void) {
     this.#db = db;
     this.#checkWritable = checkWritable;
+    this.#c = new SqliteConnection(db, checkWritable);
   }
 
-  #stmt(sql: string): StatementSync {
-    let s = this.#statements.get(sql);
-    if (!s) {
-      s = this.#db.prepare(sql);
-      this.#statements.set(sql, s);
-    }
-    return s;
-  }
-  #all(sql: string, ...params: Param[]): Row[] {
-    return this.#stmt(sql).all(...params) as Row[];
-  }
-  #get(sql: string, ...params: Param[]): Row | undefined {
-    return this.#stmt(sql).get(...params) as Row | undefined;
-  }
-  #run(sql: string, ...params: Param[]): number {
-    return Number(this.#stmt(sql).run(...params).changes);
-  }
-  #tx<T>(fn: () => T): T {
-    this.#checkWritable();
-    this.#db.exec('BEGIN IMMEDIATE');
-    try {
-      const out = fn();
-      this.#db.exec('COMMIT');
-      return out;
-    } catch (err) {
-      if (this.#db.isTransaction) this.#db.exec('ROLLBACK');
-      throw err;
-    }
-  }
 
   #side(side: DisclosureCaseSideWrites | undefined): void {
     if (!side) return;
-    for (const r of side.reports ?? []) this.#run('UPDATE disclosure_reports SET case_id = ?, status = ? WHERE id = ?', r.caseId, r.status, r.id);
+    for (const r of side.reports ?? []) this.#c.run('UPDATE disclosure_reports SET case_id = ?, status = ? WHERE id = ?', r.caseId, r.status, r.id);
     for (const t of side.tokens ?? []) {
-      this.#run(
+      this.#c.run(
         'INSERT INTO disclosure_tokens (hash, kind, report_id, case_id, participant_id, created_at, expires_at, revoked) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
         t.hash, t.kind, n(t.reportId), n(t.caseId), n(t.participantId), t.createdAt, t.expiresAt, t.revoked ? 1 : 0,
       );
     }
     for (const f of side.files ?? []) {
-      this.#run(
+      this.#c.run(
         'INSERT INTO disclosure_files (id, report_id, case_id, name, media_type, size, sha256, uploaded_by, created_at, bytes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
         f.id, n(f.reportId), n(f.caseId), f.name, f.mediaType, f.size, f.sha256, f.uploadedBy, f.createdAt, f.bytes,
       );
@@ -97,33 +70,33 @@ export class SqliteDisclosureStore implements DisclosureStore {
   }
 
   #insertMessage(m: DisclosureMessageRow): void {
-    this.#run(
+    this.#c.run(
       'INSERT INTO disclosure_messages (id, case_id, report_id, parent_id, author, visibility, body, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
       m.id, n(m.caseId), n(m.reportId), n(m.parentId), m.author, m.visibility, m.body, m.createdAt,
     );
   }
   #insertOutbox(o: DisclosureOutboxInput): void {
-    this.#run(
+    this.#c.run(
       'INSERT INTO disclosure_outbox (key, channel, payload, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING',
       o.key, o.channel, o.payload, o.createdAt, o.createdAt,
     );
   }
   #insertAudit(a: DisclosureAuditInput): void {
-    this.#run('INSERT INTO disclosure_audit (at, actor, action, case_id, report_id, detail) VALUES (?, ?, ?, ?, ?, ?)', a.at, a.actor, a.action, n(a.caseId), n(a.reportId), n(a.detail));
+    this.#c.run('INSERT INTO disclosure_audit (at, actor, action, case_id, report_id, detail) VALUES (?, ?, ?, ?, ?, ?)', a.at, a.actor, a.action, n(a.caseId), n(a.reportId), n(a.detail));
   }
   #insertEvents(events: readonly DisclosureEventRow[]): void {
-    for (const e of events) this.#run('INSERT INTO disclosure_case_events (case_id, seq, at, actor, type, data) VALUES (?, ?, ?, ?, ?, ?)', e.caseId, e.seq, e.at, e.actor, e.type, e.data);
+    for (const e of events) this.#c.run('INSERT INTO disclosure_case_events (case_id, seq, at, actor, type, data) VALUES (?, ?, ?, ?, ?, ?)', e.caseId, e.seq, e.at, e.actor, e.type, e.data);
   }
 
   async insertReport(report: DisclosureReportRow, side: DisclosureCaseSideWrites): Promise<void> {
-    this.#tx(() => {
-      this.#run('INSERT INTO disclosure_reports (id, received_at, case_id, status, body) VALUES (?, ?, ?, ?, ?)', report.id, report.receivedAt, n(report.caseId), report.status, report.body);
+    this.#c.tx(() => {
+      this.#c.run('INSERT INTO disclosure_reports (id, received_at, case_id, status, body) VALUES (?, ?, ?, ?, ?)', report.id, report.receivedAt, n(report.caseId), report.status, report.body);
       this.#side(side);
     });
   }
 
   async getReport(id: string): Promise<DisclosureReportRow | undefined> {
-    const r = this.#get('SELECT * FROM disclosure_reports WHERE id = ?', id);
+    const r = this.#c.get('SELECT * FROM disclosure_reports WHERE id = ?', id);
     return r && reportRow(r);
   }
 
@@ -133,19 +106,19 @@ export class SqliteDisclosureStore implements DisclosureStore {
     if (filter.status) { where.push('status = ?'); params.push(filter.status); }
     if (filter.caseId !== undefined) { where.push('case_id = ?'); params.push(filter.caseId); }
     if (filter.untriaged) where.push('case_id IS NULL');
-    return this.#all(`SELECT * FROM disclosure_reports${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY received_at, id`, ...params).map(reportRow);
+    return this.#c.all(`SELECT * FROM disclosure_reports${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY received_at, id`, ...params).map(reportRow);
   }
 
   async createCase(row: DisclosureCaseRow, events: readonly DisclosureEventRow[], side?: DisclosureCaseSideWrites): Promise<void> {
-    this.#tx(() => {
-      this.#run('INSERT INTO disclosure_cases (id, revision, created_at, updated_at, open, snapshot) VALUES (?, ?, ?, ?, ?, ?)', row.id, row.revision, row.createdAt, row.updatedAt, row.open ? 1 : 0, row.snapshot);
+    this.#c.tx(() => {
+      this.#c.run('INSERT INTO disclosure_cases (id, revision, created_at, updated_at, open, snapshot) VALUES (?, ?, ?, ?, ?, ?)', row.id, row.revision, row.createdAt, row.updatedAt, row.open ? 1 : 0, row.snapshot);
       this.#insertEvents(events);
       this.#side(side);
     });
   }
 
   async getCase(id: string): Promise<DisclosureCaseRow | undefined> {
-    const r = this.#get('SELECT * FROM disclosure_cases WHERE id = ?', id);
+    const r = this.#c.get('SELECT * FROM disclosure_cases WHERE id = ?', id);
     return r && caseRow(r);
   }
 
@@ -158,12 +131,12 @@ export class SqliteDisclosureStore implements DisclosureStore {
       where.push(`id IN (SELECT value FROM json_each(?))`);
       params.push(JSON.stringify(filter.ids));
     }
-    return this.#all(`SELECT * FROM disclosure_cases${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at, id`, ...params).map(caseRow);
+    return this.#c.all(`SELECT * FROM disclosure_cases${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY created_at, id`, ...params).map(caseRow);
   }
 
   async saveCase(row: DisclosureCaseRow, expectedRevision: number, events: readonly DisclosureEventRow[], side?: DisclosureCaseSideWrites): Promise<boolean> {
-    return this.#tx(() => {
-      const changed = this.#run(
+    return this.#c.tx(() => {
+      const changed = this.#c.run(
         'UPDATE disclosure_cases SET revision = ?, updated_at = ?, open = ?, snapshot = ? WHERE id = ? AND revision = ?',
         row.revision, row.updatedAt, row.open ? 1 : 0, row.snapshot, row.id, expectedRevision,
       );
@@ -175,31 +148,31 @@ export class SqliteDisclosureStore implements DisclosureStore {
   }
 
   async listCaseEvents(caseId: string): Promise<DisclosureEventRow[]> {
-    return this.#all('SELECT * FROM disclosure_case_events WHERE case_id = ? ORDER BY seq', caseId).map(eventRow);
+    return this.#c.all('SELECT * FROM disclosure_case_events WHERE case_id = ? ORDER BY seq', caseId).map(eventRow);
   }
 
   async findToken(hash: string): Promise<DisclosureTokenRow | undefined> {
-    const r = this.#get('SELECT * FROM disclosure_tokens WHERE hash = ?', hash);
+    const r = this.#c.get('SELECT * FROM disclosure_tokens WHERE hash = ?', hash);
     return r && tokenRow(r);
   }
 
   async listTokens(filter: { caseId?: string; reportId?: string }): Promise<DisclosureTokenRow[]> {
-    if (filter.caseId !== undefined) return this.#all('SELECT * FROM disclosure_tokens WHERE case_id = ? ORDER BY created_at', filter.caseId).map(tokenRow);
-    if (filter.reportId !== undefined) return this.#all('SELECT * FROM disclosure_tokens WHERE report_id = ? ORDER BY created_at', filter.reportId).map(tokenRow);
+    if (filter.caseId !== undefined) return this.#c.all('SELECT * FROM disclosure_tokens WHERE case_id = ? ORDER BY created_at', filter.caseId).map(tokenRow);
+    if (filter.reportId !== undefined) return this.#c.all('SELECT * FROM disclosure_tokens WHERE report_id = ? ORDER BY created_at', filter.reportId).map(tokenRow);
     return [];
   }
 
   async revokeToken(hash: string): Promise<void> {
-    this.#tx(() => this.#run('UPDATE disclosure_tokens SET revoked = 1 WHERE hash = ?', hash));
+    this.#c.tx(() => this.#c.run('UPDATE disclosure_tokens SET revoked = 1 WHERE hash = ?', hash));
   }
 
   async getFile(id: string): Promise<DisclosureFileRow | undefined> {
-    const r = this.#get('SELECT * FROM disclosure_files WHERE id = ?', id);
+    const r = this.#c.get('SELECT * FROM disclosure_files WHERE id = ?', id);
     return r && { ...fileInfo(r), bytes: new Uint8Array(r.bytes as Uint8Array) };
   }
 
   async listFiles(filter: { caseId?: string; reportIds?: readonly string[] }): Promise<DisclosureFileInfo[]> {
-    return this.#all(
+    return this.#c.all(
       `SELECT id, report_id, case_id, name, media_type, size, sha256, uploaded_by, created_at FROM disclosure_files
        WHERE case_id = ? OR report_id IN (SELECT value FROM json_each(?)) ORDER BY created_at, id`,
       filter.caseId ?? null, JSON.stringify(filter.reportIds ?? []),
@@ -207,14 +180,14 @@ export class SqliteDisclosureStore implements DisclosureStore {
   }
 
   async addMessage(message: DisclosureMessageRow, side?: DisclosureCaseSideWrites): Promise<void> {
-    this.#tx(() => {
+    this.#c.tx(() => {
       this.#insertMessage(message);
       this.#side(side);
     });
   }
 
   async listMessages(filter: { caseId?: string; reportIds?: readonly string[] }): Promise<DisclosureMessageRow[]> {
-    return this.#all(
+    return this.#c.all(
       'SELECT * FROM disclosure_messages WHERE case_id = ? OR report_id IN (SELECT value FROM json_each(?)) ORDER BY created_at, id',
       filter.caseId ?? null, JSON.stringify(filter.reportIds ?? []),
     ).map(messageRow);
@@ -222,85 +195,85 @@ export class SqliteDisclosureStore implements DisclosureStore {
 
   async appendAudit(entries: readonly DisclosureAuditInput[]): Promise<void> {
     if (entries.length === 0) return;
-    this.#tx(() => { for (const a of entries) this.#insertAudit(a); });
+    this.#c.tx(() => { for (const a of entries) this.#insertAudit(a); });
   }
 
   async listAudit(filter: { caseId?: string; reportId?: string } = {}): Promise<DisclosureAuditEntry[]> {
-    if (filter.caseId !== undefined) return this.#all('SELECT * FROM disclosure_audit WHERE case_id = ? ORDER BY id', filter.caseId).map(auditRow);
-    if (filter.reportId !== undefined) return this.#all('SELECT * FROM disclosure_audit WHERE report_id = ? ORDER BY id', filter.reportId).map(auditRow);
-    return this.#all('SELECT * FROM disclosure_audit ORDER BY id').map(auditRow);
+    if (filter.caseId !== undefined) return this.#c.all('SELECT * FROM disclosure_audit WHERE case_id = ? ORDER BY id', filter.caseId).map(auditRow);
+    if (filter.reportId !== undefined) return this.#c.all('SELECT * FROM disclosure_audit WHERE report_id = ? ORDER BY id', filter.reportId).map(auditRow);
+    return this.#c.all('SELECT * FROM disclosure_audit ORDER BY id').map(auditRow);
   }
 
   async putVendor(v: DisclosureVendorRow): Promise<void> {
-    this.#tx(() => this.#run(
+    this.#c.tx(() => this.#c.run(
       'INSERT INTO disclosure_vendors (id, name, contacts, products, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET name = excluded.name, contacts = excluded.contacts, products = excluded.products',
       v.id, v.name, JSON.stringify(v.contacts), JSON.stringify(v.products), v.createdAt,
     ));
   }
 
   async getVendor(id: string): Promise<DisclosureVendorRow | undefined> {
-    const r = this.#get('SELECT * FROM disclosure_vendors WHERE id = ?', id);
+    const r = this.#c.get('SELECT * FROM disclosure_vendors WHERE id = ?', id);
     return r && vendorRow(r);
   }
 
   async listVendors(): Promise<DisclosureVendorRow[]> {
-    return this.#all('SELECT * FROM disclosure_vendors ORDER BY name, id').map(vendorRow);
+    return this.#c.all('SELECT * FROM disclosure_vendors ORDER BY name, id').map(vendorRow);
   }
 
   async addWebhook(h: DisclosureWebhookRow): Promise<void> {
-    this.#tx(() => this.#run('INSERT INTO disclosure_webhooks (id, url, secret, vendor_id, created_at) VALUES (?, ?, ?, ?, ?)', h.id, h.url, h.secret, n(h.vendorId), h.createdAt));
+    this.#c.tx(() => this.#c.run('INSERT INTO disclosure_webhooks (id, url, secret, vendor_id, created_at) VALUES (?, ?, ?, ?, ?)', h.id, h.url, h.secret, n(h.vendorId), h.createdAt));
   }
 
   async listWebhooks(filter: { vendorId?: string | null } = {}): Promise<DisclosureWebhookRow[]> {
-    if (filter.vendorId === null) return this.#all('SELECT * FROM disclosure_webhooks WHERE vendor_id IS NULL ORDER BY id').map(webhookRow);
-    if (filter.vendorId !== undefined) return this.#all('SELECT * FROM disclosure_webhooks WHERE vendor_id = ? ORDER BY id', filter.vendorId).map(webhookRow);
-    return this.#all('SELECT * FROM disclosure_webhooks ORDER BY id').map(webhookRow);
+    if (filter.vendorId === null) return this.#c.all('SELECT * FROM disclosure_webhooks WHERE vendor_id IS NULL ORDER BY id').map(webhookRow);
+    if (filter.vendorId !== undefined) return this.#c.all('SELECT * FROM disclosure_webhooks WHERE vendor_id = ? ORDER BY id', filter.vendorId).map(webhookRow);
+    return this.#c.all('SELECT * FROM disclosure_webhooks ORDER BY id').map(webhookRow);
   }
 
   async getWebhook(id: string): Promise<DisclosureWebhookRow | undefined> {
-    const r = this.#get('SELECT * FROM disclosure_webhooks WHERE id = ?', id);
+    const r = this.#c.get('SELECT * FROM disclosure_webhooks WHERE id = ?', id);
     return r && webhookRow(r);
   }
 
   async enqueue(items: readonly DisclosureOutboxInput[], claim?: { key: string; owner: string; at: string }): Promise<boolean> {
-    return this.#tx(() => {
-      if (claim && this.#run('INSERT INTO disclosure_jobs (key, owner, claimed_at) VALUES (?, ?, ?) ON CONFLICT (key) DO NOTHING', claim.key, claim.owner, claim.at) !== 1) return false;
+    return this.#c.tx(() => {
+      if (claim && this.#c.run('INSERT INTO disclosure_jobs (key, owner, claimed_at) VALUES (?, ?, ?) ON CONFLICT (key) DO NOTHING', claim.key, claim.owner, claim.at) !== 1) return false;
       for (const o of items) this.#insertOutbox(o);
       return true;
     });
   }
 
   async claimJob(key: string, owner: string, at: string): Promise<boolean> {
-    return this.#tx(() => this.#run('INSERT INTO disclosure_jobs (key, owner, claimed_at) VALUES (?, ?, ?) ON CONFLICT (key) DO NOTHING', key, owner, at) === 1);
+    return this.#c.tx(() => this.#c.run('INSERT INTO disclosure_jobs (key, owner, claimed_at) VALUES (?, ?, ?) ON CONFLICT (key) DO NOTHING', key, owner, at) === 1);
   }
 
   async leaseOutbox(now: string, leaseUntil: string, limit: number): Promise<DisclosureOutboxItem[]> {
-    return this.#tx(() => {
-      const rows = this.#all(
+    return this.#c.tx(() => {
+      const rows = this.#c.all(
         `SELECT * FROM disclosure_outbox WHERE status = 'pending' AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until <= ?) ORDER BY next_attempt_at, id LIMIT ?`,
         now, now, limit,
       );
-      for (const r of rows) this.#run('UPDATE disclosure_outbox SET lease_until = ? WHERE id = ?', leaseUntil, Number(r.id));
+      for (const r of rows) this.#c.run('UPDATE disclosure_outbox SET lease_until = ? WHERE id = ?', leaseUntil, Number(r.id));
       return rows.map(outboxRow);
     });
   }
 
   async finishOutbox(id: number, result: DisclosureDeliveryResult): Promise<void> {
-    this.#tx(() => {
-      const attempt = Number(this.#get('SELECT attempts FROM disclosure_outbox WHERE id = ?', id)?.attempts ?? 0) + 1;
-      this.#run('INSERT INTO disclosure_delivery_log (outbox_id, attempt, at, ok, detail) VALUES (?, ?, ?, ?, ?)', id, attempt, result.at, result.ok ? 1 : 0, result.detail);
+    this.#c.tx(() => {
+      const attempt = Number(this.#c.get('SELECT attempts FROM disclosure_outbox WHERE id = ?', id)?.attempts ?? 0) + 1;
+      this.#c.run('INSERT INTO disclosure_delivery_log (outbox_id, attempt, at, ok, detail) VALUES (?, ?, ?, ?, ?)', id, attempt, result.at, result.ok ? 1 : 0, result.detail);
       if (result.ok) {
-        this.#run("UPDATE disclosure_outbox SET status = 'sent', attempts = ?, done_at = ?, lease_until = NULL WHERE id = ?", attempt, result.at, id);
+        this.#c.run("UPDATE disclosure_outbox SET status = 'sent', attempts = ?, done_at = ?, lease_until = NULL WHERE id = ?", attempt, result.at, id);
       } else if (result.retryAt !== undefined) {
-        this.#run('UPDATE disclosure_outbox SET attempts = ?, next_attempt_at = ?, last_error = ?, lease_until = NULL WHERE id = ?', attempt, result.retryAt, result.detail, id);
+        this.#c.run('UPDATE disclosure_outbox SET attempts = ?, next_attempt_at = ?, last_error = ?, lease_until = NULL WHERE id = ?', attempt, result.retryAt, result.detail, id);
       } else {
-        this.#run("UPDATE disclosure_outbox SET status = 'dead', attempts = ?, last_error = ?, done_at = ?, lease_until = NULL WHERE id = ?", attempt, result.detail, result.at, id);
+        this.#c.run("UPDATE disclosure_outbox SET status = 'dead', attempts = ?, last_error = ?, done_at = ?, lease_until = NULL WHERE id = ?", attempt, result.detail, result.at, id);
       }
     });
   }
 
   async listOutbox(filter: { status?: DisclosureOutboxItem['status']; channel?: DisclosureChannel } = {}): Promise<DisclosureOutboxItem[]> {
-    return this.#all(
+    return this.#c.all(
       'SELECT * FROM disclosure_outbox WHERE (? IS NULL OR status = ?) AND (? IS NULL OR channel = ?) ORDER BY id',
       n(filter.status), n(filter.status), n(filter.channel), n(filter.channel),
     ).map(outboxRow);
@@ -308,19 +281,19 @@ export class SqliteDisclosureStore implements DisclosureStore {
 
   async listDeliveryLog(outboxId?: number): Promise<DisclosureDeliveryLogEntry[]> {
     const rows = outboxId === undefined
-      ? this.#all('SELECT * FROM disclosure_delivery_log ORDER BY id')
-      : this.#all('SELECT * FROM disclosure_delivery_log WHERE outbox_id = ? ORDER BY id', outboxId);
+      ? this.#c.all('SELECT * FROM disclosure_delivery_log ORDER BY id')
+      : this.#c.all('SELECT * FROM disclosure_delivery_log WHERE outbox_id = ? ORDER BY id', outboxId);
     return rows.map(deliveryLogRow);
   }
 
   async putDocument(row: DisclosureDocumentRow, expectedRevision: number, side?: DisclosureCaseSideWrites): Promise<boolean> {
-    return this.#tx(() => {
+    return this.#c.tx(() => {
       const changed = expectedRevision === 0
-        ? this.#run(
+        ? this.#c.run(
           'INSERT INTO disclosure_documents (case_id, kind, doc_key, revision, updated_at, body) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (case_id, kind, doc_key) DO NOTHING',
           row.caseId, row.kind, row.key, row.revision, row.updatedAt, row.body,
         )
-        : this.#run(
+        : this.#c.run(
           'UPDATE disclosure_documents SET revision = ?, updated_at = ?, body = ? WHERE case_id = ? AND kind = ? AND doc_key = ? AND revision = ?',
           row.revision, row.updatedAt, row.body, row.caseId, row.kind, row.key, expectedRevision,
         );
@@ -331,16 +304,16 @@ export class SqliteDisclosureStore implements DisclosureStore {
   }
 
   async getDocument(caseId: string, kind: DisclosureDocumentKind, key: string): Promise<DisclosureDocumentRow | undefined> {
-    const r = this.#get('SELECT * FROM disclosure_documents WHERE case_id = ? AND kind = ? AND doc_key = ?', caseId, kind, key);
+    const r = this.#c.get('SELECT * FROM disclosure_documents WHERE case_id = ? AND kind = ? AND doc_key = ?', caseId, kind, key);
     return r && documentRow(r);
   }
 
   async listDocuments(caseId: string, kind?: DisclosureDocumentKind): Promise<DisclosureDocumentRow[]> {
-    return this.#all('SELECT * FROM disclosure_documents WHERE case_id = ? AND (? IS NULL OR kind = ?) ORDER BY kind, doc_key', caseId, n(kind), n(kind)).map(documentRow);
+    return this.#c.all('SELECT * FROM disclosure_documents WHERE case_id = ? AND (? IS NULL OR kind = ?) ORDER BY kind, doc_key', caseId, n(kind), n(kind)).map(documentRow);
   }
 
   async putPublicAdvisory(a: DisclosurePublicAdvisoryRow): Promise<void> {
-    this.#tx(() => this.#run(
+    this.#c.tx(() => this.#c.run(
       `INSERT INTO disclosure_public_advisories (id, case_id, version, title, cve_ids, initial_release, current_release, csaf) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (id) DO UPDATE SET version = excluded.version, title = excluded.title, cve_ids = excluded.cve_ids, current_release = excluded.current_release, csaf = excluded.csaf`,
       a.id, a.caseId, a.version, a.title, JSON.stringify(a.cveIds), a.initialRelease, a.currentRelease, a.csaf,
@@ -348,11 +321,11 @@ export class SqliteDisclosureStore implements DisclosureStore {
   }
 
   async getPublicAdvisory(id: string): Promise<DisclosurePublicAdvisoryRow | undefined> {
-    const r = this.#get('SELECT * FROM disclosure_public_advisories WHERE id = ?', id);
+    const r = this.#c.get('SELECT * FROM disclosure_public_advisories WHERE id = ?', id);
     return r && publicAdvisoryRow(r);
   }
 
   async listPublicAdvisories(): Promise<DisclosurePublicAdvisoryRow[]> {
-    return this.#all('SELECT * FROM disclosure_public_advisories ORDER BY current_release DESC, id').map(publicAdvisoryRow);
+    return this.#c.all('SELECT * FROM disclosure_public_advisories ORDER BY current_release DESC, id').map(publicAdvisoryRow);
   }
 }

@@ -3,7 +3,8 @@
  * transaction run synchronously, so nothing interleaves within a process and the database
  * write lock serialises writers across processes.
  */
-import type { DatabaseSync, StatementSync } from 'node:sqlite';
+import type { DatabaseSync } from 'node:sqlite';
+import { SqliteConnection } from './connection.ts';
 import type { CveId, RecordState } from '../../cve/index.ts';
 import { StoreError } from '../errors.ts';
 import { nowIso } from '../rows.ts';
@@ -35,62 +36,36 @@ const CHUNK = 500;
 export class SqliteEnrichStore implements EnrichStore {
   readonly #db: DatabaseSync;
   readonly #readonly: boolean;
-  readonly #statements = new Map<string, StatementSync>();
+  readonly #c: SqliteConnection;
 
   constructor(db: DatabaseSync, opts: { readonly readonly?: boolean } = {}) {
     this.#db = db;
     this.#readonly = opts.readonly === true;
+    this.#c = new SqliteConnection(db, () => {
+      if (this.#readonly) throw new StoreError('READ_ONLY', 'the store is open read-only');
+    });
   }
 
-  #stmt(sql: string): StatementSync {
-    let st = this.#statements.get(sql);
-    if (!st) {
-      st = this.#db.prepare(sql);
-      this.#statements.set(sql, st);
-    }
-    return st;
-  }
-  #all(sql: string, ...p: Param[]): Row[] {
-    return this.#stmt(sql).all(...p) as Row[];
-  }
-  #get(sql: string, ...p: Param[]): Row | undefined {
-    return this.#stmt(sql).get(...p) as Row | undefined;
-  }
-  #run(sql: string, ...p: Param[]): number {
-    return Number(this.#stmt(sql).run(...p).changes);
-  }
-  #tx<T>(fn: () => T): T {
-    if (this.#readonly) throw new StoreError('READ_ONLY', 'the store is open read-only');
-    this.#db.exec('BEGIN IMMEDIATE');
-    try {
-      const out = fn();
-      this.#db.exec('COMMIT');
-      return out;
-    } catch (err) {
-      if (this.#db.isTransaction) this.#db.exec('ROLLBACK');
-      throw err;
-    }
-  }
 
   // --- NVD ---
 
   async writeNvdRecords(writes: readonly NvdRecordWrite[], meta?: { readonly key: string; readonly value: string }): Promise<NvdWriteOutcome[]> {
-    return this.#tx(() => {
+    return this.#c.tx(() => {
       const at = nowIso();
       const out = writes.map((w) => {
-        const cur = this.#get('SELECT version, last_version, last_modified FROM nvd_records WHERE cve_id = ?', w.cveId);
-        const same = cur ? this.#get('SELECT version FROM nvd_record_versions WHERE cve_id = ? AND hash = ?', w.cveId, w.hash) : undefined;
+        const cur = this.#c.get('SELECT version, last_version, last_modified FROM nvd_records WHERE cve_id = ?', w.cveId);
+        const same = cur ? this.#c.get('SELECT version FROM nvd_record_versions WHERE cve_id = ? AND hash = ?', w.cveId, w.hash) : undefined;
         const outcome = decideNvd(cur ? { lastModified: String(cur.last_modified) } : undefined, same !== undefined, w.lastModified);
         if (outcome === 'unchanged') return outcome;
         const version = cur ? Number(cur.last_version) + 1 : 1;
-        this.#run(
+        this.#c.run(
           'INSERT INTO nvd_record_versions (cve_id, version, hash, format, json, last_modified, published, vuln_status, source_identifier, origin, arrived_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
           w.cveId, version, w.hash, w.format, w.json, w.lastModified, w.published, w.vulnStatus ?? null, w.sourceIdentifier ?? null, w.origin ?? null, at,
         );
         if (outcome === 'older') {
-          this.#run('UPDATE nvd_records SET last_version = ? WHERE cve_id = ?', version, w.cveId);
+          this.#c.run('UPDATE nvd_records SET last_version = ? WHERE cve_id = ?', version, w.cveId);
         } else {
-          this.#run(
+          this.#c.run(
             `INSERT INTO nvd_records (cve_id, version, last_version, hash, last_modified, published, vuln_status, source_identifier, arrived_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
              ON CONFLICT (cve_id) DO UPDATE SET version = excluded.version, last_version = excluded.last_version, hash = excluded.hash, last_modified = excluded.last_modified,
                published = excluded.published, vuln_status = excluded.vuln_status, source_identifier = excluded.source_identifier, arrived_at = excluded.arrived_at`,
@@ -105,16 +80,16 @@ export class SqliteEnrichStore implements EnrichStore {
   }
 
   #setMeta(key: string, value: string, at: string): void {
-    this.#run('INSERT INTO meta (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at', key, value, at);
+    this.#c.run('INSERT INTO meta (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at', key, value, at);
   }
 
   async getNvdRecord(cveId: CveId): Promise<StoredNvdRecord | undefined> {
-    const r = this.#get('SELECT v.*, 1 AS current FROM nvd_records r JOIN nvd_record_versions v ON v.cve_id = r.cve_id AND v.version = r.version WHERE r.cve_id = ?', cveId);
+    const r = this.#c.get('SELECT v.*, 1 AS current FROM nvd_records r JOIN nvd_record_versions v ON v.cve_id = r.cve_id AND v.version = r.version WHERE r.cve_id = ?', cveId);
     return r && nvdRecordFromRow(r);
   }
 
   async getNvdVersion(cveId: CveId, version: number): Promise<StoredNvdRecord | undefined> {
-    const r = this.#get(
+    const r = this.#c.get(
       'SELECT v.*, (r.version = v.version) AS current FROM nvd_record_versions v JOIN nvd_records r ON r.cve_id = v.cve_id WHERE v.cve_id = ? AND v.version = ?',
       cveId, version,
     );
@@ -122,7 +97,7 @@ export class SqliteEnrichStore implements EnrichStore {
   }
 
   async listNvdVersions(cveId: CveId): Promise<NvdVersionInfo[]> {
-    return this.#all(
+    return this.#c.all(
       `SELECT v.cve_id, v.version, v.hash, v.last_modified, v.vuln_status, v.origin, v.arrived_at, (r.version = v.version) AS current
        FROM nvd_record_versions v JOIN nvd_records r ON r.cve_id = v.cve_id WHERE v.cve_id = ? ORDER BY v.version`,
       cveId,
@@ -130,10 +105,10 @@ export class SqliteEnrichStore implements EnrichStore {
   }
 
   async writeNvdChanges(changes: readonly NvdChangeWrite[]): Promise<number> {
-    return this.#tx(() => {
+    return this.#c.tx(() => {
       let added = 0;
       for (const c of changes) {
-        added += this.#run(
+        added += this.#c.run(
           'INSERT INTO nvd_changes (cve_change_id, cve_id, event_name, created, source_identifier, json) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (cve_change_id) DO NOTHING',
           c.cveChangeId, c.cveId, c.eventName, c.created, c.sourceIdentifier ?? null, c.json,
         );
@@ -143,7 +118,7 @@ export class SqliteEnrichStore implements EnrichStore {
   }
 
   async listNvdChanges(cveId: CveId): Promise<NvdChangeWrite[]> {
-    return this.#all('SELECT * FROM nvd_changes WHERE cve_id = ? ORDER BY created, cve_change_id', cveId).map((r) => ({
+    return this.#c.all('SELECT * FROM nvd_changes WHERE cve_id = ? ORDER BY created, cve_change_id', cveId).map((r) => ({
       cveChangeId: String(r.cve_change_id),
       cveId: String(r.cve_id) as CveId,
       eventName: String(r.event_name),
@@ -154,10 +129,10 @@ export class SqliteEnrichStore implements EnrichStore {
   }
 
   async writeNvdCpe(items: readonly NvdCpeWrite[]): Promise<number> {
-    return this.#tx(() => {
+    return this.#c.tx(() => {
       let changed = 0;
       for (const c of items) {
-        changed += this.#run(
+        changed += this.#c.run(
           `INSERT INTO nvd_cpe (kind, key, name, last_modified, hash, json) VALUES (?, ?, ?, ?, ?, ?)
            ON CONFLICT (kind, key) DO UPDATE SET name = excluded.name, last_modified = excluded.last_modified, hash = excluded.hash, json = excluded.json
            WHERE nvd_cpe.hash <> excluded.hash`,
@@ -169,7 +144,7 @@ export class SqliteEnrichStore implements EnrichStore {
   }
 
   async getNvdCpe(kind: NvdCpeWrite['kind'], key: string): Promise<NvdCpeWrite | undefined> {
-    const r = this.#get('SELECT * FROM nvd_cpe WHERE kind = ? AND key = ?', kind, key);
+    const r = this.#c.get('SELECT * FROM nvd_cpe WHERE kind = ? AND key = ?', kind, key);
     if (!r) return undefined;
     return { kind, key, name: String(r.name), ...(r.last_modified == null ? {} : { lastModified: String(r.last_modified) }), hash: String(r.hash), json: String(r.json) };
   }
@@ -177,10 +152,10 @@ export class SqliteEnrichStore implements EnrichStore {
   // --- EPSS ---
 
   async writeEpssScores(scores: readonly EpssScoreWrite[], scoreDate: string, modelVersion: string): Promise<number> {
-    return this.#tx(() => {
+    return this.#c.tx(() => {
       let changed = 0;
       for (const s of scores) {
-        changed += this.#run(
+        changed += this.#c.run(
           `INSERT INTO epss_scores (cve_id, score_date, model_version, epss, percentile) VALUES (?, ?, ?, ?, ?)
            ON CONFLICT (cve_id, score_date) DO UPDATE SET model_version = excluded.model_version, epss = excluded.epss, percentile = excluded.percentile
            WHERE epss_scores.epss <> excluded.epss OR epss_scores.percentile <> excluded.percentile OR epss_scores.model_version <> excluded.model_version`,
@@ -192,21 +167,21 @@ export class SqliteEnrichStore implements EnrichStore {
   }
 
   async epssHistory(cveId: CveId): Promise<EpssPoint[]> {
-    return this.#all('SELECT * FROM epss_scores WHERE cve_id = ? ORDER BY score_date', cveId).map(epssPoint);
+    return this.#c.all('SELECT * FROM epss_scores WHERE cve_id = ? ORDER BY score_date', cveId).map(epssPoint);
   }
 
   // --- legacy ---
 
   async writeLegacyEntries(entries: readonly LegacyEntryWrite[]): Promise<LegacyWriteOutcome[]> {
-    return this.#tx(() => {
+    return this.#c.tx(() => {
       const at = nowIso();
       return entries.map((e) => {
-        const cur = this.#get('SELECT hash FROM legacy_entries WHERE cve_id = ? AND format = ?', e.cveId, e.format);
+        const cur = this.#c.get('SELECT hash FROM legacy_entries WHERE cve_id = ? AND format = ?', e.cveId, e.format);
         if (cur && cur.hash === e.hash) {
-          this.#run('UPDATE legacy_entries SET last_seen = ?, release = coalesce(?, release) WHERE cve_id = ? AND format = ?', at, e.release ?? null, e.cveId, e.format);
+          this.#c.run('UPDATE legacy_entries SET last_seen = ?, release = coalesce(?, release) WHERE cve_id = ? AND format = ?', at, e.release ?? null, e.cveId, e.format);
           return 'unchanged';
         }
-        this.#run(
+        this.#c.run(
           `INSERT INTO legacy_entries (cve_id, format, original_name, status, phase, rejected, reserved, disputed, replaced_by, hash, json, release, origin, first_seen, last_seen)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
            ON CONFLICT (cve_id, format) DO UPDATE SET original_name = excluded.original_name, status = excluded.status, phase = excluded.phase, rejected = excluded.rejected,
@@ -221,7 +196,7 @@ export class SqliteEnrichStore implements EnrichStore {
   }
 
   async getLegacyEntries(cveId: CveId): Promise<StoredLegacyEntry[]> {
-    return this.#all('SELECT * FROM legacy_entries WHERE cve_id = ? ORDER BY format', cveId).map(legacyFromRow);
+    return this.#c.all('SELECT * FROM legacy_entries WHERE cve_id = ? ORDER BY format', cveId).map(legacyFromRow);
   }
 
   // --- mapping ---
@@ -232,10 +207,10 @@ export class SqliteEnrichStore implements EnrichStore {
     for (let i = 0; i < ids.length; i += CHUNK) {
       const part = ids.slice(i, i + CHUNK);
       const list = JSON.stringify(part);
-      for (const r of this.#all('SELECT cve_id, state FROM records WHERE cve_id IN (SELECT value FROM json_each(?))', list)) {
+      for (const r of this.#c.all('SELECT cve_id, state FROM records WHERE cve_id IN (SELECT value FROM json_each(?))', list)) {
         out.set(String(r.cve_id) as CveId, { state: String(r.state) as RecordState, replacedBy: [] });
       }
-      for (const r of this.#all('SELECT cve_id, target FROM record_replacements WHERE cve_id IN (SELECT value FROM json_each(?)) ORDER BY cve_id, target', list)) {
+      for (const r of this.#c.all('SELECT cve_id, target FROM record_replacements WHERE cve_id IN (SELECT value FROM json_each(?)) ORDER BY cve_id, target', list)) {
         const k = out.get(String(r.cve_id) as CveId);
         if (k) (k.replacedBy as CveId[]).push(String(r.target) as CveId);
       }
@@ -245,9 +220,9 @@ export class SqliteEnrichStore implements EnrichStore {
 
   async recordMappingIssues(issues: readonly MappingIssueInput[], at: string): Promise<void> {
     if (issues.length === 0) return;
-    this.#tx(() => {
+    this.#c.tx(() => {
       for (const m of issues) {
-        this.#run(
+        this.#c.run(
           `INSERT INTO mapping_issues (source, record, cve_id, kind, detail, status, first_seen, last_seen) VALUES (?, ?, ?, ?, ?, 'open', ?, ?)
            ON CONFLICT (source, cve_id, kind) DO UPDATE SET record = excluded.record, detail = excluded.detail, status = 'open', last_seen = excluded.last_seen`,
           m.source, m.record, m.cveId, m.kind, m.detail, at, at,
@@ -258,17 +233,17 @@ export class SqliteEnrichStore implements EnrichStore {
 
   async clearMappingIssues(source: string, cveIds: readonly CveId[]): Promise<void> {
     if (cveIds.length === 0) return;
-    this.#tx(() => {
+    this.#c.tx(() => {
       for (let i = 0; i < cveIds.length; i += CHUNK) {
-        this.#run("UPDATE mapping_issues SET status = 'resolved' WHERE source = ? AND status = 'open' AND cve_id IN (SELECT value FROM json_each(?))", source, JSON.stringify(cveIds.slice(i, i + CHUNK)));
+        this.#c.run("UPDATE mapping_issues SET status = 'resolved' WHERE source = ? AND status = 'open' AND cve_id IN (SELECT value FROM json_each(?))", source, JSON.stringify(cveIds.slice(i, i + CHUNK)));
       }
     });
   }
 
   async resolveMappingIssues(ids: readonly number[]): Promise<void> {
     if (ids.length === 0) return;
-    this.#tx(() => {
-      for (const id of ids) this.#run("UPDATE mapping_issues SET status = 'resolved' WHERE id = ?", id);
+    this.#c.tx(() => {
+      for (const id of ids) this.#c.run("UPDATE mapping_issues SET status = 'resolved' WHERE id = ?", id);
     });
   }
 
@@ -287,11 +262,11 @@ export class SqliteEnrichStore implements EnrichStore {
   }
 
   async mappingIssuesFor(cveId: CveId): Promise<MappingIssue[]> {
-    return this.#all('SELECT * FROM mapping_issues WHERE cve_id = ? ORDER BY id', cveId).map(mappingIssueFromRow);
+    return this.#c.all('SELECT * FROM mapping_issues WHERE cve_id = ? ORDER BY id', cveId).map(mappingIssueFromRow);
   }
 
   async counts(): Promise<EnrichCounts> {
-    const n = (sql: string): number => Number(this.#get(sql)?.n ?? 0);
+    const n = (sql: string): number => Number(this.#c.get(sql)?.n ?? 0);
     return {
       nvdRecords: n('SELECT count(*) AS n FROM nvd_records'),
       nvdVersions: n('SELECT count(*) AS n FROM nvd_record_versions'),
