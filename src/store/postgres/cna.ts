@@ -7,6 +7,7 @@
  * failures roll back and the transaction is retried.
  */
 import type pg from 'pg';
+import { withTransaction } from './transaction.ts';
 import type { PoolClient } from 'pg';
 import { StoreError } from '../errors.ts';
 import { adpOrgsText, auditFromRow, cveIdFromRow, defaultYearRange, draftFromRow, formatCveId, jsonOrNull, orgFromRow, outboxFromRow, planAllocation, recordFromRow, sessionFromRow, upstreamFromRow, userFromRow } from '../cna-rows.ts';
@@ -38,8 +39,6 @@ import type {
 type Row = Record<string, unknown>;
 type Queryable = Pick<PoolClient, 'query'>;
 
-const RETRYABLE = new Set(['40P01', '40001']);
-const MAX_ATTEMPTS = 8;
 const isUnique = (err: unknown): boolean => (err as { code?: string })?.code === '23505';
 
 export class PostgresCnaStore implements CnaStore {
@@ -61,25 +60,7 @@ export class PostgresCnaStore implements CnaStore {
 
   async #tx<T>(fn: (c: PoolClient) => Promise<T>): Promise<T> {
     if (this.#readonly) throw new StoreError('READ_ONLY', 'the store is open read-only');
-    for (let attempt = 1; ; attempt++) {
-      const c = await this.#pool.connect();
-      try {
-        await c.query('BEGIN');
-        const out = await fn(c);
-        await c.query('COMMIT');
-        return out;
-      } catch (err) {
-        await c.query('ROLLBACK').catch(() => undefined);
-        const code = (err as { code?: string }).code;
-        if (attempt < MAX_ATTEMPTS && code !== undefined && RETRYABLE.has(code)) {
-          await new Promise((r) => setTimeout(r, Math.random() * 20 * attempt));
-          continue;
-        }
-        throw err;
-      } finally {
-        c.release();
-      }
-    }
+    return withTransaction(this.#pool, fn);
   }
 
   async #audit(a: CnaAuditInput, c: Queryable): Promise<void> {

@@ -5,6 +5,7 @@
  * are read and assigned under it, so two processes never number the same version twice.
  */
 import type pg from 'pg';
+import { withTransaction } from './transaction.ts';
 import type { PoolClient } from 'pg';
 import type { CveId, RecordState } from '../../cve/index.ts';
 import { StoreError } from '../errors.ts';
@@ -33,8 +34,6 @@ import type {
 type Row = Record<string, unknown>;
 type Queryable = Pick<PoolClient, 'query'>;
 
-const RETRYABLE = new Set(['40P01', '40001']);
-const MAX_ATTEMPTS = 8;
 const LOCK_NVD = 0x6376_6b41;
 const LOCK_LEGACY = 0x6376_6b42;
 
@@ -53,25 +52,7 @@ export class PostgresEnrichStore implements EnrichStore {
 
   async #tx<T>(fn: (c: PoolClient) => Promise<T>): Promise<T> {
     if (this.#readonly) throw new StoreError('READ_ONLY', 'the store is open read-only');
-    for (let attempt = 1; ; attempt++) {
-      const c = await this.#pool.connect();
-      try {
-        await c.query('BEGIN');
-        const out = await fn(c);
-        await c.query('COMMIT');
-        return out;
-      } catch (err) {
-        await c.query('ROLLBACK').catch(() => undefined);
-        const code = (err as { code?: string }).code;
-        if (attempt < MAX_ATTEMPTS && code !== undefined && RETRYABLE.has(code)) {
-          await new Promise((r) => setTimeout(r, Math.random() * 20 * attempt));
-          continue;
-        }
-        throw err;
-      } finally {
-        c.release();
-      }
-    }
+    return withTransaction(this.#pool, fn);
   }
 
   // --- NVD ---

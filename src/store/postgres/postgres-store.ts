@@ -13,6 +13,7 @@
  */
 import { join } from 'node:path';
 import pg from 'pg';
+import { withTransaction } from './transaction.ts';
 import type { PoolClient, QueryResultRow } from 'pg';
 import type { CveId, RecordState } from '../../cve/index.ts';
 import { StoreError } from '../errors.ts';
@@ -54,8 +55,6 @@ const MIGRATIONS_DIR = join(import.meta.dirname, 'migrations');
 const LOCK_MIGRATE = 0x6376_6b01;
 const LOCK_KEV = 0x6376_6b02;
 /** deadlock_detected, serialization_failure: safe to retry the whole transaction. */
-const RETRYABLE = new Set(['40P01', '40001']);
-const MAX_ATTEMPTS = 8;
 
 type Queryable = Pick<PoolClient, 'query'>;
 
@@ -123,25 +122,7 @@ export class PostgresStore implements Store {
   /** One transaction; retried from the start on deadlock or serialization failure. */
   async #tx<T>(fn: (c: PoolClient) => Promise<T>): Promise<T> {
     this.#checkWritable();
-    for (let attempt = 1; ; attempt++) {
-      const c = await this.#pool.connect();
-      try {
-        await c.query('BEGIN');
-        const out = await fn(c);
-        await c.query('COMMIT');
-        return out;
-      } catch (err) {
-        await c.query('ROLLBACK').catch(() => undefined);
-        const code = (err as { code?: string }).code;
-        if (attempt < MAX_ATTEMPTS && code !== undefined && RETRYABLE.has(code)) {
-          await new Promise((r) => setTimeout(r, Math.random() * 20 * attempt));
-          continue;
-        }
-        throw err;
-      } finally {
-        c.release();
-      }
-    }
+    return withTransaction(this.#pool, fn);
   }
 
   async migrate(): Promise<MigrationResult> {
