@@ -20,6 +20,7 @@ import pg from 'pg';
 import { importFrom, type ImportSummary } from '../../src/ingest/index.ts';
 import { openStore } from '../../src/store/index.ts';
 import { benchInputs } from './generate.ts';
+import { postgresFlags } from '../../test/support/postgres.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 export const BENCH_OUT = join(ROOT, 'bench', 'out');
@@ -129,17 +130,7 @@ export async function benchPostgres(records: number): Promise<BenchPostgres> {
     authMethod: 'password',
     persistent: true,
     initdbFlags: ['--encoding=UTF8', '--locale=C'],
-    postgresFlags: [
-      '-c', `listen_addresses=${HOST}`,
-      '-c', 'fsync=off',
-      '-c', 'synchronous_commit=off',
-      '-c', 'full_page_writes=off',
-      '-c', 'max_connections=100',
-      '-c', 'shared_buffers=256MB',
-      '-c', 'max_wal_size=4GB',
-      '-c', 'log_min_messages=warning',
-      '-c', 'unix_socket_directories=',
-    ],
+    postgresFlags: postgresFlags(100),
     onLog: (m: string) => {
       logLines.push(m);
       if (logLines.length > 200) logLines.shift();

