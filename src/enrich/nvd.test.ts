@@ -239,3 +239,78 @@ describe('CVE Change History, CPE and CPE match', () => {
     assert.equal(chunk.products[0].titles[1].lang, 'ja');
   });
 });
+
+describe('bare NVD cve objects (cves.jsonl, arrays of them)', () => {
+  const lines = cveLines();
+  const ids = lines.map((l) => JSON.parse(l).id as string);
+
+  test('the real cves.jsonl: 60 records, one per line, gzip too, in chunks of every size', async () => {
+    const text = `${lines.join('\n')}\n`;
+    for (const input of [Buffer.from(text), gzipSync(text), chunked(Buffer.from(text), 7), chunked(Buffer.from(text), 4096)]) {
+      const d = await parseNvd(input);
+      assert.deepEqual(d.cves.map((r) => r.cveId), ids);
+      assert.deepEqual(d.counts, { read: 60, ok: 60, skipped: 0, warnings: 0 });
+      assert.equal(d.envelope.format, 'NVD_CVE_JSONL');
+    }
+    // Each record is mapped as if it came in a `vulnerabilities` element.
+    const fromPage = await parseNvd(Buffer.from(JSON.stringify({ format: 'NVD_CVE', version: '2.0', vulnerabilities: lines.map((l) => ({ cve: JSON.parse(l) })) })));
+    assert.deepEqual((await parseNvd(Buffer.from(lines.join('\n')))).cves.map((r) => ({ ...r })), fromPage.cves.map((r) => ({ ...r })));
+  });
+
+  test('bad lines are reported with their line number and reason; the good ones are kept', async () => {
+    const bad = [...lines.slice(0, 3)];
+    bad.splice(1, 0, '{"id":"CVE-2024-0001","published":'); // cut short
+    bad.splice(3, 0, '', '   '); // blank lines are no records
+    bad.push('{"id":"CVE-2024-99999","sourceIdentifier":"x","published":"2024-01-01T00:00:00","lastModified":"2024-01-02T00:00:00","descriptions":"no"}');
+    bad.push('"just a string"', '[1,2]', '{"id":"NOT-A-CVE","published":"2024-01-01T00:00:00","lastModified":"2024-01-01T00:00:00","descriptions":[]}');
+    bad.push(lines[3]);
+    const d = await parseNvd(Buffer.from(bad.join('\r\n')));
+    assert.deepEqual(d.cves.map((r) => r.cveId), [ids[0], ids[1], ids[2], ids[3]]);
+    assert.deepEqual(
+      d.issues.map((i) => [i.line, i.code, i.record]),
+      [
+        [2, 'RECORD_MALFORMED', 'line 2'],
+        [7, 'FIELD_INVALID', 'line 7'],
+        [8, 'RECORD_MALFORMED', 'line 8'],
+        [9, 'RECORD_MALFORMED', 'line 9'],
+        [10, 'FIELD_INVALID', 'line 10'],
+      ],
+    );
+    assert.match(d.issues[0].message, /^line 2 is not valid JSON/);
+    assert.match(d.issues[1].message, /^line 7, cve\.descriptions .*\(CVE-2024-99999\)$/);
+    assert.match(d.issues[2].message, /line 8 is string, not an NVD cve object/);
+    assert.match(d.issues[3].message, /line 9 is an array/);
+    assert.deepEqual(d.counts, { read: 9, ok: 4, skipped: 5, warnings: 0 });
+  });
+
+  test('an array of cve objects, or of {"cve": …} items, pretty-printed; a cut array reports its last element', async () => {
+    const objs = lines.slice(0, 5).map((l) => JSON.parse(l));
+    const pretty = JSON.stringify(objs, null, 2);
+    const a = await parseNvd(chunked(Buffer.from(pretty), 13));
+    assert.deepEqual(a.cves.map((r) => r.cveId), ids.slice(0, 5));
+    assert.equal(a.envelope.format, 'NVD_CVE_ARRAY');
+    const wrapped = await parseNvd(Buffer.from(JSON.stringify(objs.map((cve) => ({ cve })))));
+    assert.deepEqual(wrapped.cves.map((r) => r.cveId), ids.slice(0, 5));
+    // The cut element is reported at the line of its "{" (line 1 is the "[").
+    const at = pretty.indexOf(`"${ids[3]}"`);
+    const cut = await parseNvd(Buffer.from(pretty.slice(0, at + 30)));
+    assert.deepEqual(cut.cves.map((r) => r.cveId), ids.slice(0, 3));
+    assert.equal(cut.issues.length, 1);
+    assert.equal(cut.issues[0].line, pretty.slice(0, pretty.lastIndexOf('{', at)).split('\n').length);
+    assert.match(cut.issues[0].message, /is cut short/);
+    assert.deepEqual((await parseNvd(Buffer.from('[]'))).counts, { read: 0, ok: 0, skipped: 0, warnings: 0 });
+  });
+
+  test('pretty-printed cve objects one after another (not one per line)', async () => {
+    const text = lines.slice(0, 4).map((l) => JSON.stringify(JSON.parse(l), null, 2)).join('\n');
+    const d = await parseNvd(chunked(Buffer.from(text), 100));
+    assert.deepEqual(d.cves.map((r) => r.cveId), ids.slice(0, 4));
+    assert.deepEqual(d.issues, []);
+  });
+
+  test('an NVD document is still read as one (its first member decides)', async () => {
+    const d = await parseNvd(file('vunnel/single-entry.json'));
+    assert.equal(d.envelope.format, 'NVD_CVE');
+    await assert.rejects(parseNvd(Buffer.from('{"hello":1}')), (e: unknown) => e instanceof EnrichError && e.code === 'ENRICH_NOT_NVD');
+  });
+});

@@ -2,7 +2,8 @@
  * @module NVD data: CVE API 2.0 answers and NVD 2.0 JSON feeds (one shape: an envelope and
  * `vulnerabilities[].cve`), legacy NVD 1.1 feeds (`CVE_Items`, mapped to the same record), the
  * CVE Change History API (`cveChanges[].change`), the CPE API (`products[].cpe`) and the CPE
- * Match API (`matchStrings[].matchString`; the 1.0 match feed's `matches[]` too).
+ * Match API (`matchStrings[].matchString`; the 1.0 match feed's `matches[]` too), and bare
+ * `cve` objects as many tools keep them (`cves.jsonl`: one per line; or one array of them).
  *
  * Read as a stream: plain or gzip bytes or a stream of chunks; one record is parsed at a time,
  * so a multi-GB feed costs the memory of its largest record. A record with a bad field is
@@ -44,6 +45,8 @@ import { plainBytes, textChunks } from './input.ts';
 import type { ByteInput, ByteLimits } from './input.ts';
 import { JsonObjectStream } from './json-stream.ts';
 import type { JsonStreamEvent } from './json-stream.ts';
+import { JsonValueSplitter, jsonValuesMode } from './json-values.ts';
+import type { JsonValueEvent, JsonValuesMode } from './json-values.ts';
 
 /** NVD's analysis statuses (NVD "CVE Status" page). */
 export const NVD_VULN_STATUSES = [
@@ -243,7 +246,8 @@ export interface NvdCounts {
 }
 
 export type NvdEvent =
-  | { readonly kind: 'cve'; readonly record: NvdCveRecord }
+  /** `position`: where in the input (`vulnerabilities[3]`, `line 17`). */
+  | { readonly kind: 'cve'; readonly record: NvdCveRecord; readonly position?: string }
   | { readonly kind: 'change'; readonly change: NvdChangeEvent }
   | { readonly kind: 'cpe'; readonly product: NvdCpeProduct }
   | { readonly kind: 'cpe-match'; readonly matchString: NvdCpeMatchString }
@@ -276,6 +280,12 @@ const STREAMED: ReadonlySet<string> = new Set(Object.keys(ARRAYS));
  */
 export async function* readNvd(input: ByteInput, opts: NvdReadOptions = {}): AsyncGenerator<NvdEvent> {
   const what = opts.name ?? 'NVD JSON';
+  const { shape, text } = await nvdShape(textChunks(plainBytes(input, what, opts), what));
+  if (shape === 'document') yield* readNvdDocument(text, what, opts);
+  else yield* readNvdCveValues(text, shape, opts);
+}
+
+async function* readNvdDocument(text: AsyncIterable<string>, what: string, opts: NvdReadOptions): AsyncGenerator<NvdEvent> {
   const stream = new JsonObjectStream({ streamed: STREAMED, what, ...(opts.maxRecordChars ? { maxItemChars: opts.maxRecordChars } : {}) });
   const members: Record<string, unknown> = Object.create(null);
   let arrayKey: ArrayKey | undefined;
@@ -312,7 +322,7 @@ export async function* readNvd(input: ByteInput, opts: NvdReadOptions = {}): Asy
       warnings += found.length;
       for (const issue of found) yield { kind: 'issue', issue };
       ok++;
-      yield out;
+      yield out.kind === 'cve' ? { ...out, position: where } : out;
     } catch (err) {
       if (!(err instanceof FieldProblem)) throw err;
       skipped++;
@@ -321,12 +331,122 @@ export async function* readNvd(input: ByteInput, opts: NvdReadOptions = {}): Asy
     }
   }
 
-  for await (const text of textChunks(plainBytes(input, what, opts), what)) {
-    for (const ev of stream.push(text)) yield* handle(ev);
+  for await (const chunk of text) {
+    for (const ev of stream.push(chunk)) yield* handle(ev);
   }
   for (const ev of stream.end()) yield* handle(ev);
   const envelope = toEnvelope(members, arrayKey, what);
   yield { kind: 'end', envelope, counts: { read, ok, skipped, warnings } };
+}
+
+/** Members of NVD's `cve` object: a top-level object starting with one is a bare record, not a document. */
+const CVE_MEMBERS: ReadonlySet<string> = new Set([
+  'cve', 'id', 'sourceIdentifier', 'vulnStatus', 'published', 'lastModified', 'evaluatorComment', 'evaluatorSolution', 'evaluatorImpact',
+  'cisaExploitAdd', 'cisaActionDue', 'cisaRequiredAction', 'cisaVulnerabilityName', 'cveTags', 'descriptions', 'metrics', 'weaknesses',
+  'configurations', 'references', 'vendorComments',
+]);
+
+/** Most text looked at to tell the shape (the first record's size, at most). */
+const MAX_SHAPE_HEAD = 64 * 1024 * 1024;
+
+/**
+ * Which shape the text has, from its start: an NVD document (`{"resultsPerPage": …}`, a
+ * feed), or bare `cve` objects (`{"id": "CVE-…", …}` or `{"cve": {…}}`) one per line
+ * (`cves.jsonl`), pretty-printed one after another, or in one array. Returns the text again.
+ */
+async function nvdShape(chunks: AsyncIterable<string>): Promise<{ shape: 'document' | JsonValuesMode; text: AsyncIterable<string> }> {
+  const it = chunks[Symbol.asyncIterator]();
+  const taken: string[] = [];
+  let head = '';
+  let ended = false;
+  let shape: 'document' | JsonValuesMode | undefined;
+  for (;;) {
+    shape = shapeOf(head, ended);
+    if (shape !== undefined || ended || head.length > MAX_SHAPE_HEAD) break;
+    const r = await it.next();
+    if (r.done) ended = true;
+    else {
+      taken.push(r.value);
+      head += r.value;
+    }
+  }
+  async function* again(): AsyncGenerator<string> {
+    yield* taken;
+    taken.length = 0;
+    if (ended) return;
+    for (;;) {
+      const r = await it.next();
+      if (r.done) return;
+      yield r.value;
+    }
+  }
+  return { shape: shape ?? 'document', text: again() };
+}
+
+function shapeOf(head: string, ended: boolean): 'document' | JsonValuesMode | undefined {
+  const m = /^[\s\uFEFF]*(?:(\[)|\{\s*(?:"((?:[^"\\]|\\.)*)")?)/.exec(head);
+  if (!m) return /^[\s\uFEFF]*$/.test(head) && !ended ? undefined : 'document';
+  if (m[1]) {
+    // An array of objects (or an empty one); any other array is no NVD input.
+    const first = /^[\s\uFEFF]*\[\s*(\S)?/.exec(head)?.[1];
+    if (first === undefined) return ended ? 'document' : undefined;
+    return first === '{' || first === ']' ? 'array' : 'document';
+  }
+  if (m[2] === undefined) return ended || /^[\s\uFEFF]*\{\s*[^\s"]/.test(head) ? 'document' : undefined;
+  return CVE_MEMBERS.has(m[2]) ? jsonValuesMode(head, ended) : 'document';
+}
+
+/**
+ * Bare NVD `cve` objects (or `{"cve": …}` items): one per line, one after another, or in one
+ * array. A bad line (not JSON, not a record, a bad field, cut short) is a `RecordIssue` naming
+ * its line; the good ones come out as records.
+ */
+async function* readNvdCveValues(text: AsyncIterable<string>, mode: JsonValuesMode, opts: NvdReadOptions): AsyncGenerator<NvdEvent> {
+  const splitter = new JsonValueSplitter(mode, opts.maxRecordChars ? { maxValueChars: opts.maxRecordChars } : {});
+  let read = 0;
+  let ok = 0;
+  let skipped = 0;
+  let warnings = 0;
+  const bad = (line: number, code: 'RECORD_MALFORMED' | 'RECORD_TOO_LARGE', why: string, recordId?: string): NvdEvent => {
+    skipped++;
+    return { kind: 'issue', issue: recordIssue({ source: 'nvd', record: `line ${line}`, line, ...(recordId ? { recordId } : {}) }, code, undefined, why) };
+  };
+
+  function* handle(ev: JsonValueEvent): Generator<NvdEvent> {
+    read++;
+    if (ev.kind === 'junk') return void (yield bad(ev.line, 'RECORD_MALFORMED', `is not a JSON object: ${JSON.stringify(ev.text)}`));
+    if (ev.kind === 'too-large') return void (yield bad(ev.line, 'RECORD_TOO_LARGE', `is ${ev.chars} characters, over the limit`));
+    if (ev.kind === 'truncated') return void (yield bad(ev.line, 'RECORD_MALFORMED', 'is cut short: the input ends inside it'));
+    const where = `line ${ev.line}`;
+    let value: unknown;
+    try {
+      value = JSON.parse(ev.text);
+    } catch (err) {
+      return void (yield bad(ev.line, 'RECORD_MALFORMED', `is not valid JSON (${(err as Error).message})`));
+    }
+    if (!isObj(value)) return void (yield bad(ev.line, 'RECORD_MALFORMED', `is ${Array.isArray(value) ? 'an array' : typeof value}, not an NVD cve object`));
+    // `{"cve": {…}}` is a `vulnerabilities` element; anything else is the `cve` object itself.
+    const item = isObj(value.cve) && value.id === undefined ? value : { cve: value };
+    const found: RecordIssue[] = [];
+    try {
+      const record = cveRecord(item, where, found);
+      warnings += found.length;
+      for (const issue of found) yield { kind: 'issue', issue: { ...issue, line: ev.line } };
+      ok++;
+      yield { kind: 'cve', record, position: where };
+    } catch (err) {
+      if (!(err instanceof FieldProblem)) throw err;
+      skipped++;
+      const id = recordIdOf('cve', item);
+      yield { kind: 'issue', issue: recordIssue({ source: 'nvd', record: where, line: ev.line, ...(id ? { recordId: id } : {}) }, err.code, err.field, err.why) };
+    }
+  }
+
+  for await (const chunk of text) {
+    for (const ev of splitter.push(chunk)) yield* handle(ev);
+  }
+  for (const ev of splitter.end()) yield* handle(ev);
+  yield { kind: 'end', envelope: { format: mode === 'array' ? 'NVD_CVE_ARRAY' : 'NVD_CVE_JSONL' }, counts: { read, ok, skipped, warnings } };
 }
 
 /** Everything of one (small) NVD document: an API page, a test fixture. */

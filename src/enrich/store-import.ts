@@ -10,10 +10,19 @@
  * r.counts // { read: 1520, added: 1517, updated: 0, unchanged: 3, older: 0, skipped: 0, … }
  */
 import { createHash } from 'node:crypto';
+import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { gunzipSync, constants as zlibConstants } from 'node:zlib';
 import type { CveId } from '../cve/index.ts';
 import { inputChunks, inputLocation } from '../ingest/csv.ts';
 import type { ImportInput } from '../ingest/csv.ts';
+// The CVE List reader's HTTP client: retries with backoff, stall detection, resumption by Range.
+import { HttpBody, isHttpUrl } from '../ingest/readers/http.ts';
+import { resolveOptions } from '../ingest/readers/options.ts';
+import type { HttpOptions } from '../ingest/readers/options.ts';
 import type { LegacyEntryWrite, NvdCpeWrite, NvdRecordWrite, SourceInfo, Store } from '../store/index.ts';
 import { readCvrf } from './cvrf.ts';
 import { readEpss } from './epss.ts';
@@ -40,8 +49,13 @@ export interface EnrichImportOptions {
   /** Records per transaction (default 1,000; EPSS 5,000). */
   readonly batchSize?: number;
   readonly signal?: AbortSignal;
-  /** For URLs: give up after this long (default 30 min: feeds are large). */
-  readonly timeoutMs?: number;
+  /**
+   * For http(s) URLs: timeouts, attempts and backoff of the CVE List reader's client (a 5xx,
+   * 408/429, a reset, a stall or a body cut short is retried, resuming at the byte reached).
+   */
+  readonly http?: HttpOptions;
+  /** Where a URL's body is saved while it is imported (default the system's temp directory). */
+  readonly tempDir?: string;
   readonly now?: () => Date;
   /** Shown as the source's next sync (a running `--every`). */
   readonly nextSyncAt?: string;
@@ -118,10 +132,40 @@ async function failing<T>(store: Store, source: Pick<SourceInfo, 'id' | 'kind'>,
 
 /** A stream of the input's bytes (file, file: or http(s) URL, or bytes in memory). */
 function bytesOf(input: ImportInput | AsyncIterable<Uint8Array>, opts: EnrichImportOptions): AsyncIterable<Uint8Array> {
+  const href = input instanceof URL ? input.href : typeof input === 'string' ? input : undefined;
+  if (href !== undefined && isHttpUrl(href)) return httpBytes(href, opts);
   if (typeof input === 'string' || input instanceof URL || input instanceof Uint8Array) {
-    return inputChunks(input, { maxBytes: MAX_INPUT_BYTES, timeoutMs: opts.timeoutMs ?? 30 * 60_000, ...(opts.signal ? { signal: opts.signal } : {}) });
+    return inputChunks(input, { maxBytes: MAX_INPUT_BYTES, ...(opts.signal ? { signal: opts.signal } : {}) });
   }
   return input;
+}
+
+/**
+ * An http(s) body through the CVE List reader's client (retries, stalls, resumption), saved
+ * to a temporary file whole before anything is parsed: a download that fails for good writes
+ * nothing, and the parser never takes a body cut short for the whole document.
+ */
+async function* httpBytes(url: string, opts: EnrichImportOptions): AsyncGenerator<Uint8Array> {
+  const dir = await mkdtemp(join(opts.tempDir ?? tmpdir(), 'cvekit-download-'));
+  try {
+    const file = join(dir, 'body');
+    const body = new HttpBody(url, resolveOptions({ http: { ...opts.http } }).http);
+    const out = createWriteStream(file);
+    let total = 0;
+    try {
+      for await (const chunk of body.chunks()) {
+        if (opts.signal?.aborted) throw opts.signal.reason ?? new Error('aborted');
+        total += chunk.byteLength;
+        if (total > MAX_INPUT_BYTES) throw new Error(`${url}: larger than ${MAX_INPUT_BYTES} bytes`);
+        if (!out.write(chunk)) await once(out, 'drain');
+      }
+    } finally {
+      await new Promise<void>((resolve) => out.end(resolve));
+    }
+    yield* inputChunks(file, { maxBytes: MAX_INPUT_BYTES, ...(opts.signal ? { signal: opts.signal } : {}) });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }
 
 const locationOf = (input: ImportInput | AsyncIterable<Uint8Array>): string =>
@@ -177,7 +221,8 @@ export async function importNvd(store: Store, input: ImportInput | AsyncIterable
       switch (ev.kind) {
         case 'cve': {
           counts.read++;
-          const where = `${location} vulnerabilities[${index++}]`;
+          const where = `${location} ${ev.position ?? `vulnerabilities[${index}]`}`;
+          index++;
           if (ids.has(ev.record.cveId)) await flushCves();
           ids.add(ev.record.cveId);
           cves.push({ w: nvdWrite(ev.record, where), s: nvdSubject(ev.record, where) });
