@@ -74,6 +74,9 @@ export const CNA_ERRORS = {
   NOT_FOUND: { status: 404, message: '404: resource not found' },
   CSRF_TOKEN_INVALID: { status: 403, message: 'The form was not accepted: its security token is missing or out of date (CSRF check). Reload the page and try again.' },
   UPSTREAM_REFUSED: { status: 502, message: 'The upstream CVE Services refused the request.' },
+  UPSTREAM_AUTH_FAILED: { status: 502, message: "The upstream CVE Services did not accept this server's credentials for the organization: an org admin must set the upstream key again (/cna/upstream)." },
+  UPSTREAM_UNAVAILABLE: { status: 503, message: 'The upstream CVE Services could not be reached. Nothing was changed; please try again later.' },
+  UPSTREAM_MANAGED: { status: 409, message: "This organization's CVE IDs and records are managed through its upstream CVE Services; this change cannot be relayed there." },
   SERVICE_NOT_AVAILABLE: { status: 500, message: 'This service appears to not be available.' },
 } as const satisfies Record<string, ErrorSpec>;
 
@@ -98,21 +101,34 @@ export class CnaError extends Error {
   readonly extra?: Readonly<Record<string, unknown>>;
   /** Response headers (e.g. `CVE-API-REMAINING-QUOTA`). */
   readonly headers?: Readonly<Record<string, string>>;
+  /** An upstream refusal passed through: its status and its `{ error, message, details? }` body as sent. */
+  readonly passThrough?: { readonly status: number; readonly body: Readonly<Record<string, unknown>> };
 
-  constructor(code: CnaErrorCode, opts: { readonly message?: string; readonly details?: unknown; readonly extra?: Readonly<Record<string, unknown>>; readonly headers?: Readonly<Record<string, string>> } = {}) {
+  constructor(
+    code: CnaErrorCode,
+    opts: {
+      readonly message?: string;
+      readonly details?: unknown;
+      readonly extra?: Readonly<Record<string, unknown>>;
+      readonly headers?: Readonly<Record<string, string>>;
+      readonly passThrough?: { readonly status: number; readonly body: Readonly<Record<string, unknown>> };
+    } = {},
+  ) {
     super(opts.message ?? CNA_ERRORS[code].message);
     this.code = code;
     this.details = opts.details;
     this.extra = opts.extra;
     this.headers = opts.headers;
+    this.passThrough = opts.passThrough;
   }
 
   get status(): number {
-    return CNA_ERRORS[this.code].status;
+    return this.passThrough?.status ?? CNA_ERRORS[this.code].status;
   }
 
   /** The body CVE Services sends: `{ error, message, details? }` (plus `extra`). */
   body(): Record<string, unknown> {
+    if (this.passThrough) return { ...this.passThrough.body };
     const spec: ErrorSpec = CNA_ERRORS[this.code];
     return { error: spec.wire ?? this.code, message: this.message, ...(this.details === undefined ? {} : { details: this.details }), ...this.extra };
   }

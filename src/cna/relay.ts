@@ -9,12 +9,12 @@
  * nothing is lost. A refusal (4xx) is shown and not retried.
  */
 import { parseCveId } from '../cve/index.ts';
-import type { CnaCveId, CnaOutboxItem, CnaUpstream } from '../store/index.ts';
+import type { CnaCveId, CnaOrg, CnaOutboxItem, CnaUpstream } from '../store/index.ts';
 import { CnaError, badInput } from './errors.ts';
 import { checkContainer, trimStrings } from './records.ts';
 import { seal, unseal } from './seal.ts';
-import { CnaService, isSecretariat, requireCna } from './service.ts';
-import type { Actor, ReserveParams } from './service.ts';
+import { CnaService, SYSTEM_ACTOR, isSecretariat, requireCna } from './service.ts';
+import type { Actor, ReserveOutcome, ReserveParams } from './service.ts';
 import { isoMs } from './time.ts';
 
 export interface RelayOptions {
@@ -36,6 +36,15 @@ export interface UpstreamInput {
   readonly key: string;
 }
 
+export interface RelayCallOptions {
+  /**
+   * When upstream cannot be reached (network error, timeout, 5xx, 429): `true` (the default,
+   * the workbench) queues the operation in the outbox for retry; `false` (the API, callers
+   * that need the answer now) throws UPSTREAM_UNAVAILABLE (503 with Retry-After), nothing changed.
+   */
+  readonly queue?: boolean;
+}
+
 /** What a relayed operation came to: done (locally too), or queued for retry. */
 export type RelayOutcome<T> = { readonly kind: 'done'; readonly value: T } | { readonly kind: 'queued'; readonly outboxId: number; readonly error: string };
 
@@ -47,8 +56,23 @@ interface Payload {
   readonly state?: string;
 }
 
-/** Upstream could not be reached or had trouble: worth retrying. */
-class Transient extends Error {}
+/** Upstream could not be reached or had trouble: worth retrying (after `retryAfter` s, if it said). */
+class Transient extends Error {
+  readonly retryAfter?: number;
+  constructor(message: string, retryAfter?: number) {
+    super(message);
+    this.retryAfter = retryAfter;
+  }
+}
+
+/** IDs upstream handed out (a 206 when only some of a non-sequential batch could be had). */
+interface Reserved {
+  readonly ids: readonly string[];
+  readonly partial: boolean;
+}
+
+/** The `Retry-After` (seconds) of an UPSTREAM_UNAVAILABLE answer when upstream named none. */
+const RETRY_AFTER_S = 30;
 
 const LEASE_MS = 60_000;
 
@@ -115,50 +139,130 @@ export class CnaRelay {
 
   // --- relayed operations ---------------------------------------------------
 
-  async reserve(a: Actor, p: ReserveParams): Promise<RelayOutcome<readonly string[]>> {
-    const up = await this.service.store.cna.getUpstream(a.org.uuid);
-    if (!up) return { kind: 'done', value: (await this.service.reserve(a, p)).ids.map((x) => String(x.cve_id)) };
-    requireCna(a);
-    if (!(p.amount > 0)) throw new CnaError('INVALID_AMOUNT');
-    return this.#attempt(a, up, 'reserve', '', { reserve: p }) as Promise<RelayOutcome<readonly string[]>>;
+  /** The upstream of the org with this UUID (the owner of the IDs and records in question). */
+  async #upstream(orgUuid: string): Promise<CnaUpstream | undefined> {
+    return orgUuid ? this.service.store.cna.getUpstream(orgUuid) : undefined;
   }
 
-  /** Publish (`create`) or update a record, or reject with a record (`kind` rejected). */
-  async submitCna(a: Actor, cveId: string, body: unknown, kind: 'published' | 'rejected', mode: 'create' | 'update'): Promise<RelayOutcome<unknown>> {
-    const up = await this.service.store.cna.getUpstream(a.org.uuid);
+  /**
+   * Reserve IDs for `p.shortName` (the actor's org, or any for the Secretariat): through that
+   * org's upstream when it has one, else locally. Returns the IDs, or `queued` when upstream
+   * could not be reached (with `queue: false`: throws UPSTREAM_UNAVAILABLE instead).
+   */
+  async reserve(a: Actor, p: ReserveParams, opts: RelayCallOptions = {}): Promise<RelayOutcome<readonly string[]>> {
+    const target = await this.service.store.cna.getOrg(p.shortName);
+    const up = target && (await this.#upstream(target.uuid));
+    if (!up) return { kind: 'done', value: (await this.service.reserve(a, p)).ids.map((x) => String(x.cve_id)) };
+    await this.#checkReserve(a, p, target);
+    const r = await this.#attempt(a, up, target.uuid, 'reserve', '', { reserve: p }, opts);
+    return r.kind === 'done' ? { kind: 'done', value: (r.value as Reserved).ids } : r;
+  }
+
+  /**
+   * Reserve as `CnaService.reserve` answers (views, remaining quota, partial), through the
+   * target org's upstream when it has one, never queued: upstream unreachable throws
+   * UPSTREAM_UNAVAILABLE (503), a refusal is passed through. The API's `POST /cve-id`, and the
+   * entry point for other parts of cvekit (disclosure cases) that need IDs at once.
+   */
+  async reserveNow(a: Actor, p: ReserveParams): Promise<ReserveOutcome> {
+    const target = await this.service.store.cna.getOrg(p.shortName);
+    const up = target && (await this.#upstream(target.uuid));
+    if (!up) return this.service.reserve(a, p);
+    await this.#checkReserve(a, p, target);
+    const r = await this.#attempt(a, up, target.uuid, 'reserve', '', { reserve: p }, { queue: false });
+    const done = (r as { kind: 'done'; value: Reserved }).value;
+    const ids = await Promise.all(done.ids.map((id) => this.service.showCveId(a, id)));
+    const quota = await this.service.quota(a, target.shortName);
+    return { ids, remaining: quota.available, partial: done.partial, requested: p.amount };
+  }
+
+  /** The local rules first (role, org, amount, batch type, local quota), before anything goes upstream. */
+  async #checkReserve(a: Actor, p: ReserveParams, target: CnaOrg): Promise<void> {
+    requireCna(a);
+    if (p.shortName !== a.org.shortName && !isSecretariat(a)) throw new CnaError('ORG_CANNOT_RESERVE_FOR_OTHER');
+    if (!(p.amount > 0)) throw new CnaError('INVALID_AMOUNT');
+    if (p.amount > 1 && p.batchType === undefined) throw new CnaError('NO_BATCH_TYPE');
+    if (p.batchType !== undefined && !['sequential', 'nonsequential', 'non-sequential'].includes(p.batchType.toLowerCase())) throw new CnaError('INVALID_BATCH_TYPE');
+    const reserved = await this.service.store.cna.countReserved(target.uuid);
+    const available = target.idQuota - reserved;
+    if (p.amount > available) {
+      throw new CnaError('EXCEEDED_ID_QUOTA', {
+        message: `The amount of CVE IDs requested (${p.amount}) exceeds the remaining quota (${available}) of the '${target.shortName}' organization.`,
+        details: { id_quota: target.idQuota, total_reserved: reserved, available },
+        headers: { 'CVE-API-REMAINING-QUOTA': String(available) },
+      });
+    }
+  }
+
+  /** Publish (`create`) or update a record, or reject with a record (`kind` rejected), through the owner's upstream. */
+  async submitCna(a: Actor, cveId: string, body: unknown, kind: 'published' | 'rejected', mode: 'create' | 'update', opts: RelayCallOptions = {}): Promise<RelayOutcome<unknown>> {
+    const owner = (await this.service.store.cna.getCveId(cveId))?.owningOrg ?? '';
+    const up = await this.#upstream(owner);
     if (!up) return { kind: 'done', value: await this.service.submitCna(a, cveId, body, kind, mode) };
     requireCna(a);
     // Refuse locally what would be refused anyway, before anything goes upstream or is queued.
     checkContainer(trimStrings((body as { cnaContainer?: unknown })?.cnaContainer), kind, this.#now());
     await this.#checkOwned(a, cveId);
     const op: Op = kind === 'published' ? (mode === 'create' ? 'publish' : 'update') : mode === 'create' ? 'reject' : 'reject.update';
-    return this.#attempt(a, up, op, cveId, { body });
+    return this.#attempt(a, up, owner, op, cveId, { body }, opts);
   }
 
-  /** Reject an ID without a record, or undo that (`state` REJECTED / RESERVED). */
-  async changeState(a: Actor, cveId: string, state: 'REJECTED' | 'RESERVED'): Promise<RelayOutcome<unknown>> {
-    const up = await this.service.store.cna.getUpstream(a.org.uuid);
+  /** Reject an ID without a record, or undo that (`state` REJECTED / RESERVED), through the owner's upstream. */
+  async changeState(a: Actor, cveId: string, state: 'REJECTED' | 'RESERVED', opts: RelayCallOptions = {}): Promise<RelayOutcome<unknown>> {
+    const owner = (await this.service.store.cna.getCveId(cveId))?.owningOrg ?? '';
+    const up = await this.#upstream(owner);
     if (!up) return { kind: 'done', value: await this.service.changeCveId(a, cveId, { state }) };
     requireCna(a);
     await this.#checkOwned(a, cveId);
-    return this.#attempt(a, up, 'state', cveId, { state });
+    return this.#attempt(a, up, owner, 'state', cveId, { state }, opts);
+  }
+
+  /**
+   * `PUT /cve-id/:id?state=…&org=…` as the API answers it: a state change of an upstream
+   * org's ID goes upstream first (never queued); a transfer of such an ID cannot be relayed
+   * (the other org is a local name) and is refused with UPSTREAM_MANAGED.
+   */
+  async changeCveIdNow(a: Actor, cveId: string, ch: { readonly state?: string; readonly org?: string }): Promise<Record<string, unknown>> {
+    const owner = (await this.service.store.cna.getCveId(cveId))?.owningOrg ?? '';
+    const up = await this.#upstream(owner);
+    if (!up) return this.service.changeCveId(a, cveId, ch);
+    requireCna(a);
+    await this.#checkOwned(a, cveId);
+    if (ch.org !== undefined) throw new CnaError('UPSTREAM_MANAGED', { message: `${cveId} belongs to an organization whose IDs are reserved upstream; transfer it there.` });
+    const state = ch.state?.toUpperCase();
+    if (state === undefined) return this.service.changeCveId(a, cveId, {});
+    if (state !== 'RESERVED' && state !== 'REJECTED') throw badInput([{ msg: 'Invalid value', param: 'state', location: 'query' }]);
+    const r = await this.#attempt(a, up, owner, 'state', cveId, { state }, { queue: false });
+    return (r as { kind: 'done'; value: Record<string, unknown> }).value;
+  }
+
+  /** Refuse a change the relay cannot make upstream (Secretariat full-record writes) to an upstream org's record. */
+  async assertLocalChange(cveId: string): Promise<void> {
+    const owner = (await this.service.store.cna.getCveId(cveId))?.owningOrg ?? '';
+    if (await this.#upstream(owner)) throw new CnaError('UPSTREAM_MANAGED', { message: `The record of ${cveId} is published through its organization's upstream CVE Services; change it there or through the CNA routes.` });
   }
 
   async #checkOwned(a: Actor, cveId: string): Promise<void> {
     const id = await this.service.store.cna.getCveId(cveId);
-    if (!id || id.state === 'AVAILABLE') throw new CnaError('CVEID_DNE', { message: `${cveId} does not exist.` });
-    if (!isSecretariat(a) && id.owningOrg !== a.org.uuid) throw new CnaError('CVEID_ORG_DOES_NOT_MATCH');
+    if (!id || id.state === 'AVAILABLE') throw new CnaError(isSecretariat(a) ? 'CVEID_DNE' : 'ORG_DOES_NOT_OWN_ID', { message: isSecretariat(a) ? `${cveId} does not exist.` : `${a.org.shortName} does not own ${cveId}` });
+    if (!isSecretariat(a) && id.owningOrg !== a.org.uuid) throw new CnaError('ORG_DOES_NOT_OWN_ID', { message: `${a.org.shortName} does not own ${cveId}` });
   }
 
-  /** Try at once; queue on a transient failure. */
-  async #attempt(a: Actor, up: CnaUpstream, op: Op, cveId: string, payload: Payload): Promise<RelayOutcome<unknown>> {
+  /** Try at once; on a transient failure queue it (default) or throw UPSTREAM_UNAVAILABLE. */
+  async #attempt(a: Actor, up: CnaUpstream, orgUuid: string, op: Op, cveId: string, payload: Payload, opts: RelayCallOptions): Promise<RelayOutcome<unknown>> {
     try {
       return { kind: 'done', value: await this.#execute(a, up, op, cveId, payload) };
     } catch (err) {
       if (!(err instanceof Transient)) throw err;
+      if (opts.queue === false) {
+        throw new CnaError('UPSTREAM_UNAVAILABLE', {
+          message: `The upstream CVE Services (${up.url}) could not be reached: ${err.message}. Nothing was changed here; please try again later.`,
+          headers: { 'Retry-After': String(err.retryAfter ?? RETRY_AFTER_S) },
+        });
+      }
       const now = this.#now();
       const outboxId = await this.service.store.cna.enqueue(
-        { orgUuid: a.org.uuid, op, cveId, payload: JSON.stringify(payload), actorUser: a.user.uuid, created: isoMs(now) },
+        { orgUuid, op, cveId, payload: JSON.stringify(payload), actorUser: a.user.uuid, created: isoMs(now) },
         isoMs(new Date(now.getTime() + this.#baseDelay)),
       );
       return { kind: 'queued', outboxId, error: err.message };
@@ -170,27 +274,31 @@ export class CnaRelay {
     switch (op) {
       case 'reserve': {
         const r = p.reserve as ReserveParams;
+        const target = await this.service.store.cna.getOrg(r.shortName);
+        if (!target) throw new CnaError('ORG_DNE', { message: `The organization '${r.shortName}' designated by the short_name query parameter does not exist.` });
         const q = new URLSearchParams({ amount: String(r.amount), cve_year: String(r.year), short_name: up.upstreamOrg });
         if (r.batchType) q.set('batch_type', r.batchType);
-        const res = (await this.#call(up, 'POST', `cve-id?${q}`)) as { cve_ids?: { cve_id: string; reserved?: string }[] };
+        const res = await this.#call(up, 'POST', `cve-id?${q}`);
         const now = isoMs(this.#now());
         const ids: CnaCveId[] = [];
-        for (const x of res.cve_ids ?? []) {
-          const parsed = parseCveId(x.cve_id);
-          if (!parsed.ok) continue;
-          const [, y, n] = x.cve_id.split('-');
+        for (const x of (res.json as { cve_ids?: { cve_id?: unknown; reserved?: unknown }[] } | undefined)?.cve_ids ?? []) {
+          const text = String(x?.cve_id ?? '');
+          const parsed = parseCveId(text);
+          if (!parsed.ok || !/^CVE-\d{4}-\d{4,19}$/.test(text)) continue;
+          const [, y, n] = text.split('-');
           ids.push({
-            cveId: x.cve_id, year: Number(y), number: Number(n), state: 'RESERVED', owningOrg: a.org.uuid, requestedByOrg: a.org.uuid,
+            cveId: text, year: Number(y), number: Number(n), state: 'RESERVED', owningOrg: target.uuid, requestedByOrg: a.org.uuid,
             requestedByUser: a.user.uuid, reserved: typeof x.reserved === 'string' ? x.reserved : now, created: now, modified: now, rev: 1,
           });
         }
-        if (ids.length === 0) throw new CnaError('SERVICE_NOT_AVAILABLE', { message: 'Upstream answered without CVE IDs.' });
+        if (ids.length === 0) throw new CnaError('UPSTREAM_REFUSED', { message: `Upstream answered ${res.status} without CVE IDs.` });
         const saved = await this.service.store.cna.insertCveIds(ids, {
-          at: now, actorOrg: a.org.uuid, actorUser: a.user.uuid, org: a.org.uuid, action: 'cve-id.reserve.upstream',
+          at: now, actorOrg: a.org.uuid, actorUser: a.user.uuid, org: target.uuid, action: 'cve-id.reserve.upstream',
           target: ids.length === 1 ? ids[0].cveId : `${ids[0].cveId}..${ids[ids.length - 1].cveId}`, after: { cveIds: ids.map((i) => i.cveId), upstream: up.url },
         });
         if (saved === 'conflict') throw new CnaError('SERVICE_NOT_AVAILABLE', { message: `Upstream reserved ${ids.map((i) => i.cveId).join(', ')}, but one of them is already used in this store.` });
-        return ids.map((i) => i.cveId);
+        const value: Reserved = { ids: ids.map((i) => i.cveId), partial: res.status === 206 };
+        return value;
       }
       case 'publish':
       case 'update':
@@ -198,7 +306,10 @@ export class CnaRelay {
       case 'reject.update': {
         const path = op.startsWith('reject') ? `cve/${cveId}/reject` : `cve/${cveId}/cna`;
         await this.#call(up, op === 'publish' || op === 'reject' ? 'POST' : 'PUT', path, p.body);
-        return this.service.submitCna(a, cveId, p.body, op.startsWith('reject') ? 'rejected' : 'published', op === 'publish' || op === 'reject' ? 'create' : 'update');
+        // An update upstream of a record this store never got (an earlier create whose answer
+        // was lost, then retried as an update, as cvelib does on CVE_RECORD_EXISTS) is a create here.
+        const create = op === 'publish' || op === 'reject' || !(await this.service.store.cna.getRecord(cveId));
+        return this.service.submitCna(a, cveId, p.body, op.startsWith('reject') ? 'rejected' : 'published', create ? 'create' : 'update');
       }
       case 'state': {
         await this.#call(up, 'PUT', `cve-id/${cveId}?state=${p.state}`);
@@ -207,11 +318,12 @@ export class CnaRelay {
     }
   }
 
-  /** One request to upstream as the official client sends it. */
-  async #call(up: CnaUpstream, method: string, path: string, body?: unknown): Promise<unknown> {
+  /** One request to upstream as the official client sends it: the 2xx answer, else Transient or CnaError. */
+  async #call(up: CnaUpstream, method: string, path: string, body?: unknown): Promise<{ status: number; json: unknown }> {
     if (!this.#key) throw new Transient('CVEKIT_SECRET_KEY is not set on this server, so the upstream key cannot be opened');
     const key = unseal(this.#key, up.keySealed, up.orgUuid);
     let res: Response;
+    let text: string;
     try {
       res = await this.#fetch(new URL(path, up.url), {
         method,
@@ -219,19 +331,37 @@ export class CnaRelay {
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
         signal: AbortSignal.timeout(this.#timeoutMs),
       });
+      text = await res.text();
     } catch (err) {
-      throw new Transient(`upstream ${up.url} could not be reached: ${(err as Error).cause ? String(((err as Error).cause as Error).message ?? (err as Error).cause) : (err as Error).message}`);
+      const e = err as Error;
+      const why = e.name === 'TimeoutError' ? `no answer within ${this.#timeoutMs} ms` : e.cause ? String((e.cause as Error).message ?? e.cause) : e.message;
+      throw new Transient(`upstream ${up.url} could not be reached: ${why}`);
     }
-    const text = await res.text();
     let json: unknown;
     try {
       json = text ? JSON.parse(text) : undefined;
     } catch {
       json = undefined;
     }
-    if (res.status >= 500 || res.status === 429 || res.status === 408) throw new Transient(`upstream answered ${res.status}${describe(json)}`);
-    if (res.status >= 400) throw new CnaError('UPSTREAM_REFUSED', { message: `Upstream refused: ${res.status}${describe(json)}`, details: json });
-    return json;
+    if (res.status >= 500 || res.status === 429 || res.status === 408) {
+      const after = Number(res.headers.get('retry-after'));
+      throw new Transient(`upstream answered ${res.status}${describe(json)}`, Number.isInteger(after) && after > 0 && after <= 3600 ? after : undefined);
+    }
+    if (res.status === 401) throw new CnaError('UPSTREAM_AUTH_FAILED', { details: { upstream: up.url, status: 401, body: json } });
+    if (res.status >= 400) {
+      const isErrorBody = json !== null && typeof json === 'object' && !Array.isArray(json) && typeof (json as { error?: unknown }).error === 'string';
+      throw new CnaError('UPSTREAM_REFUSED', {
+        message: `Upstream refused: ${res.status}${describe(json)}`,
+        details: json,
+        headers: { 'CVE-API-UPSTREAM': 'refused' },
+        passThrough: {
+          status: res.status,
+          body: isErrorBody ? (json as Record<string, unknown>) : { error: 'UPSTREAM_REFUSED', message: `Upstream refused: ${res.status}`, details: { status: res.status, body: text.slice(0, 2000) } },
+        },
+      });
+    }
+    if (res.status < 200 || res.status >= 300) throw new Transient(`upstream answered ${res.status}`);
+    return { status: res.status, json };
   }
 
   // --- the outbox worker ----------------------------------------------------
@@ -257,12 +387,14 @@ export class CnaRelay {
 
   async #runItem(item: CnaOutboxItem): Promise<{ ok: true } | { ok: false; transient: boolean; error: string }> {
     try {
-      const org = await this.service.store.cna.getOrgByUuid(item.orgUuid);
-      const user = await this.service.store.cna.getUserByUuid(item.actorUser);
+      // The actor is the user who asked (in their own org: the Secretariat may act for another), or the command line.
+      const user = item.actorUser === '' ? SYSTEM_ACTOR.user : await this.service.store.cna.getUserByUuid(item.actorUser);
+      const org = item.actorUser === '' ? SYSTEM_ACTOR.org : user && (await this.service.store.cna.getOrgByUuid(user.orgUuid));
       const up = await this.service.store.cna.getUpstream(item.orgUuid);
       if (!org || !user) return { ok: false, transient: false, error: 'the org or user no longer exists' };
+      if (!user.active) return { ok: false, transient: false, error: 'the user who asked was deactivated' };
       if (!up) return { ok: false, transient: false, error: 'the upstream endpoint was removed' };
-      await this.#execute({ org, user }, up, item.op as Op, item.cveId, JSON.parse(item.payload) as Payload);
+      await this.#execute(item.actorUser === '' ? SYSTEM_ACTOR : { org, user }, up, item.op as Op, item.cveId, JSON.parse(item.payload) as Payload);
       return { ok: true };
     } catch (err) {
       return { ok: false, transient: err instanceof Transient, error: (err as Error).message };

@@ -9,7 +9,7 @@
  * await app.register(cnaApi, { prefix: '/api', store });
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { CnaError, CnaService, FailureLimiter, badInput, orgView, parseQueryTime, pathCveId, userView } from '../cna/index.ts';
+import { CnaError, CnaRelay, CnaService, FailureLimiter, badInput, isSecretariat, orgView, parseQueryTime, parseSecretKey, pathCveId, userView } from '../cna/index.ts';
 import type { Actor, LimiterOptions, ParamProblem } from '../cna/index.ts';
 import type { CnaRecordCursor, Store } from '../store/index.ts';
 
@@ -21,6 +21,13 @@ export interface CnaApiOptions {
   readonly pageSize?: number;
   /** Limits on failed sign-ins (per org+user and per client address). */
   readonly limiter?: LimiterOptions;
+  /**
+   * The upstream relay (issue 5 §4): changes to the IDs and records of an org with an
+   * upstream go there first. One is made over `service` otherwise (key: `secretKey`, else
+   * `CVEKIT_SECRET_KEY`).
+   */
+  readonly relay?: CnaRelay;
+  readonly secretKey?: Buffer;
 }
 
 /** express.json's '3.8mb' (spec §1.2). */
@@ -127,6 +134,7 @@ const asStrings = (v: unknown, param: string): string[] | undefined => {
  */
 export async function cnaApi(app: FastifyInstance, opts: CnaApiOptions): Promise<void> {
   const service = opts.service ?? new CnaService(opts.store);
+  const relay = opts.relay ?? new CnaRelay(service, { secretKey: opts.secretKey ?? parseSecretKey(process.env.CVEKIT_SECRET_KEY) });
   const size = opts.pageSize ?? PAGE_SIZE;
   const limiter = new FailureLimiter(opts.limiter);
 
@@ -222,7 +230,7 @@ export async function cnaApi(app: FastifyInstance, opts: CnaApiOptions): Promise
   app.post('/cve-id', async (req, reply) => {
     const actor = await auth(req);
     const q = readQuery(req, { amount: 'int', cve_year: 'year', short_name: 'string', batch_type: 'string' }, ['amount', 'cve_year', 'short_name']);
-    const r = await service.reserve(actor, { amount: num(q, 'amount') as number, year: num(q, 'cve_year') as number, shortName: str(q, 'short_name') as string, batchType: str(q, 'batch_type') });
+    const r = await relay.reserveNow(actor, { amount: num(q, 'amount') as number, year: num(q, 'cve_year') as number, shortName: str(q, 'short_name') as string, batchType: str(q, 'batch_type') });
     reply.header('CVE-API-REMAINING-QUOTA', String(r.remaining));
     const meta = { remaining_quota: r.remaining };
     if (r.partial) {
@@ -258,7 +266,7 @@ export async function cnaApi(app: FastifyInstance, opts: CnaApiOptions): Promise
     const actor = await auth(req);
     const id = pathCveId(params(req).id);
     const q = readQuery(req, { state: 'string', org: 'string' });
-    const updated = await service.changeCveId(actor, id, { state: str(q, 'state'), org: str(q, 'org') });
+    const updated = await relay.changeCveIdNow(actor, id, { state: str(q, 'state'), org: str(q, 'org') });
     return send(reply, { message: `${id} was successfully updated.`, updated });
   });
 
@@ -285,7 +293,7 @@ export async function cnaApi(app: FastifyInstance, opts: CnaApiOptions): Promise
         handler: async (req, reply) => {
           const actor = await auth(req);
           const id = pathCveId(params(req).id);
-          const record = await service.submitCna(actor, id, req.body, kind, mode);
+          const record = ((await relay.submitCna(actor, id, req.body, kind, mode, { queue: false })) as { kind: 'done'; value: unknown }).value;
           const message = kind === 'published'
             ? `${id} record was successfully ${mode === 'create' ? 'created' : 'updated'}. This submission should appear on this cvekit server at once.`
             : `${id} record was successfully submitted.`;
@@ -310,6 +318,7 @@ export async function cnaApi(app: FastifyInstance, opts: CnaApiOptions): Promise
       handler: async (req, reply) => {
         const actor = await auth(req);
         const id = pathCveId(params(req).id);
+        if (isSecretariat(actor)) await relay.assertLocalChange(id);
         const record = await service.submitFullRecord(actor, id, req.body, mode);
         return send(reply, { message: `${id} record was successfully ${mode === 'create' ? 'created' : 'updated'}.`, [mode === 'create' ? 'created' : 'updated']: record });
       },

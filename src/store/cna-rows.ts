@@ -124,6 +124,21 @@ export function defaultYearRange(year: number): CnaYearRange {
   return { year, priorityTop: 0, priorityEnd: 20_000, generalTop: 20_000, generalEnd: 50_000_000 };
 }
 
+/**
+ * The year's counters after IDs handed out elsewhere (an upstream CVE Services) were stored
+ * here: each counter moves past the highest such number in its block, so a later local
+ * reservation never hands out a number upstream already gave. Numbers below a counter
+ * change nothing (an AVAILABLE placeholder among them is simply taken over).
+ */
+export function advanceRange(range: CnaYearRange, numbers: readonly number[]): CnaYearRange {
+  let { priorityTop, generalTop } = range;
+  for (const n of numbers) {
+    if (n <= range.priorityEnd) priorityTop = Math.max(priorityTop, n);
+    else generalTop = Math.max(generalTop, n);
+  }
+  return { ...range, priorityTop, generalTop };
+}
+
 export interface AllocationPlan {
   /** The numbers handed out, in order. */
   readonly numbers: readonly number[];

@@ -10,7 +10,7 @@ import type pg from 'pg';
 import { withTransaction } from './transaction.ts';
 import type { PoolClient } from 'pg';
 import { StoreError } from '../errors.ts';
-import { adpOrgsText, auditFromRow, cveIdFromRow, defaultYearRange, draftFromRow, formatCveId, jsonOrNull, orgFromRow, outboxFromRow, planAllocation, recordFromRow, sessionFromRow, upstreamFromRow, userFromRow } from '../cna-rows.ts';
+import { adpOrgsText, advanceRange, auditFromRow, cveIdFromRow, defaultYearRange, draftFromRow, formatCveId, jsonOrNull, orgFromRow, outboxFromRow, planAllocation, recordFromRow, sessionFromRow, upstreamFromRow, userFromRow } from '../cna-rows.ts';
 import type {
   CnaAuditEntry,
   CnaAuditInput,
@@ -520,6 +520,21 @@ export class PostgresCnaStore implements CnaStore {
 
   async insertCveIds(ids: readonly CnaCveId[], audit: CnaAuditInput): Promise<'ok' | 'conflict'> {
     return this.#tx(async (c) => {
+      // The years' locks first (as `reserve` takes them), then move their counters past these
+      // numbers, so a later local reservation never hands out a number upstream already gave.
+      for (const year of [...new Set(ids.map((i) => i.year))].sort()) {
+        const d = defaultYearRange(year);
+        await c.query(
+          'INSERT INTO cna_year_ranges (year, priority_top, priority_end, general_top, general_end) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (year) DO NOTHING',
+          [d.year, d.priorityTop, d.priorityEnd, d.generalTop, d.generalEnd],
+        );
+        const r = (await this.#one('SELECT * FROM cna_year_ranges WHERE year = $1 FOR UPDATE', [year], c)) as Row;
+        const next = advanceRange(
+          { year, priorityTop: Number(r.priority_top), priorityEnd: Number(r.priority_end), generalTop: Number(r.general_top), generalEnd: Number(r.general_end) },
+          ids.filter((i) => i.year === year).map((i) => i.number),
+        );
+        await c.query('UPDATE cna_year_ranges SET priority_top = $1, general_top = $2 WHERE year = $3', [next.priorityTop, next.generalTop, year]);
+      }
       for (const id of ids) {
         const cur = await this.#one('SELECT state, owning_org FROM cna_cve_ids WHERE cve_id = $1 FOR UPDATE', [id.cveId], c);
         if (cur && !(cur.state === 'AVAILABLE' || (cur.state === 'RESERVED' && cur.owning_org === id.owningOrg))) {

@@ -7,7 +7,7 @@
 import type { DatabaseSync } from 'node:sqlite';
 import { SqliteConnection } from './connection.ts';
 import { StoreError } from '../errors.ts';
-import { adpOrgsText, auditFromRow, cveIdFromRow, defaultYearRange, draftFromRow, formatCveId, jsonOrNull, orgFromRow, outboxFromRow, planAllocation, recordFromRow, sessionFromRow, upstreamFromRow, userFromRow } from '../cna-rows.ts';
+import { adpOrgsText, advanceRange, auditFromRow, cveIdFromRow, defaultYearRange, draftFromRow, formatCveId, jsonOrNull, orgFromRow, outboxFromRow, planAllocation, recordFromRow, sessionFromRow, upstreamFromRow, userFromRow } from '../cna-rows.ts';
 import type {
   CnaAuditEntry,
   CnaAuditInput,
@@ -493,6 +493,16 @@ export class SqliteCnaStore implements CnaStore {
              requested_by_user = excluded.requested_by_user, reserved = excluded.reserved, modified = excluded.modified, rev = cna_cve_ids.rev + 1`,
           id.cveId, id.year, id.number, id.owningOrg, id.requestedByOrg, id.requestedByUser, id.reserved, id.created, id.modified,
         );
+      }
+      // Move the years' counters past these numbers, in the same transaction.
+      for (const year of new Set(ids.map((i) => i.year))) {
+        let range = this.#rangeRow(year);
+        if (!range) {
+          range = defaultYearRange(year);
+          this.#insertRange(range);
+        }
+        const next = advanceRange(range, ids.filter((i) => i.year === year).map((i) => i.number));
+        this.#c.run('UPDATE cna_year_ranges SET priority_top = ?, general_top = ? WHERE year = ?', next.priorityTop, next.generalTop, year);
       }
       this.#audit(audit);
       return 'ok' as const;
