@@ -20,7 +20,7 @@
 import { createHash } from 'node:crypto';
 import { buildCsafAdvisory, fromCveRecord, reviseAdvisory, validateCsaf } from '../advisories/index.ts';
 import type { CsafDocument, CsafIssue, RemediationInput } from '../advisories/index.ts';
-import { CnaError, CnaService, SYSTEM_ACTOR } from '../cna/index.ts';
+import { CnaError, CnaRelay, CnaService, SYSTEM_ACTOR } from '../cna/index.ts';
 import type { Actor as CnaActor } from '../cna/index.ts';
 import { normalizeCveId, validateRecord } from '../cve/index.ts';
 import type { CveRecordJson, ValidationIssue } from '../cve/index.ts';
@@ -108,6 +108,27 @@ export interface CasePublisherOptions {
   readonly service: DisclosureService;
   /** The CNA service of this cvekit; without it (or without `config.cnaOrg`) reservation is refused. */
   readonly cna?: CnaService;
+  /**
+   * The upstream relay over `cna` (with the server key that unseals upstream keys). When the
+   * CNA org has an upstream configured, reservations go through it; default: a relay
+   * without a key, which reserves locally when no upstream is set and refuses otherwise.
+   */
+  readonly relay?: CnaRelay;
+}
+
+/**
+ * A reservation in progress, kept as a case document (`publication`, key
+ * `reservation:<vulnerability>`) before the CNA is asked: once the CNA answered, the ID is
+ * written here first, so if recording it on the case then fails (a concurrent edit, a
+ * crash) the next attempt records this ID instead of reserving another one.
+ */
+interface ReservationIntent {
+  readonly vulnerabilityId: string;
+  readonly state: 'reserving' | 'reserved' | 'recorded';
+  readonly cveId?: string;
+  readonly via?: string;
+  readonly startedAt: string;
+  readonly reservedAt?: string;
 }
 
 /** What one publication did. */
@@ -121,10 +142,12 @@ export interface PublicationResult {
 export class CasePublisher {
   readonly #s: DisclosureService;
   readonly #cna: CnaService | undefined;
+  readonly #relay: CnaRelay | undefined;
 
   constructor(o: CasePublisherOptions) {
     this.#s = o.service;
     this.#cna = o.cna;
+    this.#relay = o.relay ?? (o.cna ? new CnaRelay(o.cna) : undefined);
   }
 
   get #d() {
@@ -165,25 +188,79 @@ export class CasePublisher {
   // --- reservation --------------------------------------------------------------------------
 
   /**
-   * Reserves one CVE ID for a vulnerability of the case through the CNA service and records
-   * it on the case (`cve-reserved`). Team only. The ID is RESERVED: nothing is public.
+   * Reserves one CVE ID for a vulnerability of the case through the CNA service (or, when
+   * the CNA org has an upstream, through the relay: the upstream hands out the ID) and
+   * records it on the case (`cve-reserved`). Team only. The ID is RESERVED: nothing is public.
+   *
+   * Retry-safe: the intent is saved with the case before the CNA is asked and the ID right
+   * after it answers, so a failure to record it on the case (a concurrent edit, a crash)
+   * never orphans it: calling again records the same ID and reserves nothing new.
    */
-  async reserveCve(p: Principal, caseId: string, vulnerabilityId: string): Promise<{ readonly cveId: string; readonly case: object }> {
+  async reserveCve(p: Principal, caseId: string, vulnerabilityId: string, hooks: { readonly beforeRecord?: (cveId: string) => Promise<void> } = {}): Promise<{ readonly cveId: string; readonly case: object; readonly reused?: boolean }> {
     const c = await this.#team(p, caseId);
     const vuln = c.vulnerabilities.find((v) => v.id === vulnerabilityId);
     if (!vuln) throw new DisclosureServiceError('INVALID_REQUEST', `no vulnerability "${String(vulnerabilityId).slice(0, 60)}" on this case`);
     if (vuln.cveId !== undefined) throw new DisclosureServiceError('INVALID_REQUEST', `vulnerability "${vuln.id}" already has ${vuln.cveId}`);
-    const { actor, cna } = await this.#cnaActor();
-    let cveId: string;
-    try {
-      const r = await cna.reserve(actor, { amount: 1, year: new Date(this.#s.now()).getUTCFullYear(), shortName: actor.org.shortName });
-      cveId = String(r.ids[0]?.cve_id);
-    } catch (err) {
-      throw cnaRefused(err);
+    const key = `reservation:${vuln.id}`;
+    let row = await this.#d.getDocument(caseId, 'publication', key);
+    let intent = row && this.#open<ReservationIntent>(row.body);
+    let reused = true;
+    if (intent?.cveId === undefined) {
+      reused = false;
+      const { actor } = await this.#cnaActor();
+      const relay = this.#relay!;
+      // The intent first: two concurrent reservations for one vulnerability cannot both pass.
+      const startedAt = this.#s.now();
+      if (!row || (intent && Date.parse(startedAt) - Date.parse(intent.startedAt) > STALE_PUBLISHING_MS)) {
+        row = await this.#put(caseId, 'publication', key, { vulnerabilityId: vuln.id, state: 'reserving', startedAt } satisfies ReservationIntent, row);
+      } else {
+        throw new DisclosureServiceError('CASE_CONFLICT', `a CVE ID for vulnerability "${vuln.id}" is being reserved right now; reload in a moment`);
+      }
+      let ids: readonly string[];
+      let via = `CNA ${actor.org.shortName}`;
+      try {
+        const upstream = await relay.upstreamOf(actor.org.uuid);
+        if (upstream) via = `CNA ${actor.org.shortName} through its upstream ${upstream.url}`;
+        const r = await relay.reserve(actor, { amount: 1, year: new Date(this.#s.now()).getUTCFullYear(), shortName: actor.org.shortName });
+        if (r.kind === 'queued') {
+          throw new DisclosureServiceError('CNA_REFUSED', `the upstream CNA service could not be reached (${r.error}); no ID was reserved for the case — try again later`, { queued: r.outboxId });
+        }
+        ids = r.value;
+      } catch (err) {
+        // Nothing was reserved: drop the intent so the next attempt starts afresh.
+        await this.#d.putDocument({ ...row, revision: row.revision + 1, updatedAt: this.#s.now(), body: this.#seal({ vulnerabilityId: vuln.id, state: 'reserving', startedAt: new Date(0).toISOString() } satisfies ReservationIntent) }, row.revision);
+        throw err instanceof DisclosureServiceError ? err : cnaRefused(err);
+      }
+      const cveId = String(ids[0]);
+      intent = { vulnerabilityId: vuln.id, state: 'reserved', cveId, via, startedAt, reservedAt: this.#s.now() };
+      row = await this.#put(caseId, 'publication', key, intent, row);
     }
+    const cveId = intent.cveId!;
+    await hooks.beforeRecord?.(cveId);
     const view = await this.#s.command(p, caseId, { type: 'reserve-cve', vulnerabilityId: vuln.id, cveId });
-    await this.#audit(p, caseId, 'case.cve-reserve', `${cveId} for ${vuln.id} through CNA ${actor.org.shortName}`);
-    return { cveId, case: view };
+    await this.#put(caseId, 'publication', key, { ...intent, state: 'recorded' } satisfies ReservationIntent, row).catch(() => undefined);
+    await this.#audit(p, caseId, 'case.cve-reserve', `${cveId} for ${vuln.id} through ${intent.via ?? 'the CNA'}${reused ? ' (reserved by an earlier attempt)' : ''}`);
+    return { cveId, case: view, ...(reused ? { reused } : {}) };
+  }
+
+  /** Checks a CVE record draft without saving it (the draft form's live check). Team only. */
+  async checkCveDraft(p: Principal, caseId: string, vulnerabilityId: string, input: CveDraftInput = {}): Promise<{ readonly record: CveRecordJson; readonly check: DraftCheck }> {
+    const c = await this.#team(p, caseId);
+    checkDraftInput(input);
+    const vuln = c.vulnerabilities.find((v) => v.id === vulnerabilityId);
+    if (!vuln) throw new DisclosureServiceError('DRAFT_NOT_FOUND', `no vulnerability "${String(vulnerabilityId).slice(0, 60)}" on this case`);
+    if (vuln.cveId === undefined) throw new DisclosureServiceError('INVALID_REQUEST', `reserve a CVE ID for vulnerability "${vuln.id}" first`);
+    const draft: CveDraft = { vulnerabilityId: vuln.id, cveId: vuln.cveId, input, container: buildContainer(c, vuln, input), updatedAt: this.#s.now() };
+    const record = await this.#preview(draft);
+    await this.#audit(p, caseId, 'case.cve-check', vuln.cveId);
+    return { record, check: checkRecord(record, draft) };
+  }
+
+  /** The stored CVE draft of one vulnerability, if any (team only; not audited: callers read the case too). */
+  async cveDraft(p: Principal, caseId: string, vulnerabilityId: string): Promise<CveDraft | undefined> {
+    await this.#team(p, caseId);
+    const row = await this.#d.getDocument(caseId, 'cve-draft', String(vulnerabilityId).slice(0, 100));
+    return row && this.#open<CveDraft>(row.body);
   }
 
   // --- CVE record drafts ----------------------------------------------------------------------

@@ -66,6 +66,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 300 },
   });
   const ctx = createContext(store, now);
+  await app.register((await import('./disclosure-web.ts')).disclosureWeb, { store, now });
 
   await app.register(swagger, {
     openapi: { openapi: '3.0.3', info: OPENAPI_INFO, tags: [

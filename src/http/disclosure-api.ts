@@ -15,7 +15,7 @@ import { randomBytes } from 'node:crypto';
 import multipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Store } from '../store/index.ts';
-import { CnaService } from '../cna/index.ts';
+import { CnaRelay, CnaService, parseSecretKey } from '../cna/index.ts';
 import { CasePublisher, DisclosureError, DisclosureScheduler, DisclosureService, DisclosureServiceError, disclosureConfigFromEnv, formatZoned, smtpSender, ANONYMOUS } from '../disclosure/index.ts';
 import type { AttachmentInput, CaseCommand, CveDraftInput, DisclosureConfig, MessageView, Principal, ReportSubmission } from '../disclosure/index.ts';
 import { html, page, raw } from '../web/index.ts';
@@ -93,7 +93,10 @@ export async function disclosureApi(app: FastifyInstance, opts: DisclosureApiOpt
   const service = opts.service ?? new DisclosureService({ store: opts.store, config, ...(opts.now ? { now: opts.now } : {}) });
   const authenticate = opts.authenticate ?? bearerAuthenticate;
   const who = (req: FastifyRequest) => authenticate(req, service);
-  const publisher = opts.publisher ?? new CasePublisher({ service, cna: opts.cna ?? new CnaService(opts.store, opts.now ? { now: opts.now } : {}) });
+  const cna = opts.cna ?? new CnaService(opts.store, opts.now ? { now: opts.now } : {});
+  // Reservations go through the CNA org's upstream when it has one (the relay needs the server key to unseal it).
+  const relay = new CnaRelay(cna, { secretKey: parseSecretKey(process.env.CVEKIT_SECRET_KEY), ...(opts.now ? { now: opts.now } : {}) });
+  const publisher = opts.publisher ?? new CasePublisher({ service, cna, relay });
 
   if (opts.scheduler ?? true) {
     const smtp = config.smtpUrl ? smtpSender(config.smtpUrl) : undefined;
