@@ -27,10 +27,15 @@ export function describeStatus(s: RepositoryStatus): string {
         src.release ?? '-',
         counts || '-',
       ]);
-      if (src.lastError) rows.push(['', '', `last error: ${src.lastError}`, '', '', '', '']);
     }
     lines.push(table(rows));
+    // Below the table, so a long error does not widen its columns; the text comes from outside
+    // (a server's answer, a file): no terminal control characters.
+    const failing = s.sources.filter((src) => src.lastError);
+    if (failing.length > 0) lines.push('', 'Last errors:', ...failing.map((src) => `  ${src.id}: ${(src.lastError as string).replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ')}`));
   }
+  const missing = s.notImported ?? [];
+  if (missing.length > 0) lines.push('', `Not imported yet: ${missing.map((k) => `${k.id} (${k.command})`).join(', ')}`);
   return lines.join('\n');
 }
 

@@ -1,6 +1,8 @@
 /**
  * @module The repository's status: counts, sources and the date of the CVE content
- * (X1520-9.1), with "out of date" past three months (X1520-9.2).
+ * (X1520-9.1), with "out of date" past three months (X1520-9.2); for each source its content
+ * date, last and next sync, counts and last error (X1520-9.3 to 9.5), and the sources this
+ * repository knows how to read but has not read yet.
  */
 import type { RecordCounts, SourceInfo, Store } from '../store/index.ts';
 
@@ -21,6 +23,25 @@ export interface SourceStatus extends SourceInfo {
   readonly outOfDate: boolean;
 }
 
+/** A source cvekit can read, and the command that reads it. */
+export interface KnownSource {
+  /** The source id, or for record sources the kind (`cve5`) any such source satisfies. */
+  readonly id: string;
+  readonly kinds: readonly string[];
+  readonly label: string;
+  readonly command: string;
+}
+
+/** The sources of the home page and `cvekit status`, in the order shown. */
+export const KNOWN_SOURCES: readonly KnownSource[] = [
+  { id: 'cvelistV5', kinds: RECORD_SOURCE_KINDS, label: 'CVE List (CVE JSON 5)', command: 'cvekit sync' },
+  { id: 'kev', kinds: ['kev'], label: 'CISA Known Exploited Vulnerabilities', command: 'cvekit kev import' },
+  { id: 'cwe', kinds: ['cwe'], label: 'MITRE CWE', command: 'cvekit cwe import' },
+  { id: 'nvd', kinds: ['nvd'], label: 'NVD (CVE API 2.0, feeds)', command: 'cvekit sync --source nvd' },
+  { id: 'epss', kinds: ['epss'], label: 'FIRST EPSS', command: 'cvekit epss import' },
+  { id: 'mitre-legacy', kinds: ['legacy'], label: "MITRE's legacy CVE List (allitems.xml, CVRF, CSV)", command: 'cvekit legacy import' },
+];
+
 export interface RepositoryStatus {
   readonly store: { readonly kind: string; readonly location: string };
   readonly counts: RecordCounts;
@@ -29,6 +50,8 @@ export interface RepositoryStatus {
   readonly contentSource?: string;
   readonly outOfDate: boolean;
   readonly sources: readonly SourceStatus[];
+  /** Known sources nothing was read from yet (shown as "not imported yet" with the command). */
+  readonly notImported: readonly KnownSource[];
   readonly generatedAt: string;
 }
 
@@ -46,6 +69,7 @@ export async function repositoryStatus(store: Store, now = new Date()): Promise<
     contentSource: newest?.id,
     outOfDate: isOutOfDate(newest?.contentDate, now),
     sources: sources.map((s) => ({ ...s, outOfDate: isOutOfDate(s.contentDate, now) })),
+    notImported: KNOWN_SOURCES.filter((k) => !sources.some((s) => k.kinds.includes(s.kind))),
     generatedAt: now.toISOString(),
   };
 }

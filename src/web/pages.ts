@@ -11,11 +11,36 @@ import { html, type SafeHtml } from './html.ts';
 const SEVERITY_ORDER = ['CRITICAL', 'HIGH', 'MEDIUM', 'LOW', 'NONE'];
 const fmt = (n: number) => n.toLocaleString('en');
 
+const COUNT_LABELS: Readonly<Record<string, string>> = {
+  records: 'records',
+  versions: 'versions',
+  changes: 'change events',
+  cpe: 'CPE names',
+  cpeMatch: 'CPE match strings',
+  cves: 'CVE names',
+  scores: 'scores',
+  entries: 'entries',
+  mappingIssues: 'open mapping issues',
+};
+
+/** `1,234 records, 17 open mapping issues` (zeros left out but for mapping issues, which say "none"). */
+function countsText(counts: Readonly<Record<string, number>>): string {
+  return Object.entries(counts)
+    .filter(([k, v]) => v || k === 'mappingIssues')
+    .map(([k, v]) => {
+      const label = COUNT_LABELS[k] ?? k;
+      return `${fmt(v)} ${v === 1 ? label.replace(/ies$/, 'y').replace(/s$/, '') : label}`;
+    })
+    .join(', ');
+}
+
+/** X1520-9.1 to 9.5: each source with its content date, last and next sync, counts and last error. */
 function sourcesTable(status: RepositoryStatus): SafeHtml {
-  return html`<div class="table-wrap"><table>
-<caption>Sources and the date of their CVE content</caption>
-<thead><tr><th scope="col">Source</th><th scope="col">Content date</th><th scope="col">Last sync</th><th scope="col">Next update</th><th scope="col">Release</th></tr></thead>
-<tbody>${status.sources.map((s) => html`<tr><td><code>${s.id}</code><br><span class="muted">${s.description ?? s.kind}</span></td><td>${s.contentDate ?? '—'}${s.outOfDate && s.contentDate ? html` <span class="badge warn">out of date</span>` : ''}</td><td>${s.lastSyncAt ?? '—'}</td><td>${s.nextSyncAt ?? html`<span class="muted">not scheduled</span>`}</td><td>${s.release ?? '—'}</td></tr>`)}</tbody>
+  const missing = status.notImported ?? [];
+  return html`<div class="table-wrap"><table class="sources">
+<caption>Sources and the date of their content</caption>
+<thead><tr><th scope="col">Source</th><th scope="col">Content date</th><th scope="col">Last sync</th><th scope="col">Next sync</th><th scope="col">Counts</th><th scope="col">Last error</th></tr></thead>
+<tbody>${status.sources.map((s) => html`<tr id="source-${s.id.replace(/[^A-Za-z0-9_-]/g, '-')}"><th scope="row"><code>${s.id}</code><br><span class="muted">${s.description ?? s.kind}</span>${s.release ? html`<br><span class="muted">release ${s.release}</span>` : ''}</th><td>${s.contentDate ?? '—'}${s.outOfDate && s.contentDate ? html` <span class="badge warn">out of date</span>` : ''}</td><td>${s.lastSyncAt ?? '—'}</td><td>${s.nextSyncAt || html`<span class="muted">not scheduled</span>`}</td><td>${countsText(s.counts) || '—'}</td><td>${s.lastError ? html`<span class="bad">${s.lastError}</span>` : html`<span class="muted">none</span>`}</td></tr>`)}${missing.map((k) => html`<tr class="muted"><th scope="row"><code>${k.id}</code><br><span class="muted">${k.label}</span></th><td colspan="5">not imported yet (<code>${k.command}</code>)</td></tr>`)}</tbody>
 </table></div>`;
 }
 

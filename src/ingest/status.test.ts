@@ -1,0 +1,103 @@
+/**
+ * Source status (X1520-9.1 to 9.5) for every source (CVE List, KEV, CWE, NVD, EPSS, legacy):
+ * content date, last and next sync, counts, last error and the out-of-date badge, the same
+ * on the home page, in `cvekit status` and in `/api/v1/status`; error texts from outside
+ * (a server's answer) are escaped on the page and stripped of control characters in the terminal.
+ */
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { main } from '../cli/main.ts';
+import { describeStatus } from '../cli/store-commands.ts';
+import { importEpss, importNvd } from '../enrich/index.ts';
+import { openTestApp, NOW } from '../http/testing.ts';
+import { openTestStore, testBackends } from '../../test/support/stores.ts';
+import { KNOWN_SOURCES, repositoryStatus } from './status.ts';
+
+const HOSTILE_ERROR = '2025-01-31T00:00:00Z GET https://example.test/feed failed: <script>alert("x")</script> & \u001b[31mred\u001b[0m';
+const EPSS = '#model_version:v2025.03.14,score_date:2025-01-30T00:00:00+0000\ncve,epss,percentile\nCVE-2021-44228,0.97,0.99\n';
+const NVD = JSON.stringify({
+  resultsPerPage: 1, startIndex: 0, totalResults: 1, format: 'NVD_CVE', version: '2.0', timestamp: '2024-06-01T00:00:00.000',
+  vulnerabilities: [{ cve: { id: 'CVE-2021-44228', sourceIdentifier: 'security@apache.org', published: '2021-12-10T10:15:09.143', lastModified: '2024-06-01T00:00:00.000', vulnStatus: 'Analyzed', descriptions: [{ lang: 'en', value: 'Log4Shell' }] } }],
+});
+
+function io() {
+  let out = '';
+  return {
+    io: {
+      stdout: { write: (s: string) => ((out += s), true) } as unknown as NodeJS.WritableStream,
+      stderr: { write: () => true } as unknown as NodeJS.WriteStream,
+      stdin: process.stdin,
+      env: { ...process.env } as NodeJS.ProcessEnv,
+    },
+    out: () => out,
+  };
+}
+
+for (const backend of testBackends()) {
+  describe(`${backend}: source status`, () => {
+    test('X1520-9.1 X1520-9.3 X1520-9.5: a fresh store lists every known source as not imported yet, with its command', async () => {
+      const t = await openTestStore(backend);
+      try {
+        const s = await repositoryStatus(t.store, NOW);
+        assert.deepEqual(s.notImported.map((k) => k.id), ['cvelistV5', 'kev', 'cwe', 'nvd', 'epss', 'mitre-legacy']);
+        const out = io();
+        assert.equal(await main(['status', '--db', t.db], out.io), 0);
+        assert.match(out.out(), /Not imported yet: cvelistV5 \(cvekit sync\), kev \(cvekit kev import\), .*nvd \(cvekit sync --source nvd\)/);
+      } finally {
+        await t.cleanup();
+      }
+    });
+
+    test('X1520-9.1 X1520-9.2 X1520-9.4 X1520-9.5: content date, syncs, counts, last error and out-of-date badge on the home page, in the API and in cvekit status', async () => {
+      const t = await openTestApp(backend);
+      try {
+        await importNvd(t.store, Buffer.from(NVD), { now: () => NOW, nextSyncAt: '2025-02-01T02:00:00.000Z' });
+        await importEpss(t.store, Buffer.from(EPSS), { now: () => NOW });
+        // A failed legacy download: the error is all the source has so far.
+        await t.store.upsertSource({ id: 'mitre-legacy', kind: 'legacy', location: 'https://example.test/allitems.xml', lastError: HOSTILE_ERROR });
+
+        const status = await repositoryStatus(t.store, NOW);
+        const byId = new Map(status.sources.map((s) => [s.id, s]));
+        assert.deepEqual(status.notImported, [], KNOWN_SOURCES.map((k) => k.id).join());
+        const nvd = byId.get('nvd');
+        assert.equal(nvd?.contentDate, '2024-06-01T00:00:00.000Z');
+        assert.equal(nvd?.lastSyncAt, NOW.toISOString());
+        assert.equal(nvd?.nextSyncAt, '2025-02-01T02:00:00.000Z');
+        assert.equal(nvd?.counts.records, 1);
+        // Eight months before "now": out of date (X1520-9.2).
+        assert.equal(nvd?.outOfDate, true);
+        assert.equal(byId.get('epss')?.outOfDate, false);
+        assert.equal(byId.get('epss')?.counts.scores, 1);
+
+        const page = (await t.app.inject('/')).body;
+        const row = (id: string) => page.match(new RegExp(`<tr id="source-${id}">[\\s\\S]*?</tr>`))?.[0] ?? '';
+        assert.match(row('nvd'), /2024-06-01T00:00:00\.000Z <span class="badge warn">out of date<\/span>/);
+        assert.match(row('nvd'), /<td>2025-02-01T00:00:00\.000Z<\/td><td>2025-02-01T02:00:00\.000Z<\/td><td>1 record, 1 version, 1 open mapping issue<\/td>/);
+        assert.match(row('epss'), /2025-01-30T00:00:00\.000Z<\/td>/);
+        assert.doesNotMatch(row('epss'), /out of date/);
+        assert.match(row('epss'), /<span class="muted">none<\/span>/);
+        // The bundled sample stands for the CVE List here; KEV and CWE came with it.
+        for (const id of ['sample', 'kev', 'cwe']) assert.ok(row(id), `${id} listed`);
+        assert.ok(!page.includes('not imported yet'));
+        // The error text is escaped, never markup.
+        assert.ok(!page.includes('<script>alert'), 'no raw markup from an error text');
+        assert.match(row('mitre-legacy'), /<span class="bad">2025-01-31T00:00:00Z GET https:\/\/example\.test\/feed failed: &lt;script&gt;alert\(&quot;x&quot;\)&lt;\/script&gt; &amp; /);
+
+        const api = (await t.app.inject('/api/v1/status')).json() as { sources: { id: string; lastError?: string; counts: Record<string, number>; outOfDate: boolean; nextSyncAt?: string }[] };
+        const apiNvd = api.sources.find((s) => s.id === 'nvd');
+        assert.equal(apiNvd?.counts.records, 1);
+        assert.equal(apiNvd?.outOfDate, true);
+        assert.equal(apiNvd?.nextSyncAt, '2025-02-01T02:00:00.000Z');
+        assert.equal(api.sources.find((s) => s.id === 'mitre-legacy')?.lastError, HOSTILE_ERROR);
+
+        // What `cvekit status` prints for this status.
+        const text = describeStatus(status);
+        assert.match(text, /nvd\s+nvd\s+2024-06-01T00:00:00\.000Z \(out of date\)\s+2025-02-01T00:00:00\.000Z\s+2025-02-01T02:00:00\.000Z\s+NVD_CVE 2\.0\s+records 1, versions 1/);
+        assert.match(text, /Last errors:\n {2}mitre-legacy: 2025-01-31T00:00:00Z GET https:\/\/example\.test\/feed failed: <script>alert\("x"\)<\/script> & {2}\[31mred \[0m/);
+        assert.ok(!text.includes('\u001b'), 'no terminal escape from an error text');
+      } finally {
+        await t.close();
+      }
+    });
+  });
+}
