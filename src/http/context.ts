@@ -47,10 +47,26 @@ export function contentDateOf(s: RepositoryStatus): ContentDate {
 }
 
 export function createContext(store: Store, now: () => Date): AppContext {
+  // One refresh at a time, and none on the request's path once there is a status: past its
+  // TTL the cached status is still answered while a single refresh runs. (Every request
+  // refreshing it, as before, sent one `count(*)` over the records per waiting request to
+  // the database every 5 s: on PostgreSQL that herd was most of the `/cve/ID.json` cost.)
   let cached: { at: number; status: RepositoryStatus } | undefined;
+  let refreshing: Promise<RepositoryStatus> | undefined;
+  const refresh = (): Promise<RepositoryStatus> => {
+    refreshing ??= repositoryStatus(store, now())
+      .then((s) => {
+        cached = { at: Date.now(), status: s };
+        return s;
+      })
+      .finally(() => {
+        refreshing = undefined;
+      });
+    return refreshing;
+  };
   const status = async (): Promise<RepositoryStatus> => {
-    const t = Date.now();
-    if (!cached || t - cached.at > STATUS_TTL_MS) cached = { at: t, status: await repositoryStatus(store, now()) };
+    if (!cached) return refresh();
+    if (Date.now() - cached.at > STATUS_TTL_MS) refresh().catch(() => undefined);
     return cached.status;
   };
   return {
