@@ -26,7 +26,7 @@ import { normalizeCveId, validateRecord } from '../cve/index.ts';
 import type { CveRecordJson, ValidationIssue } from '../cve/index.ts';
 import { scoreCvss } from '../cvss/index.ts';
 import type { DisclosureDocumentKind, DisclosureDocumentRow, DisclosureOutboxInput } from '../store/index.ts';
-import { embargoInForce, formatZoned } from './domain/index.ts';
+import { DisclosureError, embargoInForce, formatZoned } from './domain/index.ts';
 import type { Case, Vulnerability } from './domain/index.ts';
 import { DisclosureServiceError } from './errors.ts';
 import { newId } from './crypto.ts';
@@ -124,7 +124,7 @@ export interface CasePublisherOptions {
  */
 interface ReservationIntent {
   readonly vulnerabilityId: string;
-  readonly state: 'reserving' | 'reserved' | 'recorded';
+  readonly state: 'reserving' | 'reserved' | 'recorded' | 'released';
   readonly cveId?: string;
   readonly via?: string;
   readonly startedAt: string;
@@ -205,13 +205,13 @@ export class CasePublisher {
     let row = await this.#d.getDocument(caseId, 'publication', key);
     let intent = row && this.#open<ReservationIntent>(row.body);
     let reused = true;
-    if (intent?.cveId === undefined) {
+    if (intent?.cveId === undefined || intent.state === 'released') {
       reused = false;
       const { actor } = await this.#cnaActor();
       const relay = this.#relay!;
       // The intent first: two concurrent reservations for one vulnerability cannot both pass.
       const startedAt = this.#s.now();
-      if (!row || (intent && Date.parse(startedAt) - Date.parse(intent.startedAt) > STALE_PUBLISHING_MS)) {
+      if (!row || !intent || intent.state !== 'reserving' || Date.parse(startedAt) - Date.parse(intent.startedAt) > STALE_PUBLISHING_MS) {
         row = await this.#put(caseId, 'publication', key, { vulnerabilityId: vuln.id, state: 'reserving', startedAt } satisfies ReservationIntent, row);
       } else {
         throw new DisclosureServiceError('CASE_CONFLICT', `a CVE ID for vulnerability "${vuln.id}" is being reserved right now; reload in a moment`);
@@ -221,11 +221,10 @@ export class CasePublisher {
       try {
         const upstream = await relay.upstreamOf(actor.org.uuid);
         if (upstream) via = `CNA ${actor.org.shortName} through its upstream ${upstream.url}`;
-        const r = await relay.reserve(actor, { amount: 1, year: new Date(this.#s.now()).getUTCFullYear(), shortName: actor.org.shortName });
-        if (r.kind === 'queued') {
-          throw new DisclosureServiceError('CNA_REFUSED', `the upstream CNA service could not be reached (${r.error}); no ID was reserved for the case — try again later`, { queued: r.outboxId });
-        }
-        ids = r.value;
+        // Never queued: the case needs the ID now (UPSTREAM_UNAVAILABLE when the upstream is down).
+        const r = await relay.reserveNow(actor, { amount: 1, year: new Date(this.#s.now()).getUTCFullYear(), shortName: actor.org.shortName });
+        ids = r.ids.map((x) => String(x.cve_id));
+        if (ids.length === 0) throw new DisclosureServiceError('CNA_REFUSED', 'the CNA service answered without a CVE ID');
       } catch (err) {
         // Nothing was reserved: drop the intent so the next attempt starts afresh.
         await this.#d.putDocument({ ...row, revision: row.revision + 1, updatedAt: this.#s.now(), body: this.#seal({ vulnerabilityId: vuln.id, state: 'reserving', startedAt: new Date(0).toISOString() } satisfies ReservationIntent) }, row.revision);
@@ -237,7 +236,21 @@ export class CasePublisher {
     }
     const cveId = intent.cveId!;
     await hooks.beforeRecord?.(cveId);
-    const view = await this.#s.command(p, caseId, { type: 'reserve-cve', vulnerabilityId: vuln.id, cveId });
+    let view: object;
+    try {
+      view = await this.#s.command(p, caseId, { type: 'reserve-cve', vulnerabilityId: vuln.id, cveId });
+    } catch (err) {
+      // Someone recorded another ID for the vulnerability meanwhile: ours would stay RESERVED
+      // for nothing, so it is released (REJECTED, as CVE Services does with unused IDs).
+      if (err instanceof DisclosureError && (err.code === 'ILLEGAL_TRANSITION' || err.code === 'DUPLICATE_ID')) {
+        const { actor } = await this.#cnaActor();
+        await this.#relay!.changeState(actor, cveId, 'REJECTED').catch(() => undefined);
+        await this.#put(caseId, 'publication', key, { ...intent, state: 'released' } satisfies ReservationIntent, row).catch(() => undefined);
+        await this.#audit(p, caseId, 'case.cve-release', `${cveId} for ${vuln.id}: ${err.message}`);
+        throw new DisclosureServiceError('CASE_CONFLICT', `${err.message}; ${cveId}, reserved for it meanwhile, was released (REJECTED)`);
+      }
+      throw err;
+    }
     await this.#put(caseId, 'publication', key, { ...intent, state: 'recorded' } satisfies ReservationIntent, row).catch(() => undefined);
     await this.#audit(p, caseId, 'case.cve-reserve', `${cveId} for ${vuln.id} through ${intent.via ?? 'the CNA'}${reused ? ' (reserved by an earlier attempt)' : ''}`);
     return { cveId, case: view, ...(reused ? { reused } : {}) };
