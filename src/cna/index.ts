@@ -8,8 +8,8 @@ export { CNA_ERRORS, CnaError, badInput } from './errors.ts';
 export type { CnaErrorCode, ParamProblem } from './errors.ts';
 export { generateApiKey, hashApiKey, verifyApiKey } from './keys.ts';
 export { isoMs, parseQueryTime } from './time.ts';
-export { FailureLimiter } from './limiter.ts';
-export type { LimiterOptions } from './limiter.ts';
+export { FailureLimiter, SharedLimiter } from './limiter.ts';
+export type { FailureCounters, LimiterOptions, SharedLimiterOptions } from './limiter.ts';
 export { orgView, userView, cveIdView, redactedCveIdView } from './views.ts';
 export type { IdNames, IdViewOptions } from './views.ts';
 export { checkContainer, checkFullRecord, buildPublishedRecord, buildRejectedRecord, mergeAdpContainer, repositoryWrite, trimStrings } from './records.ts';
@@ -27,7 +27,7 @@ export {
   requireCna,
   pathCveId,
 } from './service.ts';
-export type { Actor, BatchType, CnaServiceOptions, OrgChanges, OrgInput, ReserveOutcome, ReserveParams, UserChanges, UserInput } from './service.ts';
+export type { Actor, AuthenticateOptions, BatchType, CnaServiceOptions, OrgChanges, OrgInput, ReserveOutcome, ReserveParams, UserChanges, UserInput } from './service.ts';
 export { CnaRelay } from './relay.ts';
-export type { RelayOptions, RelayOutcome, UpstreamInput } from './relay.ts';
+export type { RelayCallOptions, RelayOptions, RelayOutcome, UpstreamInput } from './relay.ts';
 export { parseSecretKey, seal, unseal } from './seal.ts';

@@ -126,6 +126,15 @@ export interface CnaServiceOptions {
   readonly onRepositoryError?: (err: unknown, cveId: string) => void;
 }
 
+export interface AuthenticateOptions {
+  /**
+   * Called (once per distinct key check under way) right before the slow scrypt check, not
+   * for keys this process already verified: a rate limiter charges the attempt here; a
+   * throw ends the authentication with that error.
+   */
+  readonly beforeKeyCheck?: () => Promise<void>;
+}
+
 export const USERNAME = /^[A-Za-z0-9\-_@.]{3,128}$/;
 export const SHORT_NAME = /^.{2,32}$/su;
 
@@ -163,10 +172,11 @@ export class CnaService {
    * The actor for the three headers, or undefined (unknown org or user, inactive user,
    * wrong key): callers answer all of these with the same 401.
    */
-  async authenticate(orgShortName: string, username: string, key: string): Promise<Actor | undefined> {
+  async authenticate(orgShortName: string, username: string, key: string, opts: AuthenticateOptions = {}): Promise<Actor | undefined> {
     const org = await this.store.cna.getOrg(orgShortName);
     const user = org && (await this.store.cna.getUser(org.uuid, username));
     if (!org || !user) {
+      await opts.beforeKeyCheck?.();
       // Spend the same time as a real check, so timing does not tell which part was wrong.
       await verifyApiKey(key, DUMMY_HASH);
       return undefined;
@@ -178,7 +188,8 @@ export class CnaService {
       const slot = `${user.uuid}:${user.secretHash}:${digest.toString('hex')}`;
       let check = this.#checking.get(slot);
       if (!check) {
-        check = verifyApiKey(key, user.secretHash).finally(() => this.#checking.delete(slot));
+        const hook = opts.beforeKeyCheck;
+        check = (hook ? hook().then(() => verifyApiKey(key, user.secretHash)) : verifyApiKey(key, user.secretHash)).finally(() => this.#checking.delete(slot));
         this.#checking.set(slot, check);
       }
       ok = await check;

@@ -9,7 +9,7 @@
  * await app.register(cnaApi, { prefix: '/api', store });
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { CnaError, CnaRelay, CnaService, FailureLimiter, badInput, isSecretariat, orgView, parseQueryTime, parseSecretKey, pathCveId, userView } from '../cna/index.ts';
+import { CnaError, CnaRelay, CnaService, SharedLimiter, badInput, isSecretariat, orgView, parseQueryTime, parseSecretKey, pathCveId, userView } from '../cna/index.ts';
 import type { Actor, LimiterOptions, ParamProblem } from '../cna/index.ts';
 import type { CnaRecordCursor, Store } from '../store/index.ts';
 
@@ -19,7 +19,7 @@ export interface CnaApiOptions {
   readonly service?: CnaService;
   /** Items per page of the page-based lists (CVE Services: 500, fixed). */
   readonly pageSize?: number;
-  /** Limits on failed sign-ins (per org+user and per client address). */
+  /** Limits on failed key checks (per org+user and per client address), kept in the store: shared by every process. */
   readonly limiter?: LimiterOptions;
   /**
    * The upstream relay (issue 5 §4): changes to the IDs and records of an org with an
@@ -136,7 +136,7 @@ export async function cnaApi(app: FastifyInstance, opts: CnaApiOptions): Promise
   const service = opts.service ?? new CnaService(opts.store);
   const relay = opts.relay ?? new CnaRelay(service, { secretKey: opts.secretKey ?? parseSecretKey(process.env.CVEKIT_SECRET_KEY) });
   const size = opts.pageSize ?? PAGE_SIZE;
-  const limiter = new FailureLimiter(opts.limiter);
+  const limiter = new SharedLimiter(opts.store.cna, { kind: 'api', ...opts.limiter });
 
   // --- bodies: JSON up to 3.8 MB, empty allowed; url-encoded too (express does both) ---
   app.removeContentTypeParser(['application/json']);
@@ -199,13 +199,21 @@ export async function cnaApi(app: FastifyInstance, opts: CnaApiOptions): Promise
     if (typeof c === 'string') throw new CnaError('BAD_REQUEST', { message: `${c} header field required.` });
     const [org, user, key] = c;
     const who = `${org}\u0000${user}`;
-    if (limiter.blocked(who, req.ip)) throw new CnaError('TOO_MANY_REQUESTS');
-    const actor = await service.authenticate(org, user, key);
+    if (await limiter.blocked(who, req.ip)) throw new CnaError('TOO_MANY_REQUESTS');
+    // Each slow key check is charged before it runs (atomically, in the store), so parallel
+    // guesses from any number of processes never get more checks than the limit.
+    let charged = false;
+    const actor = await service.authenticate(org, user, key, {
+      beforeKeyCheck: async () => {
+        charged = true;
+        if (await limiter.charge(who, req.ip)) throw new CnaError('TOO_MANY_REQUESTS');
+      },
+    });
     if (!actor) {
-      limiter.fail(who, req.ip);
+      if (!charged) await limiter.charge(who, req.ip);
       throw new CnaError('UNAUTHORIZED');
     }
-    limiter.succeed(who);
+    if (charged) await limiter.refund(who, req.ip);
     return actor;
   };
 

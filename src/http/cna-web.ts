@@ -16,7 +16,7 @@ import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypt
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { CnaError, CnaRelay, CnaService, FailureLimiter, buildPublishedRecord, checkContainer, isSecretariat, isoMs, parseSecretKey, pathCveId } from '../cna/index.ts';
+import { CnaError, CnaRelay, CnaService, SharedLimiter, buildPublishedRecord, checkContainer, isSecretariat, isoMs, parseSecretKey, pathCveId } from '../cna/index.ts';
 import type { Actor, LimiterOptions } from '../cna/index.ts';
 import { diffRecords, summarizeRecord, validateRecord } from '../cve/index.ts';
 import type { CveRecordJson } from '../cve/index.ts';
@@ -109,7 +109,7 @@ export async function cnaWeb(app: FastifyInstance, opts: CnaWebOptions): Promise
   const { store } = opts;
   const service = opts.service ?? new CnaService(store);
   const relay = opts.relay ?? new CnaRelay(service, { secretKey: opts.secretKey ?? parseSecretKey(process.env.CVEKIT_SECRET_KEY) });
-  const limiter = new FailureLimiter({ maxPerUser: 5, maxPerIp: 50, ...opts.limiter });
+  const limiter = new SharedLimiter(store.cna, { kind: 'web', maxPerUser: 5, maxPerIp: 50, ...opts.limiter });
   const sessionMs = (opts.sessionHours ?? 8) * 3600_000;
   const assets = {
     js: readFileSync(new URL('workbench.js', ASSETS), 'utf8'),
@@ -219,15 +219,28 @@ export async function cnaWeb(app: FastifyInstance, opts: CnaWebOptions): Promise
     const next = safeNext(b.next);
     if (!pre || !sameText(String(b._csrf ?? ''), pre)) return signInPage(req, reply, { error: 'The sign-in form expired (CSRF check). Please try again.', org, username, next }, 403);
     const who = `${org}/${username}`;
-    if (limiter.blocked(who, req.ip)) {
-      return signInPage(req, reply, { error: 'Too many failed sign-ins: this account is locked for 15 minutes.', org, username, next }, 429);
-    }
-    const actor = await service.authenticate(org, username, String(b.key ?? ''));
+    const locked = () => signInPage(req, reply, { error: 'Too many failed sign-ins: this account is locked for 15 minutes.', org, username, next }, 429);
+    if (await limiter.blocked(who, req.ip)) return locked();
+    // The attempt is charged in the store before the key check (shared by all processes, atomic).
+    let charged = false;
+    let over = false;
+    const actor = await service.authenticate(org, username, String(b.key ?? ''), {
+      beforeKeyCheck: async () => {
+        charged = true;
+        if (await limiter.charge(who, req.ip)) throw new CnaError('TOO_MANY_REQUESTS');
+      },
+    }).catch((err: unknown) => {
+      // Also for a request that joined another's check of the same key.
+      if (!(err instanceof CnaError && err.code === 'TOO_MANY_REQUESTS')) throw err;
+      over = true;
+      return undefined;
+    });
+    if (over) return locked();
     if (!actor) {
-      limiter.fail(who, req.ip);
+      if (!charged) await limiter.charge(who, req.ip);
       return signInPage(req, reply, { error: 'Wrong organisation, username or API key (or the user is deactivated).', org, username, next }, 401);
     }
-    limiter.succeed(who);
+    if (charged) await limiter.refund(who, req.ip);
     const token = randomBytes(32).toString('base64url');
     const now = Date.now();
     await store.cna.createSession({ idHash: sha256(token), userUuid: actor.user.uuid, orgUuid: actor.org.uuid, csrf: randomBytes(24).toString('base64url'), created: isoMs(new Date(now)), expires: isoMs(new Date(now + sessionMs)) });
@@ -547,7 +560,10 @@ export async function cnaWeb(app: FastifyInstance, opts: CnaWebOptions): Promise
       try {
         await service.resyncRepository({ all });
         await relay.runDue(owner);
-        if (ticks++ % 720 === 0) await store.cna.purgeSessions(isoMs(new Date()));
+        if (ticks++ % 720 === 0) {
+          await store.cna.purgeSessions(isoMs(new Date()));
+          await limiter.purge();
+        }
       } catch (err) {
         app.log.warn({ err }, 'CNA worker round failed');
       } finally {

@@ -313,6 +313,19 @@ export interface CnaStore {
   /** Put IDs reserved upstream into the local store as RESERVED (insert, or take over an AVAILABLE placeholder). */
   insertCveIds(ids: readonly CnaCveId[], audit: CnaAuditInput): Promise<'ok' | 'conflict'>;
 
+  // --- failure counters (sign-in and API key limits, shared by all processes on the store) ---
+  /**
+   * Add `delta` to each key's count, atomically per key across processes, and return the
+   * counts after (in `keys` order). A count whose window started before `windowStart` first
+   * restarts at 0 with its window starting `now`; counts never go below 0.
+   */
+  addFailures(keys: readonly string[], delta: number, now: string, windowStart: string): Promise<number[]>;
+  /** The keys' counts (0 for a key without one or whose window started before `windowStart`). */
+  getFailures(keys: readonly string[], windowStart: string): Promise<number[]>;
+  clearFailures(key: string): Promise<void>;
+  /** Delete the counters whose window started before `windowStart`; how many. */
+  purgeFailures(windowStart: string): Promise<number>;
+
   // --- repository writes still to do (a row is written with every record change) ---
   listRepoPending(limit: number): Promise<{ cveId: string; modified: string }[]>;
   /** Remove the mark if the record has not changed since (`modified`). */

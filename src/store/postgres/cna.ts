@@ -554,6 +554,42 @@ export class PostgresCnaStore implements CnaStore {
     });
   }
 
+  // --- failure counters ---
+
+  async addFailures(keys: readonly string[], delta: number, now: string, windowStart: string): Promise<number[]> {
+    this.#write();
+    if (keys.length === 0) return [];
+    // One statement: each row's upsert is atomic; keys in sorted order so concurrent calls lock alike.
+    const sorted = [...new Set(keys)].sort();
+    const rows = await this.#q(
+      `INSERT INTO cna_failures (key, count, window_start) SELECT k, greatest($2::int, 0), $3 FROM unnest($1::text[]) AS k
+       ON CONFLICT (key) DO UPDATE SET
+         count = greatest(CASE WHEN cna_failures.window_start < $4 THEN 0 ELSE cna_failures.count END + $2::int, 0),
+         window_start = CASE WHEN cna_failures.window_start < $4 THEN excluded.window_start ELSE cna_failures.window_start END
+       RETURNING key, count`,
+      [sorted, delta, now, windowStart],
+    );
+    const by = new Map(rows.map((r) => [String(r.key), Number(r.count)]));
+    return keys.map((k) => by.get(k) ?? 0);
+  }
+
+  async getFailures(keys: readonly string[], windowStart: string): Promise<number[]> {
+    if (keys.length === 0) return [];
+    const rows = await this.#q('SELECT key, count FROM cna_failures WHERE key = ANY($1::text[]) AND window_start >= $2', [[...keys], windowStart]);
+    const by = new Map(rows.map((r) => [String(r.key), Number(r.count)]));
+    return keys.map((k) => by.get(k) ?? 0);
+  }
+
+  async clearFailures(key: string): Promise<void> {
+    this.#write();
+    await this.#pool.query('DELETE FROM cna_failures WHERE key = $1', [key]);
+  }
+
+  async purgeFailures(windowStart: string): Promise<number> {
+    this.#write();
+    return (await this.#pool.query('DELETE FROM cna_failures WHERE window_start < $1', [windowStart])).rowCount ?? 0;
+  }
+
   // --- repository writes still to do ---
 
   async listRepoPending(limit: number): Promise<{ cveId: string; modified: string }[]> {

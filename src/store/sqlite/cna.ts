@@ -513,6 +513,31 @@ export class SqliteCnaStore implements CnaStore {
     }
   }
 
+  // --- failure counters ---
+
+  async addFailures(keys: readonly string[], delta: number, now: string, windowStart: string): Promise<number[]> {
+    return this.#c.tx(() => keys.map((key) => Number(this.#c.get(
+      `INSERT INTO cna_failures (key, count, window_start) VALUES (?, max(?, 0), ?)
+       ON CONFLICT (key) DO UPDATE SET
+         count = max(CASE WHEN cna_failures.window_start < ? THEN 0 ELSE cna_failures.count END + ?, 0),
+         window_start = CASE WHEN cna_failures.window_start < ? THEN excluded.window_start ELSE cna_failures.window_start END
+       RETURNING count`,
+      key, delta, now, windowStart, delta, windowStart,
+    )?.count ?? 0)));
+  }
+
+  async getFailures(keys: readonly string[], windowStart: string): Promise<number[]> {
+    return keys.map((key) => Number(this.#c.get('SELECT count FROM cna_failures WHERE key = ? AND window_start >= ?', key, windowStart)?.count ?? 0));
+  }
+
+  async clearFailures(key: string): Promise<void> {
+    this.#c.tx(() => this.#c.run('DELETE FROM cna_failures WHERE key = ?', key));
+  }
+
+  async purgeFailures(windowStart: string): Promise<number> {
+    return this.#c.tx(() => this.#c.run('DELETE FROM cna_failures WHERE window_start < ?', windowStart));
+  }
+
   // --- repository writes still to do ---
 
   async listRepoPending(limit: number): Promise<{ cveId: string; modified: string }[]> {
