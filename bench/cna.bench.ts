@@ -5,24 +5,30 @@
  * real `POST /api/cve-id?amount=1` with the three `CVE-API-*` headers: authentication,
  * the quota check under the org lock, the year counter, the audit entry, one commit.
  *
- * Options: --db URL (default a fresh SQLite file), --seconds N per phase (default 5),
- * --clients N (default 32).
+ * Options: --db URL (default a fresh SQLite file), --postgres (a throw-away embedded
+ * PostgreSQL server, the tests' settings: fsync off), --seconds N per phase (default 5),
+ * --clients N (default 32). Prints the load average before and after (the machine may be shared).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import Fastify from 'fastify';
 import { CnaService, SYSTEM_ACTOR } from '../src/cna/index.ts';
 import { cnaApi } from '../src/http/cna-api.ts';
 import { openStore } from '../src/store/index.ts';
+import { startTestPostgres } from '../test/support/postgres.ts';
 
-const { values } = parseArgs({ options: { db: { type: 'string' }, seconds: { type: 'string' }, clients: { type: 'string' } } });
+const { values } = parseArgs({ options: { db: { type: 'string' }, postgres: { type: 'boolean', default: false }, seconds: { type: 'string' }, clients: { type: 'string' } } });
 const seconds = Number(values.seconds ?? 5);
 const clients = Number(values.clients ?? 32);
-const dir = values.db ? undefined : mkdtempSync(join(tmpdir(), 'cvekit-cna-bench-'));
-const db = values.db ?? `sqlite:${join(dir as string, 'bench.db')}`;
+const load = () => loadavg().map((x) => x.toFixed(2)).join(' ');
+console.log(`load average before: ${load()}`);
+const server = values.postgres && !values.db ? await startTestPostgres() : undefined;
+if (server) console.log(`PostgreSQL ${server.version} (embedded, fsync off)`);
+const dir = values.db || server ? undefined : mkdtempSync(join(tmpdir(), 'cvekit-cna-bench-'));
+const db = values.db ?? server?.url ?? `sqlite:${join(dir as string, 'bench.db')}`;
 
 const store = await openStore(db);
 await store.migrate();
@@ -70,8 +76,10 @@ try {
   const ids = await store.cna.listCveIds({ owningOrg: org!.uuid, offset: 0, limit: 1_000_000 });
   if (new Set(ids.items.map((i) => i.cveId)).size !== reserved) throw new Error('duplicate IDs handed out');
   console.log(`store ${store.kind}; reservation / health-check throughput: ${(reserve / health).toFixed(3)} (${reserved} IDs reserved, all distinct)`);
+  console.log(`load average after: ${load()}`);
 } finally {
   await app.close();
   await store.close();
+  await server?.stop();
   if (dir) rmSync(dir, { recursive: true, force: true });
 }

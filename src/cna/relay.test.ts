@@ -55,7 +55,7 @@ for (const backend of testBackends()) {
       await service.createUser(SYSTEM_ACTOR, 'acme', { username: 'alice@acme.example', roles: ['ADMIN'] });
       const org = (await local.store.cna.getOrg('acme'))!;
       alice = { org, user: (await local.store.cna.getUser(org.uuid, 'alice@acme.example'))! };
-      relay = new CnaRelay(service, { secretKey: KEY, now: () => new Date(clock), baseDelayMs: 1000, timeoutMs: 3000 });
+      relay = new CnaRelay(service, { secretKey: KEY, now: () => new Date(clock), baseDelayMs: 1000, timeoutMs: 20_000 });
       await relay.configure(alice, { url: `http://127.0.0.1:${port}/api`, org: 'acme-up', user: 'relay@acme.example', key: upKey });
     });
     after(async () => {
