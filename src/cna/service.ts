@@ -429,8 +429,9 @@ export class CnaService {
       case 'range-full':
         throw new CnaError('YEAR_RANGE_FULL', { message: `There are no CVE IDs left in ${p.year}.`, headers: { 'CVE-API-REMAINING-QUOTA': String(r.remaining) } });
     }
-    const names = await this.names(r.ids);
-    return { ids: r.ids.map((id) => cveIdView(id, names(id))), remaining: r.remaining, partial: r.partial, requested: p.amount };
+    // The names are at hand: the target org, the actor's org and user (no look-ups).
+    const names: IdNames = { owner: target.shortName, requesterOrg: a.system ? '' : a.org.shortName, requesterUser: a.system ? '' : a.user.username };
+    return { ids: r.ids.map((id) => cveIdView(id, names)), remaining: r.remaining, partial: r.partial, requested: p.amount };
   }
 
   /** GET /cve-id (spec §4.2.2): own org's IDs; the Secretariat and BULK_DOWNLOAD see all. */

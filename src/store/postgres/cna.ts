@@ -197,15 +197,16 @@ export class PostgresCnaStore implements CnaStore {
       const totalReserved = await this.countReserved(input.targetOrg, c);
       const available = idQuota - totalReserved;
       if (input.amount > available) return { kind: 'quota', idQuota, totalReserved, available };
-      if (input.autoRange) {
+      // The year lock serialises the counters and the pool (the year's row is made on first use).
+      let r = await this.#one('SELECT * FROM cna_year_ranges WHERE year = $1 FOR UPDATE', [input.year], c);
+      if (!r && input.autoRange) {
         const d = defaultYearRange(input.year);
         await c.query(
           'INSERT INTO cna_year_ranges (year, priority_top, priority_end, general_top, general_end) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (year) DO NOTHING',
           [d.year, d.priorityTop, d.priorityEnd, d.generalTop, d.generalEnd],
         );
+        r = await this.#one('SELECT * FROM cna_year_ranges WHERE year = $1 FOR UPDATE', [input.year], c);
       }
-      // The year lock serialises the counters and the pool.
-      const r = await this.#one('SELECT * FROM cna_year_ranges WHERE year = $1 FOR UPDATE', [input.year], c);
       if (!r) return { kind: 'no-range', remaining: available };
       const range: CnaYearRange = { year: input.year, priorityTop: Number(r.priority_top), priorityEnd: Number(r.priority_end), generalTop: Number(r.general_top), generalEnd: Number(r.general_end) };
       const pool = input.batch === 'nonsequential'
