@@ -1,0 +1,166 @@
+/**
+ * The PSIRT's team pages (`/team…`): sign-in as a user of the CNA org with lockout, the
+ * session cookie's flags, CSRF on every form, sign-out, deactivated users, escaping of
+ * hostile report text on every page, and the audit of what the pages read and change.
+ * (The whole flow in a browser is test/browser/disclosure-flow.browser.test.ts.)
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import Fastify from 'fastify';
+import type { FastifyInstance } from 'fastify';
+import { CnaService, SYSTEM_ACTOR } from '../cna/index.ts';
+import { DisclosureService, disclosureConfig, solveChallenge } from '../disclosure/index.ts';
+import { openTestStore, testBackends } from '../../test/support/stores.ts';
+import type { TestStore } from '../../test/support/stores.ts';
+import { disclosureWeb, routeTable } from './disclosure-web.ts';
+
+const HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>';
+const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
+
+for (const backend of testBackends()) {
+  describe(`${backend}: team pages`, () => {
+    let t: TestStore;
+    let app: FastifyInstance;
+    let service: DisclosureService;
+    let cna: CnaService;
+    let key = '';
+    let reportId = '';
+    const clock = new Date('2025-06-02T08:00:00.000Z');
+    const TEAM = { kind: 'team', name: 'team' } as const;
+
+    const loginForm = async () => {
+      const r = await app.inject({ method: 'GET', url: '/team/login' });
+      return /cvekit_team_pre=([^;]+)/.exec(String(r.headers['set-cookie']))![1];
+    };
+    const signIn = async (username: string, secret: string, ip = '192.0.2.1') => {
+      const pre = await loginForm();
+      return app.inject({ method: 'POST', url: '/team/login', remoteAddress: ip, headers: { ...FORM, cookie: `cvekit_team_pre=${pre}` }, payload: `_csrf=${pre}&username=${encodeURIComponent(username)}&key=${encodeURIComponent(secret)}&next=${encodeURIComponent('/team/cases')}` });
+    };
+    const sessionOf = async (username = 'ada', secret = key) => {
+      const r = await signIn(username, secret);
+      assert.equal(r.statusCode, 303, r.body);
+      const cookie = `cvekit_team=${/cvekit_team=([^;]+)/.exec(String(r.headers['set-cookie']))![1]}`;
+      const home = await app.inject({ method: 'GET', url: '/team', headers: { cookie } });
+      return { cookie, csrf: /name="_csrf" value="([^"]+)"/.exec(home.body)![1], home };
+    };
+
+    before(async () => {
+      t = await openTestStore(backend);
+      const config = disclosureConfig({ teamToken: 'team-token-0123456789abcdefghijklmnopqrstuvwxyz', powBits: 4, minAnswerMs: 0, challengeSecret: 's', cnaOrg: 'webpsirt' });
+      service = new DisclosureService({ store: t.store, config, now: () => clock });
+      cna = new CnaService(t.store);
+      await cna.createOrg(SYSTEM_ACTOR, { shortName: 'webpsirt', name: 'Web PSIRT', roles: ['CNA'], idQuota: 5 });
+      await cna.createOrg(SYSTEM_ACTOR, { shortName: 'elsewhere', name: 'Another CNA', roles: ['CNA'], idQuota: 5 });
+      key = (await cna.createUser(SYSTEM_ACTOR, 'webpsirt', { username: 'ada' })).secret;
+      await cna.createUser(SYSTEM_ACTOR, 'webpsirt', { username: 'locked' });
+      await cna.createUser(SYSTEM_ACTOR, 'elsewhere', { username: 'mallory' });
+      app = Fastify();
+      await app.register(disclosureWeb, { store: t.store, service, cna, now: () => clock });
+      app.get('/after', async () => 'x');
+      await app.ready();
+      const ch = service.challenge();
+      reportId = (await service.submitReport({ product: `Otter ${HOSTILE}`, version: HOSTILE, description: `flaw ${HOSTILE}`, impact: HOSTILE, finderName: HOSTILE, finderContact: 'f@example.test', credit: 'named' },
+        { nonce: ch.nonce, counter: solveChallenge(ch.nonce, ch.bits) }, { ip: '198.51.100.1' })).reportId;
+    });
+    after(async () => {
+      await app.close();
+      await t.cleanup();
+    });
+
+    it('records the route table of routes added after it, itself included', () => {
+      const urls = routeTable(app).map((r) => `${r.method} ${r.url}`);
+      assert.ok(urls.includes('GET /team/cases/:id') && urls.includes('GET /after'));
+    });
+
+    it('sends strangers to the sign-in page and refuses their forms', async () => {
+      const page = await app.inject({ method: 'GET', url: `/team/reports/${reportId}` });
+      assert.equal(page.statusCode, 303);
+      assert.equal(page.headers.location, `/team/login?next=${encodeURIComponent(`/team/reports/${reportId}`)}`);
+      const post = await app.inject({ method: 'POST', url: `/team/reports/${reportId}/triage`, headers: FORM, payload: 'title=x' });
+      assert.equal(post.statusCode, 401);
+      assert.ok(!post.body.includes('Otter'));
+      // A finder's capability token is no team session.
+      const asBearer = await app.inject({ method: 'GET', url: '/team', headers: { authorization: 'Bearer team-token-0123456789abcdefghijklmnopqrstuvwxyz' } });
+      assert.equal(asBearer.statusCode, 303);
+    });
+
+    it('signs in users of the CNA org only, with a HttpOnly, SameSite=Strict cookie scoped to /team, and a safe next page', async () => {
+      const ok = await signIn('ada', key);
+      assert.equal(ok.statusCode, 303);
+      assert.equal(ok.headers.location, '/team/cases');
+      const cookie = [ok.headers['set-cookie']].flat().find((c) => String(c).startsWith('cvekit_team='))!;
+      assert.match(String(cookie), /; Path=\/team; HttpOnly; SameSite=Strict; Max-Age=28800$/);
+      const other = await signIn('mallory', await cna.resetSecret(SYSTEM_ACTOR, 'elsewhere', 'mallory'));
+      assert.equal(other.statusCode, 401, 'a user of another org is no team member');
+      const pre = await loginForm();
+      const evil = await app.inject({ method: 'POST', url: '/team/login', remoteAddress: '192.0.2.50', headers: { ...FORM, cookie: `cvekit_team_pre=${pre}` }, payload: `_csrf=${pre}&username=ada&key=${encodeURIComponent(key)}&next=${encodeURIComponent('//evil.test/x')}` });
+      assert.equal(evil.headers.location, '/team');
+      const noPre = await app.inject({ method: 'POST', url: '/team/login', headers: FORM, payload: `_csrf=x&username=ada&key=${encodeURIComponent(key)}` });
+      assert.equal(noPre.statusCode, 403, 'sign-in CSRF (double submit)');
+    });
+
+    it('locks an account after 5 failed sign-ins, even for the right key', async () => {
+      for (let i = 0; i < 5; i++) assert.equal((await signIn('locked', 'wrong-key', `192.0.2.${10 + i}`)).statusCode, 401);
+      const blocked = await signIn('locked', 'wrong-key', '192.0.2.99');
+      assert.equal(blocked.statusCode, 429);
+      assert.match(blocked.body, /locked for 15 minutes/);
+    });
+
+    it('escapes hostile report text on the inbox, report and case pages', async () => {
+      const s = await sessionOf();
+      const report = await app.inject({ method: 'GET', url: `/team/reports/${reportId}`, headers: { cookie: s.cookie } });
+      const triage = await app.inject({ method: 'POST', url: `/team/reports/${reportId}/triage`, headers: { ...FORM, cookie: s.cookie }, payload: `_csrf=${s.csrf}&title=${encodeURIComponent(`Case ${HOSTILE}`)}` });
+      assert.equal(triage.statusCode, 303);
+      const casePage = await app.inject({ method: 'GET', url: triage.headers.location as string, headers: { cookie: s.cookie } });
+      for (const [name, body] of [['inbox', s.home.body], ['report', report.body], ['case', casePage.body]] as const) {
+        assert.ok(!body.includes('<script>alert') && !body.includes('<img src=x'), `${name} page escapes`);
+        assert.ok(body.includes('&lt;script&gt;alert('), `${name} page shows the text`);
+      }
+      assert.match(String(casePage.headers['content-security-policy']), /script-src 'self'/);
+      assert.equal(casePage.headers['cache-control'], 'no-store');
+      // A flash is one of the page's own texts, never what a link says.
+      const spoof = await app.inject({ method: 'GET', url: `${(triage.headers.location as string).split('?')[0]}?done=${encodeURIComponent('Send your key to evil.test')}`, headers: { cookie: s.cookie } });
+      assert.ok(!spoof.body.includes('evil.test'));
+    });
+
+    it('refuses a form without the session CSRF token, and changes nothing', async () => {
+      const s = await sessionOf();
+      const c = (await service.listCases(TEAM))[0] as { id: string; revision: number };
+      const forged = await app.inject({ method: 'POST', url: `/team/cases/${c.id}/vulnerabilities`, headers: { ...FORM, cookie: s.cookie }, payload: '_csrf=forged&id=v9&title=Forged' });
+      assert.equal(forged.statusCode, 403);
+      assert.match(forged.body, /CSRF/);
+      assert.equal(((await service.getCase(TEAM, c.id)) as { revision: number }).revision, c.revision);
+      const ok = await app.inject({ method: 'POST', url: `/team/cases/${c.id}/vulnerabilities`, headers: { ...FORM, cookie: s.cookie }, payload: `_csrf=${s.csrf}&id=v9&title=Real` });
+      assert.equal(ok.statusCode, 303);
+      // The live check is JSON and takes the token as a header.
+      const check = await app.inject({ method: 'POST', url: `/team/cases/${c.id}/cves/v9/check`, headers: { ...FORM, cookie: s.cookie, 'x-csrf-token': s.csrf }, payload: 'cwe=CWE-22' });
+      assert.equal(check.statusCode, 200);
+      const j = check.json() as { check: { ok: boolean; issues: { message: string }[] } };
+      assert.equal(j.check.ok, false);
+      assert.match(j.check.issues[0].message, /reserve a CVE ID/);
+      const noToken = await app.inject({ method: 'POST', url: `/team/cases/${c.id}/cves/v9/check`, headers: { ...FORM, cookie: s.cookie }, payload: 'cwe=CWE-22' });
+      assert.equal(noToken.statusCode, 403);
+    });
+
+    it('writes what the pages read and change to the case audit log under the member name', async () => {
+      const s = await sessionOf();
+      const c = (await service.listCases(TEAM))[0] as { id: string };
+      await app.inject({ method: 'GET', url: `/team/cases/${c.id}`, headers: { cookie: s.cookie } });
+      await app.inject({ method: 'POST', url: `/team/cases/${c.id}/messages`, headers: { ...FORM, cookie: s.cookie }, payload: `_csrf=${s.csrf}&text=note&internal=true` });
+      const audit = (await service.auditLog(TEAM, c.id)) as { actor: string; action: string }[];
+      const mine = audit.filter((a) => a.actor === 'team:webpsirt/ada').map((a) => a.action);
+      for (const action of ['case.read', 'message.list', 'case.drafts-read', 'message.post', 'case.command:add-vulnerability']) assert.ok(mine.includes(action), `${action} audited`);
+    });
+
+    it('signs out: the session is deleted server-side, the old cookie opens nothing; a deactivated user loses the session', async () => {
+      const s = await sessionOf();
+      const out = await app.inject({ method: 'POST', url: '/team/logout', headers: { ...FORM, cookie: s.cookie }, payload: `_csrf=${s.csrf}` });
+      assert.equal(out.statusCode, 303);
+      assert.match(String(out.headers['set-cookie']), /cvekit_team=; .*Max-Age=0/);
+      assert.equal((await app.inject({ method: 'GET', url: '/team', headers: { cookie: s.cookie } })).statusCode, 303);
+      const s2 = await sessionOf();
+      await cna.updateUser(SYSTEM_ACTOR, 'webpsirt', 'ada', { active: false });
+      assert.equal((await app.inject({ method: 'GET', url: '/team', headers: { cookie: s2.cookie } })).statusCode, 303);
+    });
+  });
+}
