@@ -119,10 +119,13 @@ async function sourceTotals(store: Store, source: string): Promise<Record<string
   return { entries: c.legacyEntries, mappingIssues: open };
 }
 
-/** Record a failure on the source (X1520-9.5: errors shown with the status), then rethrow. */
+/**
+ * Run an import with the store's caches capped (`bulkImport`: memory stays bounded on big
+ * files); record a failure on the source (X1520-9.5: errors shown with the status), then rethrow.
+ */
 async function failing<T>(store: Store, source: Pick<SourceInfo, 'id' | 'kind'>, location: string, run: () => Promise<T>): Promise<T> {
   try {
-    return await run();
+    return await store.enrich.bulkImport(run);
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     await store.upsertSource({ ...source, location, lastError: `${new Date().toISOString()} ${message}`.slice(0, 2000) }).catch(() => undefined);

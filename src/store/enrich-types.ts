@@ -178,6 +178,13 @@ export interface EnrichCounts {
 
 export interface EnrichStore {
   /**
+   * Runs a long import (a 150 MB legacy file, a year of NVD feeds) with this process's caches
+   * capped: on SQLite the connection's page cache is 8 MiB instead of the store's 64 MiB while
+   * `run` runs (restored after), so the import's memory stays bounded; on PostgreSQL the cache
+   * is the server's and `run` just runs.
+   */
+  bulkImport<T>(run: () => Promise<T>): Promise<T>;
+  /**
    * Store NVD records in one transaction, with `meta` (a sync cursor) saved in the same
    * transaction, so a resumed sync neither loses nor repeats a page. Writes in one call must
    * have distinct CVE names.

@@ -57,6 +57,11 @@ export class PostgresEnrichStore implements EnrichStore {
 
   // --- NVD ---
 
+  async bulkImport<T>(run: () => Promise<T>): Promise<T> {
+    // The cache is the server's: nothing to cap in this process.
+    return run();
+  }
+
   async writeNvdRecords(writes: readonly NvdRecordWrite[], meta?: { readonly key: string; readonly value: string }): Promise<NvdWriteOutcome[]> {
     return this.#tx(async (c) => {
       await c.query('SELECT pg_advisory_xact_lock($1)', [LOCK_NVD]);

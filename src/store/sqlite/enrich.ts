@@ -32,6 +32,49 @@ import type {
 type Param = null | number | string;
 type Row = Record<string, unknown>;
 const CHUNK = 500;
+/** Page cache during a bulk import (KiB): inserts in key order need few pages. */
+const BULK_CACHE_KIB = 8192;
+/** Rows per multi-row legacy insert (15 parameters each, well under SQLite's 32,766). */
+const LEGACY_ROWS = 100;
+
+/** Rows per multi-row insert (at most 15 parameters each, well under SQLite's 32,766). */
+const MULTI_ROWS = 100;
+const NVD_VERSION_INSERT = {
+  head: 'INSERT INTO nvd_record_versions (cve_id, version, hash, format, json, last_modified, published, vuln_status, source_identifier, origin, arrived_at) VALUES ',
+  tuple: '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+  tail: '',
+};
+const NVD_RECORD_UPSERT = {
+  head: 'INSERT INTO nvd_records (cve_id, version, last_version, hash, last_modified, published, vuln_status, source_identifier, arrived_at) VALUES ',
+  tuple: '(?, ?, ?, ?, ?, ?, ?, ?, ?)',
+  tail: ` ON CONFLICT (cve_id) DO UPDATE SET version = excluded.version, last_version = excluded.last_version, hash = excluded.hash, last_modified = excluded.last_modified,
+    published = excluded.published, vuln_status = excluded.vuln_status, source_identifier = excluded.source_identifier, arrived_at = excluded.arrived_at`,
+};
+const multiRows = new Map<string, string>();
+function multiRow(sql: { readonly head: string; readonly tuple: string; readonly tail: string }, rows: number): string {
+  const key = `${rows} ${sql.head}`;
+  let text = multiRows.get(key);
+  if (!text) {
+    text = `${sql.head}${Array.from({ length: rows }, () => sql.tuple).join(', ')}${sql.tail}`;
+    multiRows.set(key, text);
+  }
+  return text;
+}
+
+const legacyInserts = new Map<number, string>();
+/** `INSERT … VALUES (…), (…) ON CONFLICT … DO UPDATE` for `rows` entries. */
+function legacyInsert(rows: number): string {
+  let sql = legacyInserts.get(rows);
+  if (!sql) {
+    sql = `INSERT INTO legacy_entries (cve_id, format, original_name, status, phase, rejected, reserved, disputed, replaced_by, hash, json, release, origin, first_seen, last_seen)
+      VALUES ${Array.from({ length: rows }, () => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}
+      ON CONFLICT (cve_id, format) DO UPDATE SET original_name = excluded.original_name, status = excluded.status, phase = excluded.phase, rejected = excluded.rejected,
+        reserved = excluded.reserved, disputed = excluded.disputed, replaced_by = excluded.replaced_by, hash = excluded.hash, json = excluded.json,
+        release = excluded.release, origin = excluded.origin, last_seen = excluded.last_seen`;
+    legacyInserts.set(rows, sql);
+  }
+  return sql;
+}
 
 export class SqliteEnrichStore implements EnrichStore {
   readonly #db: DatabaseSync;
@@ -47,36 +90,61 @@ export class SqliteEnrichStore implements EnrichStore {
   }
 
 
+  async bulkImport<T>(run: () => Promise<T>): Promise<T> {
+    const before = (this.#db.prepare('PRAGMA cache_size').get() as { cache_size: number }).cache_size;
+    this.#db.exec(`PRAGMA cache_size = -${BULK_CACHE_KIB}`);
+    try {
+      return await run();
+    } finally {
+      this.#db.exec(`PRAGMA cache_size = ${Number(before)}`);
+    }
+  }
+
   // --- NVD ---
 
   async writeNvdRecords(writes: readonly NvdRecordWrite[], meta?: { readonly key: string; readonly value: string }): Promise<NvdWriteOutcome[]> {
+    // Set-based like the PostgreSQL store: lookups per 500 names, multi-row inserts.
     return this.#c.tx(() => {
       const at = nowIso();
-      const out = writes.map((w) => {
-        const cur = this.#c.get('SELECT version, last_version, last_modified FROM nvd_records WHERE cve_id = ?', w.cveId);
-        const same = cur ? this.#c.get('SELECT version FROM nvd_record_versions WHERE cve_id = ? AND hash = ?', w.cveId, w.hash) : undefined;
-        const outcome = decideNvd(cur ? { lastModified: String(cur.last_modified) } : undefined, same !== undefined, w.lastModified);
-        if (outcome === 'unchanged') return outcome;
-        const version = cur ? Number(cur.last_version) + 1 : 1;
-        this.#c.run(
-          'INSERT INTO nvd_record_versions (cve_id, version, hash, format, json, last_modified, published, vuln_status, source_identifier, origin, arrived_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-          w.cveId, version, w.hash, w.format, w.json, w.lastModified, w.published, w.vulnStatus ?? null, w.sourceIdentifier ?? null, w.origin ?? null, at,
-        );
-        if (outcome === 'older') {
-          this.#c.run('UPDATE nvd_records SET last_version = ? WHERE cve_id = ?', version, w.cveId);
-        } else {
-          this.#c.run(
-            `INSERT INTO nvd_records (cve_id, version, last_version, hash, last_modified, published, vuln_status, source_identifier, arrived_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-             ON CONFLICT (cve_id) DO UPDATE SET version = excluded.version, last_version = excluded.last_version, hash = excluded.hash, last_modified = excluded.last_modified,
-               published = excluded.published, vuln_status = excluded.vuln_status, source_identifier = excluded.source_identifier, arrived_at = excluded.arrived_at`,
-            w.cveId, version, version, w.hash, w.lastModified, w.published, w.vulnStatus ?? null, w.sourceIdentifier ?? null, at,
-          );
+      const current = new Map<string, Row>();
+      const known = new Set<string>();
+      for (let i = 0; i < writes.length; i += CHUNK) {
+        const part = writes.slice(i, i + CHUNK);
+        for (const r of this.#c.all('SELECT r.cve_id, r.last_version, r.last_modified FROM json_each(?) AS w JOIN nvd_records r ON r.cve_id = w.value', JSON.stringify(part.map((w) => w.cveId)))) {
+          current.set(String(r.cve_id), r);
         }
-        return outcome;
-      });
+        const again = part.filter((w) => current.has(w.cveId));
+        if (again.length === 0) continue;
+        const pairs = JSON.stringify(again.map((w) => [w.cveId, w.hash]));
+        for (const r of this.#c.all('SELECT v.cve_id, v.hash FROM json_each(?) AS w JOIN nvd_record_versions v ON v.cve_id = w.value ->> 0 AND v.hash = w.value ->> 1', pairs)) {
+          known.add(`${r.cve_id} ${r.hash}`);
+        }
+      }
+      const outcomes: NvdWriteOutcome[] = [];
+      const versions: Param[][] = [];
+      const currents: Param[][] = [];
+      for (const w of writes) {
+        const cur = current.get(w.cveId);
+        const outcome = decideNvd(cur ? { lastModified: String(cur.last_modified) } : undefined, known.has(`${w.cveId} ${w.hash}`), w.lastModified);
+        outcomes.push(outcome);
+        if (outcome === 'unchanged') continue;
+        const version = cur ? Number(cur.last_version) + 1 : 1;
+        versions.push([w.cveId, version, w.hash, w.format, w.json, w.lastModified, w.published, w.vulnStatus ?? null, w.sourceIdentifier ?? null, w.origin ?? null, at]);
+        if (outcome === 'older') this.#c.run('UPDATE nvd_records SET last_version = ? WHERE cve_id = ?', version, w.cveId);
+        else currents.push([w.cveId, version, version, w.hash, w.lastModified, w.published, w.vulnStatus ?? null, w.sourceIdentifier ?? null, at]);
+      }
+      this.#insertRows(NVD_VERSION_INSERT, versions);
+      this.#insertRows(NVD_RECORD_UPSERT, currents);
       if (meta) this.#setMeta(meta.key, meta.value, at);
-      return out;
+      return outcomes;
     });
+  }
+
+  /** `rows` through `sql` (one `VALUES` tuple), 100 rows a statement. */
+  #insertRows(sql: { readonly head: string; readonly tuple: string; readonly tail: string }, rows: readonly Param[][]): void {
+    let i = 0;
+    for (; i + MULTI_ROWS <= rows.length; i += MULTI_ROWS) this.#c.run(multiRow(sql, MULTI_ROWS), ...rows.slice(i, i + MULTI_ROWS).flat());
+    for (; i < rows.length; i++) this.#c.run(multiRow(sql, 1), ...rows[i]);
   }
 
   #setMeta(key: string, value: string, at: string): void {
@@ -173,25 +241,49 @@ export class SqliteEnrichStore implements EnrichStore {
   // --- legacy ---
 
   async writeLegacyEntries(entries: readonly LegacyEntryWrite[]): Promise<LegacyWriteOutcome[]> {
+    if (entries.length === 0) return [];
+    // Set-based: one lookup per 500 names, multi-row inserts, one touch of the unchanged;
+    // a statement per entry was most of the import's SQLite time.
     return this.#c.tx(() => {
       const at = nowIso();
-      return entries.map((e) => {
-        const cur = this.#c.get('SELECT hash FROM legacy_entries WHERE cve_id = ? AND format = ?', e.cveId, e.format);
-        if (cur && cur.hash === e.hash) {
-          this.#c.run('UPDATE legacy_entries SET last_seen = ?, release = coalesce(?, release) WHERE cve_id = ? AND format = ?', at, e.release ?? null, e.cveId, e.format);
-          return 'unchanged';
+      const existing = new Map<string, string>();
+      for (let i = 0; i < entries.length; i += CHUNK) {
+        const keys = JSON.stringify(entries.slice(i, i + CHUNK).map((e) => [e.cveId, e.format]));
+        for (const r of this.#c.all('SELECT l.cve_id, l.format, l.hash FROM json_each(?) AS w JOIN legacy_entries l ON l.cve_id = w.value ->> 0 AND l.format = w.value ->> 1', keys)) {
+          existing.set(`${r.cve_id} ${r.format}`, String(r.hash));
         }
+      }
+      const outcomes: LegacyWriteOutcome[] = [];
+      const seen = new Set<string>();
+      const write: LegacyEntryWrite[] = [];
+      const touch: [string, string, string | null][] = [];
+      for (const e of entries) {
+        const key = `${e.cveId} ${e.format}`;
+        const old = existing.get(key);
+        if (old === e.hash || seen.has(key)) {
+          outcomes.push('unchanged');
+          touch.push([e.cveId, e.format, e.release ?? null]);
+          continue;
+        }
+        seen.add(key);
+        outcomes.push(old === undefined ? 'added' : 'updated');
+        write.push(e);
+      }
+      for (let i = 0; i < touch.length; i += CHUNK) {
         this.#c.run(
-          `INSERT INTO legacy_entries (cve_id, format, original_name, status, phase, rejected, reserved, disputed, replaced_by, hash, json, release, origin, first_seen, last_seen)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-           ON CONFLICT (cve_id, format) DO UPDATE SET original_name = excluded.original_name, status = excluded.status, phase = excluded.phase, rejected = excluded.rejected,
-             reserved = excluded.reserved, disputed = excluded.disputed, replaced_by = excluded.replaced_by, hash = excluded.hash, json = excluded.json,
-             release = excluded.release, origin = excluded.origin, last_seen = excluded.last_seen`,
-          e.cveId, e.format, e.originalName, e.status ?? null, e.phase ?? null, e.rejected ? 1 : 0, e.reserved ? 1 : 0, e.disputed ? 1 : 0,
-          JSON.stringify(e.replacedBy), e.hash, e.json, e.release ?? null, e.origin ?? null, at, at,
+          `UPDATE legacy_entries SET last_seen = ?, release = coalesce(w.value ->> 2, legacy_entries.release)
+           FROM json_each(?) AS w WHERE legacy_entries.cve_id = w.value ->> 0 AND legacy_entries.format = w.value ->> 1`,
+          at, JSON.stringify(touch.slice(i, i + CHUNK)),
         );
-        return cur ? 'updated' : 'added';
-      });
+      }
+      const params = (e: LegacyEntryWrite): Param[] => [
+        e.cveId, e.format, e.originalName, e.status ?? null, e.phase ?? null, e.rejected ? 1 : 0, e.reserved ? 1 : 0, e.disputed ? 1 : 0,
+        JSON.stringify(e.replacedBy), e.hash, e.json, e.release ?? null, e.origin ?? null, at, at,
+      ];
+      let i = 0;
+      for (; i + LEGACY_ROWS <= write.length; i += LEGACY_ROWS) this.#c.run(legacyInsert(LEGACY_ROWS), ...write.slice(i, i + LEGACY_ROWS).flatMap(params));
+      for (; i < write.length; i++) this.#c.run(legacyInsert(1), ...params(write[i]));
+      return outcomes;
     });
   }
 
