@@ -7,6 +7,9 @@ import { EnrichError } from './errors.ts';
 import { JsonObjectStream } from './json-stream.ts';
 import { parseNvd, readNvd } from './nvd.ts';
 import { NVD_DIR } from './test-data.ts';
+import { nvdEnvelope, nvdPageChunks, toNvdCve } from '../formats/index.ts';
+import type { NvdCvssMetric } from '../formats/index.ts';
+import { realRecords } from '../formats/testing.ts';
 
 const file = (p: string) => readFileSync(join(NVD_DIR, p));
 const api = (p: string) => file(join('vuls-data-update/api', p));
@@ -312,5 +315,32 @@ describe('bare NVD cve objects (cves.jsonl, arrays of them)', () => {
     const d = await parseNvd(file('vunnel/single-entry.json'));
     assert.equal(d.envelope.format, 'NVD_CVE');
     await assert.rejects(parseNvd(Buffer.from('{"hello":1}')), (e: unknown) => e instanceof EnrichError && e.code === 'ENRICH_NOT_NVD');
+  });
+});
+
+describe('one NVD mapping: what cvekit writes as NVD, it reads back', () => {
+  test('toNvdCve answers for 2,000 real records read back without an issue, field for field', async () => {
+    const samples = realRecords().slice(0, 2000);
+    const cves = samples.map((s) => toNvdCve(s.record, s.summary));
+    const chunks: string[] = [];
+    for await (const c of nvdPageChunks(nvdEnvelope({ totalResults: cves.length, startIndex: 0, resultsPerPage: cves.length, timestamp: '2025-01-24T14:00:00.000Z' }), cves)) chunks.push(c);
+    const d = await parseNvd(Buffer.from(chunks.join('')));
+    assert.deepEqual(d.issues.filter((i) => i.severity === 'error'), []);
+    assert.equal(d.cves.length, cves.length);
+    let metrics = 0;
+    d.cves.forEach((r, i) => {
+      const w = cves[i];
+      assert.equal(r.cveId, w.id);
+      assert.equal(r.lastModified, `${w.lastModified}Z`);
+      assert.equal(r.vulnStatus, w.vulnStatus);
+      assert.deepEqual(r.descriptions, w.descriptions);
+      const written = Object.entries(w.metrics).flatMap(([, list]) => (list as NvdCvssMetric[]).map((m) => [m.source, m.type, m.cvssData.vectorString, m.cvssData.baseScore]));
+      assert.deepEqual(new Set(r.metrics.map((m) => JSON.stringify([m.source, m.type, m.vector, m.baseScore]))), new Set(written.map((m) => JSON.stringify(m))));
+      metrics += r.metrics.length;
+      assert.deepEqual(r.weaknesses.map((x) => x.cweIds), (w.weaknesses ?? []).map((x) => x.description.map((d) => d.value)));
+      assert.deepEqual(r.configurations.map((c) => c.nodes), (w.configurations ?? []).map((c) => c.nodes));
+      assert.deepEqual(r.references.map((x) => x.url), w.references.map((x) => x.url));
+    });
+    assert.ok(metrics > 500, `${metrics} metrics compared`);
   });
 });

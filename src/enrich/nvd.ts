@@ -18,6 +18,12 @@
  * }
  */
 import type { CveId } from '../cve/index.ts';
+// NVD's wire vocabulary and shapes are defined once, beside the writer of NVD answers.
+import { NVD_METRIC_KEYS, NVD_SEVERITIES, NVD_VULN_STATUSES } from '../formats/index.ts';
+import type { NvdCpeMatch, NvdCvssVersion, NvdLangString, NvdNode, NvdSeverity, NvdVulnStatus } from '../formats/index.ts';
+
+export { NVD_CVSS_VERSIONS, NVD_VULN_STATUSES } from '../formats/index.ts';
+export type { NvdCpeMatch, NvdCvssVersion, NvdLangString, NvdNode, NvdSeverity, NvdVulnStatus } from '../formats/index.ts';
 import { EnrichError, FieldProblem, recordIssue } from './errors.ts';
 import type { RecordIssue } from './errors.ts';
 import {
@@ -48,31 +54,11 @@ import type { JsonStreamEvent } from './json-stream.ts';
 import { JsonValueSplitter, jsonValuesMode } from './json-values.ts';
 import type { JsonValueEvent, JsonValuesMode } from './json-values.ts';
 
-/** NVD's analysis statuses (NVD "CVE Status" page). */
-export const NVD_VULN_STATUSES = [
-  'Received',
-  'Awaiting Analysis',
-  'Undergoing Analysis',
-  'Analyzed',
-  'Modified',
-  'Deferred',
-  'Rejected',
-] as const;
-export type NvdVulnStatus = (typeof NVD_VULN_STATUSES)[number];
-
-export const NVD_CVSS_VERSIONS = ['2.0', '3.0', '3.1', '4.0'] as const;
-export type NvdCvssVersion = (typeof NVD_CVSS_VERSIONS)[number];
-
-/** `metrics` members of an NVD 2.0 CVE and the CVSS version each holds. */
-const METRIC_KEYS: Readonly<Record<string, NvdCvssVersion>> = {
-  cvssMetricV2: '2.0',
-  cvssMetricV30: '3.0',
-  cvssMetricV31: '3.1',
-  cvssMetricV40: '4.0',
-};
-
-const SEVERITIES = ['NONE', 'LOW', 'MEDIUM', 'HIGH', 'CRITICAL'] as const;
-export type NvdSeverity = (typeof SEVERITIES)[number];
+/** `metrics` member → the CVSS version it holds (the inverse of NVD_METRIC_KEYS). */
+const METRIC_VERSIONS: readonly (readonly [string, NvdCvssVersion])[] = (Object.entries(NVD_METRIC_KEYS) as [NvdCvssVersion, string][])
+  .map(([version, key]) => [key, version] as const)
+  .reverse();
+const SEVERITIES = NVD_SEVERITIES;
 
 /** One CVSS metric as NVD gives it: who scored it, and whether it is NVD's own (`Primary`). */
 export interface NvdMetric {
@@ -94,25 +80,6 @@ export interface NvdWeakness {
   readonly type: 'Primary' | 'Secondary';
   /** `CWE-79`, or NVD's `NVD-CWE-noinfo` / `NVD-CWE-Other`. */
   readonly cweIds: readonly string[];
-}
-
-/** One applicability statement: a CPE match criterion and its version range. */
-export interface NvdCpeMatch {
-  readonly vulnerable: boolean;
-  /** A CPE 2.3 name, possibly with wildcards. */
-  readonly criteria: string;
-  /** NVD's id of the criterion (absent in 1.1 feeds). */
-  readonly matchCriteriaId?: string;
-  readonly versionStartIncluding?: string;
-  readonly versionStartExcluding?: string;
-  readonly versionEndIncluding?: string;
-  readonly versionEndExcluding?: string;
-}
-
-export interface NvdNode {
-  readonly operator: 'AND' | 'OR';
-  readonly negate: boolean;
-  readonly cpeMatch: readonly NvdCpeMatch[];
 }
 
 /** A configuration: its nodes combined by `operator` (AND for "running on/with"). */
@@ -137,11 +104,6 @@ export interface NvdKev {
   readonly dueDate?: string;
   readonly requiredAction?: string;
   readonly vulnerabilityName?: string;
-}
-
-export interface NvdLangString {
-  readonly lang: string;
-  readonly value: string;
 }
 
 /** One CVE as the NVD describes it, ready to store beside the CNA's and ADPs' containers. */
@@ -574,7 +536,9 @@ function cpeMatch(v: unknown, field: string, legacy: boolean): NvdCpeMatch {
     vulnerable,
     criteria: cpe23(m, legacy ? 'cpe23Uri' : 'criteria', `${field}.${legacy ? 'cpe23Uri' : 'criteria'}`),
   };
-  if (!legacy) out.matchCriteriaId = uuid(m, 'matchCriteriaId', `${field}.matchCriteriaId`);
+  // NVD always gives one; other producers of the same shape (cvekit's own NVD endpoint, from a
+  // CVE JSON 5.1 cpeApplicability without ids) may not, and the criterion stands without it.
+  if (!legacy && m.matchCriteriaId !== undefined) out.matchCriteriaId = uuid(m, 'matchCriteriaId', `${field}.matchCriteriaId`);
   for (const k of ['versionStartIncluding', 'versionStartExcluding', 'versionEndIncluding', 'versionEndExcluding'] as const) {
     const r = optStr(m, k, `${field}.${k}`);
     if (r !== undefined) out[k] = r;
@@ -602,7 +566,7 @@ function cveRecord(value: unknown, where: string, issues: RecordIssue[]): NvdCve
   }
   const metricsObj = optObj(c, 'metrics', 'cve.metrics') ?? {};
   const metrics: NvdMetric[] = [];
-  for (const [key, version] of Object.entries(METRIC_KEYS)) {
+  for (const [key, version] of METRIC_VERSIONS) {
     optArr(metricsObj, key, `cve.metrics.${key}`).forEach((m, i) => metrics.push(metric(m, version, `cve.metrics.${key}[${i}]`)));
   }
   const weaknesses = optArr(c, 'weaknesses', 'cve.weaknesses').map((w, i): NvdWeakness => {

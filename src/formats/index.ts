@@ -27,6 +27,10 @@ export type { CsvColumn } from './csv.ts';
 export { FEED_ENTRY_KINDS, feedEntryOf, atomFeed, rssFeed } from './feeds.ts';
 export type { FeedEntry, FeedEntryKind, FeedOptions } from './feeds.ts';
 export {
+  NVD_VULN_STATUSES,
+  NVD_CVSS_VERSIONS,
+  NVD_METRIC_KEYS,
+  NVD_SEVERITIES,
   NVD_REFERENCE_TAGS,
   toNvdCve,
   toNvdDate,
@@ -37,6 +41,10 @@ export {
   nvdPageChunks,
 } from './nvd.ts';
 export type {
+  NvdVulnStatus,
+  NvdCvssVersion,
+  NvdSeverity,
+  NvdLangString,
   NvdCve,
   NvdCvssMetric,
   NvdMetrics,

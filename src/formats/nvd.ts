@@ -1,14 +1,39 @@
 /**
- * @module NVD CVE API 2.0 shapes: a record as NVD's `cve` object ({@link toNvdCve}), the
+ * @module NVD CVE API 2.0 shapes, the one definition of NVD's wire format in cvekit: its
+ * vocabulary (analysis statuses, CVSS versions and their `metrics` keys, severities, dates),
+ * the `cve` object's types, a record written as NVD's `cve` object ({@link toNvdCve}), the
  * response envelope ({@link nvdEnvelope}) and a page written piece by piece
  * ({@link nvdPageStart}, {@link nvdPageItem}, {@link nvdPageEnd}), so code written for NVD
- * reads cvekit unchanged and a 2,000-result page is never held as one string.
+ * reads cvekit unchanged and a 2,000-result page is never held as one string. The reader of
+ * NVD data (src/enrich/nvd.ts) maps the same shapes the other way.
  */
 import { parseCvssVector } from '../cvss/index.ts';
 import { describeCvss } from '../cvss/index.ts';
 import type { CveRecordJson, CvssVersion, LangString, ProblemTypeJson, RecordSummary } from '../cve/index.ts';
 import type { ContentDate } from './content-date.ts';
 import { contentAsOfLine } from './content-date.ts';
+
+/** NVD's analysis statuses (NVD "CVE Status" page). */
+export const NVD_VULN_STATUSES = [
+  'Received',
+  'Awaiting Analysis',
+  'Undergoing Analysis',
+  'Analyzed',
+  'Modified',
+  'Deferred',
+  'Rejected',
+] as const;
+export type NvdVulnStatus = (typeof NVD_VULN_STATUSES)[number];
+
+export const NVD_CVSS_VERSIONS = ['2.0', '3.0', '3.1', '4.0'] as const;
+export type NvdCvssVersion = (typeof NVD_CVSS_VERSIONS)[number];
+
+/** The `metrics` member holding each CVSS version, newest first (NVD's order). */
+export const NVD_METRIC_KEYS = { '4.0': 'cvssMetricV40', '3.1': 'cvssMetricV31', '3.0': 'cvssMetricV30', '2.0': 'cvssMetricV2' } as const satisfies Record<NvdCvssVersion, string>;
+
+/** `baseSeverity` values (v2's beside `cvssData`, v3 and v4 inside it). */
+export const NVD_SEVERITIES = ['NONE', 'LOW', 'MEDIUM', 'HIGH', 'CRITICAL'] as const;
+export type NvdSeverity = (typeof NVD_SEVERITIES)[number];
 
 /** `{ lang, value }` as NVD writes descriptions. */
 export interface NvdLangString {
@@ -257,8 +282,6 @@ function configurationsOf(raw: unknown): NvdConfiguration[] {
   return out;
 }
 
-const METRIC_KEYS = { '4.0': 'cvssMetricV40', '3.1': 'cvssMetricV31', '3.0': 'cvssMetricV30', '2.0': 'cvssMetricV2' } as const;
-
 /**
  * A record as NVD CVE API 2.0's `cve` object: `id`, `sourceIdentifier`, `published`,
  * `lastModified` (NVD's zone-less UTC), `vulnStatus`, `cveTags` (the CNA's `tags`),
@@ -297,7 +320,7 @@ export function toNvdCve(record: CveRecordJson, summary: RecordSummary, extra: N
   for (const m of summary.metrics) {
     const data = cvssData(m.version, m.vectorString, m.baseScore, m.baseSeverity);
     if (data === undefined) continue;
-    const key = METRIC_KEYS[m.version];
+    const key = NVD_METRIC_KEYS[m.version];
     (metrics[key] ??= []).push({
       source: sourceOf(m.source),
       type: typeOf(m.source),
