@@ -526,7 +526,7 @@ export class CasePublisher {
     const claimRow: DisclosureDocumentRow = { caseId: c.id, kind: 'publication', key: MAIN, revision: (existing?.row.revision ?? 0) + 1, updatedAt: now, body: this.#seal(claimed) };
     if (!(await this.#d.putDocument(claimRow, existing?.row.revision ?? 0))) return undefined;
 
-    const { actor, cna } = await this.#cnaActor();
+    const { actor } = await this.#cnaActor();
     const cveIds: string[] = [];
     for (const row of await this.#d.listDocuments(c.id, 'cve-draft')) {
       const d = this.#open<CveDraft>(row.body);
@@ -534,7 +534,8 @@ export class CasePublisher {
       if (d.publishedAt) continue;
       const container = { ...d.container, datePublic: now };
       try {
-        await cna.submitCna(actor, d.cveId, { cnaContainer: container }, 'published', 'create');
+        // Through the owner's upstream when it has one (never queued: a failure leaves the plan `publishing`, taken over later).
+        await this.#relay!.submitCna(actor, d.cveId, { cnaContainer: container }, 'published', 'create', { queue: false });
       } catch (err) {
         // Published by an earlier, interrupted run: the record is there, which is the goal.
         if (!(err instanceof CnaError && err.code === 'CVE_RECORD_EXISTS')) throw cnaRefused(err);

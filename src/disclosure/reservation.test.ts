@@ -1,6 +1,6 @@
 /**
  * Reserving a case's CVE ID (issue 6 §5) through the CNA org's upstream — a second cvekit
- * server on 127.0.0.1 — and the reservation's retry safety: an ID reserved but not recorded
+ * server on 127.0.0.1 — and its publication there, and the reservation's retry safety: an ID reserved but not recorded
  * on the case (a crash, a concurrent edit) is never orphaned.
  */
 import assert from 'node:assert/strict';
@@ -87,6 +87,19 @@ for (const backend of testBackends()) {
       const audit = await service.auditLog(TEAM, caseId) as { action: string; detail?: string }[];
       assert.ok(audit.some((a) => a.action === 'case.cve-reserve' && a.detail?.includes(`through its upstream http://127.0.0.1:${port}/api/`)));
       assert.equal(await up.store.getRecord(r.cveId), undefined, 'nothing public upstream either');
+    });
+
+    it('publishes the record through the upstream too: upstream has it PUBLISHED, and so does this cvekit', async () => {
+      const { service, publisher } = team('heronpsirt');
+      const caseId = await newCase(service);
+      const { cveId } = await publisher.reserveCve(TEAM, caseId, 'v1');
+      const draft = await publisher.draftCveRecord(TEAM, caseId, 'v1', { vendor: 'Heron', product: 'Heron switch', references: [{ url: 'https://heron.test/sa-1' }], cwe: { id: 'CWE-122' } });
+      assert.deepEqual(draft.check, { ok: true, issues: [] });
+      const r = await publisher.publishNow(TEAM, caseId);
+      assert.deepEqual(r.cveIds, [cveId]);
+      assert.equal((await up.store.cna.getCveId(cveId))?.state, 'PUBLISHED', 'published upstream');
+      assert.equal((await local.store.cna.getCveId(cveId))?.state, 'PUBLISHED');
+      assert.ok(await local.store.getRecord(cveId), 'public here');
     });
 
     it('with the upstream down: a precise refusal, nothing reserved or recorded; the next attempt works once it is back', async () => {
