@@ -429,6 +429,16 @@ async function teamPages(app: FastifyInstance, opts: DisclosureWebOptions): Prom
     return send(reply, `Advisory preview ${t.id}`, advisoryPreviewBody(id, c.title, advisoryToHtml(d.advisory.csaf), t.version, t.status), ctx(req).viewer);
   });
 
+  /** The draft CSAF 2.0 document itself (a download: drafts are never public). */
+  app.get<{ Params: { id: string } }>('/team/cases/:id/advisory.json', async (req, reply) => {
+    const d = await publisher.listDrafts(who(req), caseId(req.params.id));
+    if (!d.advisory) throw new DisclosureServiceError('ADVISORY_NOT_FOUND', 'no advisory draft yet');
+    const t = d.advisory.csaf.document.tracking;
+    return reply.type('application/json; charset=utf-8').header('cache-control', 'no-store')
+      .header('content-disposition', `attachment; filename="${t.id.replace(/[^A-Za-z0-9._-]/g, '_')}-${t.version}-draft.json"`)
+      .send(JSON.stringify(d.advisory.csaf, null, 2));
+  });
+
   app.post<{ Params: { id: string } }>('/team/cases/:id/advisory', async (req, reply) => {
     const b = body(req);
     const title = field(b, 'title', 300).trim();

@@ -175,6 +175,9 @@ for (const backend of testBackends()) {
       await psirt.waitForURL(/\/advisory$/);
       assert.ok(((await psirt.textContent('main')) ?? '').includes(cveId));
       await shot(psirt, '7-team-advisory-preview');
+      const csafDraft = await context.request.get(`${caseUrl}/advisory.json`);
+      const draftDoc = (await csafDraft.json()) as { document: { tracking: { status: string; version: string } }; vulnerabilities: { cve: string }[] };
+      assert.deepEqual([draftDoc.document.tracking.status, draftDoc.document.tracking.version, draftDoc.vulnerabilities.map((x) => x.cve)], ['draft', '0.1.0', [cveId]]);
       await psirt.goto(caseUrl);
       await psirt.fill('#msg-text', 'Thanks, we reproduced it. <b>not bold</b>');
       await psirt.click('section[aria-labelledby=h-msgs] > form button:has-text("Post")');
