@@ -9,10 +9,19 @@ import type { CveId, CveRecordJson } from '../cve/index.ts';
 import type { QuarantineInput, RecordWrite, Store, WriteOutcome } from '../store/index.ts';
 import { openInput, type ReaderOptions } from './readers/index.ts';
 import { completeRecord, parseBytes, quarantineEntry, recordWrite, toQuarantine, type Completion } from './prepare.ts';
-import { prepareEvents, type PreparedEvent } from './prepare-pool.ts';
+import { IN_PROCESS_CHUNKS, prepareEvents, type PreparedEvent } from './prepare-pool.ts';
 import type { InputSource, RawItem } from './types.ts';
 
 export const DEFAULT_BATCH_SIZE = 1000;
+/** Bytes per record above which an input of unknown count is taken as large (records are ~4.6 KiB minified). */
+const LARGE_INPUT_BYTES_PER_RECORD = 8 * 1024;
+
+/** More than the chunks a worker would not be started for, as far as the input tells. */
+function isLargeInput(input: InputSource, batchSize: number): boolean {
+  const chunks = IN_PROCESS_CHUNKS * batchSize;
+  if (input.total !== undefined) return input.total > chunks;
+  return (input.totalBytes ?? 0) > chunks * LARGE_INPUT_BYTES_PER_RECORD;
+}
 /** One worker beside this thread: on two cores, one prepares while the other writes. */
 const DEFAULT_WORKERS = Math.min(1, availableParallelism() - 1);
 /** The source id of the CVE List, whatever form it arrives in. */
@@ -37,6 +46,11 @@ export interface ImportOptions {
    * Inputs of two batches or less never start one.
    */
   readonly workers?: number;
+  /**
+   * Whether the workers start before the first batch (default: when the input is known to
+   * be larger than two batches; a delta stays on this thread: no thread start, one schema compile).
+   */
+  readonly workersFromStart?: boolean;
   readonly reader?: ReaderOptions;
   readonly onProgress?: (progress: ImportProgress) => void;
   readonly signal?: AbortSignal;
@@ -94,11 +108,14 @@ interface BatchItem {
   readonly hash: string;
   readonly record?: CveRecordJson;
   readonly completion?: Completion;
+  /** A worker's completion, as JSON text (see `PreparedRecord.completionJson`). */
+  readonly completionJson?: string;
 }
 
 /** Validate and summarise a changed record: the worker's answer, or now, from the parsed object or the bytes again. */
 function completion(p: BatchItem): Completion {
   if (p.completion) return p.completion;
+  if (p.completionJson !== undefined) return JSON.parse(p.completionJson) as Completion;
   let record = p.record;
   if (record === undefined) {
     const again = parseBytes(p.item.bytes, p.item.nameHint);
@@ -241,6 +258,7 @@ export async function importSource(store: Store, input: InputSource, opts: Impor
       chunkSize: batchSize,
       workers: opts.workers ?? DEFAULT_WORKERS,
       complete: () => speculate,
+      inProcessChunks: (opts.workersFromStart ?? isLargeInput(input, batchSize)) ? 0 : IN_PROCESS_CHUNKS,
     });
     for await (const ev of prepared) {
       if (opts.signal?.aborted) throw new ImportAbortedError('import aborted');

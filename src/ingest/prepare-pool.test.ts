@@ -1,7 +1,8 @@
 /**
  * The worker-thread pipeline gives exactly what the single-thread one gives: the same
  * summary, the same quarantine entries (with their raw bytes), the same stored versions,
- * on a mixed input larger than a batch, on both stores; then the same on re-import
+ * on a mixed input larger than a batch, on both stores, whether the worker starts after two
+ * batches or before the first; then the same on re-import
  * (unchanged records, where workers stop validating speculatively) and on a changed copy.
  */
 import { strict as assert } from 'node:assert';
@@ -63,11 +64,12 @@ for (const backend of testBackends()) {
       const dir = mkdtempSync(join(tmpdir(), 'cvekit-pool-'));
       const input = mixedInput(dir);
       const runs = [];
-      for (const workers of [0, 1]) {
+      // 0 workers; 1 worker after two chunks on this thread (a small input); 1 worker from the start (a large one).
+      for (const [workers, workersFromStart] of [[0, false], [1, false], [1, true]] as const) {
         const { store, cleanup } = await openTestStore(backend);
         try {
           const summaries = [];
-          for (const path of [input.first, input.first, input.changed]) summaries.push(comparable(await importFrom(store, path, { batchSize: 60, workers })));
+          for (const path of [input.first, input.first, input.changed]) summaries.push(comparable(await importFrom(store, path, { batchSize: 60, workers, workersFromStart })));
           runs.push({ summaries, state: await snapshot(store) });
         } finally {
           await cleanup();
@@ -76,8 +78,10 @@ for (const backend of testBackends()) {
       assert.equal(runs[1].summaries[0].counts.quarantined, 4);
       assert.equal(runs[1].summaries[0].counts.duplicates, 1);
       assert.equal(runs[1].summaries[1].counts.unchanged > 400, true);
-      assert.deepEqual(runs[1].summaries, runs[0].summaries);
-      assert.deepEqual(runs[1].state, runs[0].state);
+      for (const run of runs.slice(1)) {
+        assert.deepEqual(run.summaries, runs[0].summaries);
+        assert.deepEqual(run.state, runs[0].state);
+      }
     });
   });
 }

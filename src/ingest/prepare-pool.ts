@@ -11,7 +11,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { RawError, RawEvent, RawItem } from './types.ts';
-import { parseBytes, type Completion, type ParsedRecord, type PrepareFailure } from './prepare.ts';
+import { parseBytes, type ParsedRecord, type PrepareFailure } from './prepare.ts';
 
 /** A record as a worker returns it: no parsed object (too costly to copy back), maybe its completion. */
 export interface PreparedRecord {
@@ -19,8 +19,13 @@ export interface PreparedRecord {
   readonly cveId: string;
   readonly json: string;
   readonly hash: string;
-  /** Present when the worker validated and summarised it (speculatively: unchanged records ignore it). */
-  readonly completion?: Completion;
+  /**
+   * Present when the worker validated and summarised it (speculatively: unchanged records
+   * ignore it), as the JSON text of the {@link Completion}: a string crosses the thread
+   * boundary for a fraction of what structured-cloning the summary's many small objects
+   * costs (~40 µs a record to deserialise), and is parsed only for records that are stored.
+   */
+  readonly completionJson?: string;
 }
 
 export type PreparedResult = PreparedRecord | PrepareFailure;
@@ -44,8 +49,8 @@ export type PreparedEvent =
   | { readonly ev: RawItem; readonly result: ParsedRecord | PreparedRecord | PrepareFailure };
 
 const WORKER_URL = new URL('./prepare-worker.ts', import.meta.url);
-/** Chunks prepared on this thread before any worker starts. */
-const IN_PROCESS_CHUNKS = 2;
+/** Chunks prepared on this thread before any worker starts (unless told otherwise). */
+export const IN_PROCESS_CHUNKS = 2;
 
 /** A worker that prepares chunks of items, answering in order. */
 class PrepareWorker {
@@ -114,6 +119,12 @@ export interface PrepareOptions {
   readonly workers: number;
   /** Asked per chunk: validate and summarise speculatively in the worker too? */
   readonly complete: () => boolean;
+  /**
+   * Chunks prepared on this thread before the workers take over (default
+   * {@link IN_PROCESS_CHUNKS}). 0 for an input known to be large: the workers start at
+   * once (their start-up overlaps this thread's) and this thread never compiles the schema.
+   */
+  readonly inProcessChunks?: number;
 }
 
 function prepareHere(chunk: readonly RawEvent[]): PreparedEvent[] {
@@ -128,18 +139,19 @@ function prepareHere(chunk: readonly RawEvent[]): PreparedEvent[] {
 export async function* prepareEvents(events: AsyncIterable<RawEvent>, opts: PrepareOptions): AsyncGenerator<PreparedEvent> {
   const workers: PrepareWorker[] = [];
   const depth = opts.workers + 1;
+  const inProcess = opts.inProcessChunks ?? IN_PROCESS_CHUNKS;
   const queue: Promise<PreparedEvent[]>[] = [];
   let chunks = 0;
   const dispatch = (chunk: RawEvent[]): void => {
     chunks++;
     // A worker costs a thread start and its own schema compile: not worth it for inputs
     // of two batches or less (an hourly delta), so the first two stay on this thread.
-    if (opts.workers === 0 || chunks <= IN_PROCESS_CHUNKS) {
+    if (opts.workers === 0 || chunks <= inProcess) {
       queue.push(Promise.resolve(prepareHere(chunk)));
       return;
     }
     if (workers.length < opts.workers) workers.push(new PrepareWorker());
-    const worker = workers[(chunks - IN_PROCESS_CHUNKS - 1) % workers.length];
+    const worker = workers[(chunks - inProcess - 1) % workers.length];
     const items = chunk.filter((ev): ev is RawItem => ev.kind === 'item');
     const done = worker.prepare(items, opts.complete()).then((results) => {
       let k = 0;
@@ -149,6 +161,8 @@ export async function* prepareEvents(events: AsyncIterable<RawEvent>, opts: Prep
     done.catch(() => undefined);
     queue.push(done);
   };
+  // Started before the first chunk is read, so the thread start and schema compile overlap the reading.
+  if (inProcess === 0) while (workers.length < opts.workers) workers.push(new PrepareWorker());
   try {
     let chunk: RawEvent[] = [];
     for await (const ev of events) {

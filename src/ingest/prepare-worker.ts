@@ -25,7 +25,9 @@ port.on('message', (req: PrepareRequest) => {
         continue;
       }
       const { cveId, json, hash } = parsed;
-      results.push(req.complete ? { kind: 'parsed', cveId, json, hash, completion: completeRecord(parsed.record, cveId) } : { kind: 'parsed', cveId, json, hash });
+      results.push(
+        req.complete ? { kind: 'parsed', cveId, json, hash, completionJson: JSON.stringify(completeRecord(parsed.record, cveId)) } : { kind: 'parsed', cveId, json, hash },
+      );
     }
     res = { id: req.id, results };
   } catch (err) {
