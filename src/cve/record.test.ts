@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { sharedData } from '../../test/support/paths.ts';
-import { CVSS_VERSIONS, normalizeCveId, recordDateUpdated, summarizeRecord } from './index.ts';
+import { CVSS_VERSIONS, normalizeCveId, normalizeRecordDate, recordDateUpdated, summarizeRecord } from './index.ts';
 import type { CveRecordJson, RecordSummary } from './index.ts';
 
 const records: CveRecordJson[] = readFileSync(sharedData('cve5', 'records.jsonl'), 'utf8')
@@ -191,4 +191,44 @@ describe('summarizeRecord rules on small records', () => {
       assert.equal(recordDateUpdated(record), expected);
     });
   }
+});
+
+describe('normalizeRecordDate: the sliced fast path gives what Date.parse + toISOString give', () => {
+  const NO_ZONE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?$/;
+  /** The general path alone (what normalizeRecordDate did before the fast path). */
+  const reference = (value: string): string | undefined => {
+    if (value === '' || value.length > 64) return undefined;
+    const ms = Date.parse(NO_ZONE.test(value) ? `${value}Z` : value);
+    return Number.isNaN(ms) ? undefined : new Date(ms).toISOString();
+  };
+  it('every date string of the 11,053 sample records', () => {
+    const dates = new Set<string>();
+    const walk = (v: unknown, key: string): void => {
+      if (typeof v === 'string' && /^date|Date$|^timestamp$/.test(key)) dates.add(v);
+      else if (v !== null && typeof v === 'object') for (const [k, x] of Object.entries(v)) walk(x, Array.isArray(v) ? key : k);
+    };
+    for (const r of records) walk(r, '');
+    assert.ok(dates.size > 20_000, `${dates.size} distinct dates`);
+    for (const d of dates) assert.equal(normalizeRecordDate(d), reference(d), d);
+  });
+  it('edge cases and 20,000 random near-dates (out-of-range fields, leap days, fractions, offsets, junk)', () => {
+    const fixed = [
+      '2023-11-02T05:36:44.174711', '2023-11-02T05:36:44.174711Z', '2023-11-02T05:36:44.1Z', '2023-11-02T05:36:44.Z', '2023-11-02T05:36:44',
+      '2023-11-02T05:36', '2024-02-29T00:00:00Z', '2023-02-29T00:00:00Z', '2023-11-02T24:00:00Z', '2023-11-02T05:36:60Z', '2023-13-02T05:36:44Z',
+      '2023-00-10T05:36:44Z', '2023-11-00T05:36:44Z', '0999-11-02T05:36:44Z', '2023-11-02T05:36:44+02:00', '2023-11-02T05:36:44.5-00:30',
+      '2023-11-02T05:36:44ZZ', '2023-11-02 05:36:44Z', '2023-11-02t05:36:44z', '２023-11-02T05:36:44Z', '2023-11-02T05:36:44.12345678901234567890Z',
+    ];
+    for (const d of fixed) assert.equal(normalizeRecordDate(d), reference(d), d);
+    let seed = 7;
+    const rand = (n: number): number => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed % n;
+    };
+    const pad = (n: number, w: number): string => String(n).padStart(w, '0');
+    const tails = ['', 'Z', '.1', '.12Z', '.123456', '.9999Z', '+00:00', '-05:00', '.', 'z', ' '];
+    for (let i = 0; i < 20_000; i++) {
+      const d = `${pad(rand(3000), 4)}-${pad(rand(14), 2)}-${pad(rand(33), 2)}T${pad(rand(26), 2)}:${pad(rand(62), 2)}:${pad(rand(62), 2)}${tails[rand(tails.length)]}`;
+      assert.equal(normalizeRecordDate(d), reference(d), d);
+    }
+  });
 });

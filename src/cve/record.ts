@@ -23,8 +23,46 @@ import type {
   SsvcSummary,
 } from './types.ts';
 
+type Writable<T> = { -readonly [K in keyof T]: T[K] };
+
 /** A date-time without zone, as real records carry (`2023-11-02T05:36:44.174711`). */
 const NO_ZONE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?$/;
+
+/** Where `YYYY-MM-DDTHH:MM:SS` has digits. */
+const DIGIT_AT = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18] as const;
+const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39;
+const twoDigits = (v: string, at: number): number => (v.charCodeAt(at) - 0x30) * 10 + (v.charCodeAt(at + 1) - 0x30);
+
+/**
+ * The common shape, `YYYY-MM-DDTHH:MM:SS[.f…][Z]` with every field plainly in range,
+ * normalised by slicing: the very string `Date.parse` + `toISOString` give (digits below
+ * the millisecond truncated, as V8 does), without building a Date, since an import
+ * normalises several dates per record. Days above 28, hours, minutes or seconds out of
+ * range, offsets and years before 1000 are left to the general path (undefined here).
+ */
+function plainUtcDate(v: string): string | undefined {
+  const n = v.length;
+  if (n < 19 || v.charCodeAt(4) !== 0x2d || v.charCodeAt(7) !== 0x2d || v.charCodeAt(10) !== 0x54 || v.charCodeAt(13) !== 0x3a || v.charCodeAt(16) !== 0x3a) {
+    return undefined;
+  }
+  for (const at of DIGIT_AT) if (!isDigit(v.charCodeAt(at))) return undefined;
+  const month = twoDigits(v, 5);
+  const day = twoDigits(v, 8);
+  if (v.charCodeAt(0) === 0x30 || month < 1 || month > 12 || day < 1 || day > 28 || twoDigits(v, 11) > 23 || twoDigits(v, 14) > 59 || twoDigits(v, 17) > 59) {
+    return undefined;
+  }
+  let i = 19;
+  let ms = '000';
+  if (i < n && v.charCodeAt(i) === 0x2e) {
+    let j = i + 1;
+    while (j < n && isDigit(v.charCodeAt(j))) j++;
+    if (j === i + 1) return undefined;
+    ms = `${v.slice(i + 1, Math.min(j, i + 4))}00`.slice(0, 3);
+    i = j;
+  }
+  if (i === n || (i === n - 1 && v.charCodeAt(i) === 0x5a)) return `${v.slice(0, 19)}.${ms}Z`;
+  return undefined;
+}
 
 /**
  * Normalise a CVE JSON date to ISO 8601 UTC with `Z` and millisecond precision, so
@@ -34,6 +72,8 @@ const NO_ZONE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?$/;
  */
 export function normalizeRecordDate(value: unknown): string | undefined {
   if (typeof value !== 'string' || value === '' || value.length > 64) return undefined;
+  const fast = plainUtcDate(value);
+  if (fast !== undefined) return fast;
   const ms = Date.parse(NO_ZONE.test(value) ? `${value}Z` : value);
   return Number.isNaN(ms) ? undefined : new Date(ms).toISOString();
 }
@@ -151,16 +191,15 @@ function collect(source: ContainerSource, c: CnaContainerJson | AdpContainerJson
   if (Array.isArray(c.affected)) {
     for (const a of c.affected) {
       if (a === null || typeof a !== 'object') continue;
-      acc.affected.push({
-        source,
-        vendor: typeof a.vendor === 'string' ? a.vendor : '',
-        product: typeof a.product === 'string' ? a.product : '',
-        ...(typeof a.packageName === 'string' && { packageName: a.packageName }),
-        ...(typeof a.collectionURL === 'string' && { collectionURL: a.collectionURL }),
-        ...(typeof a.defaultStatus === 'string' && { defaultStatus: a.defaultStatus }),
-        cpes: Array.isArray(a.cpes) ? a.cpes : [],
-        versions: Array.isArray(a.versions) ? a.versions : [],
-      });
+      // Built by assignment, in the order the fields are listed (as a literal with spread
+      // optional members would be): spreading a temporary object per member is slow.
+      const item = { source, vendor: typeof a.vendor === 'string' ? a.vendor : '', product: typeof a.product === 'string' ? a.product : '' } as Writable<AffectedSummary>;
+      if (typeof a.packageName === 'string') item.packageName = a.packageName;
+      if (typeof a.collectionURL === 'string') item.collectionURL = a.collectionURL;
+      if (typeof a.defaultStatus === 'string') item.defaultStatus = a.defaultStatus;
+      item.cpes = Array.isArray(a.cpes) ? a.cpes : [];
+      item.versions = Array.isArray(a.versions) ? a.versions : [];
+      acc.affected.push(item);
     }
   }
   if (Array.isArray(c.problemTypes)) {
@@ -195,12 +234,10 @@ function collect(source: ContainerSource, c: CnaContainerJson | AdpContainerJson
     for (const r of c.references) {
       if (typeof r?.url !== 'string' || seen.has(r.url)) continue;
       seen.add(r.url);
-      acc.references.push({
-        source,
-        url: r.url,
-        ...(typeof r.name === 'string' && { name: r.name }),
-        tags: Array.isArray(r.tags) ? r.tags : [],
-      });
+      const ref = { source, url: r.url } as Writable<ReferenceSummary>;
+      if (typeof r.name === 'string') ref.name = r.name;
+      ref.tags = Array.isArray(r.tags) ? r.tags : [];
+      acc.references.push(ref);
     }
   }
 }
@@ -265,24 +302,20 @@ export function summarizeRecord(record: CveRecordJson): RecordSummary {
   const mentioned = extractCveIds(textOf(cnaDescriptions) + textOf(rejectedReasons) + adpText);
   const related = mentioned.filter((id) => !excluded.has(id));
 
-  return {
-    cveId,
-    state,
-    dataVersion: String(record.dataVersion),
-    assignerOrgId: String(meta.assignerOrgId ?? ''),
-    ...(typeof meta.assignerShortName === 'string' && { assignerShortName: meta.assignerShortName }),
-    ...(title !== undefined && { title }),
-    descriptions,
-    description: pickDescription(descriptions),
-    dates,
-    affected: acc.affected,
-    cweIds: [...acc.cweIds],
-    metrics: acc.metrics,
-    references: acc.references,
-    ...(acc.kev !== undefined && { kev: acc.kev }),
-    ...(acc.ssvc !== undefined && { ssvc: acc.ssvc }),
-    replacements,
-    related,
-    adpProviders,
-  };
+  const summary = { cveId, state, dataVersion: String(record.dataVersion), assignerOrgId: String(meta.assignerOrgId ?? '') } as Writable<RecordSummary>;
+  if (typeof meta.assignerShortName === 'string') summary.assignerShortName = meta.assignerShortName;
+  if (title !== undefined) summary.title = title;
+  summary.descriptions = descriptions;
+  summary.description = pickDescription(descriptions);
+  summary.dates = dates;
+  summary.affected = acc.affected;
+  summary.cweIds = [...acc.cweIds];
+  summary.metrics = acc.metrics;
+  summary.references = acc.references;
+  if (acc.kev !== undefined) summary.kev = acc.kev;
+  if (acc.ssvc !== undefined) summary.ssvc = acc.ssvc;
+  summary.replacements = replacements;
+  summary.related = related;
+  summary.adpProviders = adpProviders;
+  return summary;
 }
