@@ -61,6 +61,7 @@ type Param = null | number | bigint | string | Uint8Array;
 
 const MIGRATIONS_DIR = join(import.meta.dirname, 'migrations');
 const BUSY_TIMEOUT_MS = 30_000;
+const PAGE_SIZE = 16_384;
 
 const str = (v: unknown): string => v as string;
 const optStr = (v: unknown): string | undefined => (v === null || v === undefined ? undefined : (v as string));
@@ -88,11 +89,17 @@ export class SqliteStore implements Store {
     if (path !== ':memory:' && !this.#readonly) mkdirSync(dirname(path), { recursive: true });
     this.#db = new DatabaseSync(path, { readOnly: this.#readonly, timeout: BUSY_TIMEOUT_MS, enableForeignKeyConstraints: true });
     this.#db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    // A new file gets 16 KiB pages (a no-op on an existing one): a record's JSON (~4.6 KiB
+    // minified) then fits its page instead of spilling into overflow pages, which cut the
+    // SQL cost of an import by 10-20 %.
+    if (!this.#readonly && path !== ':memory:') this.#db.exec(`PRAGMA page_size = ${PAGE_SIZE}`);
     if (!this.#readonly && path !== ':memory:') this.#db.exec('PRAGMA journal_mode = WAL');
     this.#db.exec('PRAGMA synchronous = NORMAL');
     // A 1,000-record batch touches ~10 MB of pages: keep them in memory until commit
-    // (the default 2 MB cache spills mid-transaction), and checkpoint less often.
-    this.#db.exec('PRAGMA cache_size = -65536');
+    // (the default 2 MB cache spills mid-transaction), and checkpoint less often. 32 MiB,
+    // not more: the cache counts in an import's peak RSS (< 300 MiB is a target), and
+    // 64 MiB was measured no faster.
+    this.#db.exec('PRAGMA cache_size = -32768');
     this.#db.exec('PRAGMA temp_store = MEMORY');
     this.#db.exec('PRAGMA wal_autocheckpoint = 16384');
     this.#db.exec('PRAGMA foreign_keys = ON');
