@@ -33,6 +33,13 @@ describe('isMinifiedJson: the input line is kept as the stored form only when JS
     ['[1,2,{"x":[true,false,null]}]', true],
     ['{"__proto__":{"x":1}}', true],
     ['{"a":{"b":{"c":"d","c":"e"}}}', false],
+    ['{}', true],
+    ['[]', true],
+    ['1', true],
+    ['"x"', true],
+    ['null', true],
+    [' 1', false],
+    ['[{"a":[{"b":1,"b":1}]}]', false],
   ];
   for (const [text, minified] of cases) {
     it(`${text} → ${minified}, as JSON.stringify agrees`, () => {
@@ -41,6 +48,19 @@ describe('isMinifiedJson: the input line is kept as the stored form only when JS
       assert.equal(isMinifiedJson(text, value), minified);
     });
   }
+
+  it('an enumerable property added to Object.prototype cannot hide a repeated key (the check then says no)', () => {
+    const text = '{"a":1,"a":2}';
+    const value = JSON.parse(text) as unknown;
+    Object.defineProperty(Object.prototype, 'polluted', { value: 1, enumerable: true, configurable: true });
+    try {
+      assert.equal(isMinifiedJson(text, value), false);
+      assert.equal(isMinifiedJson('{"a":1}', JSON.parse('{"a":1}')), false);
+    } finally {
+      delete (Object.prototype as Record<string, unknown>).polluted;
+    }
+    assert.equal(isMinifiedJson('{"a":1}', JSON.parse('{"a":1}')), true);
+  });
 
   it('a pretty-printed record is stored minified, with the hash of the minified text', () => {
     const record = JSON.parse(lines[0]) as unknown;

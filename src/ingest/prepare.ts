@@ -119,16 +119,33 @@ const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 const COLON = 0x3a;
 
-/** Own properties of every object in a JSON.parse result. */
-function countMembers(value: unknown): number {
-  if (value === null || typeof value !== 'object') return 0;
+/**
+ * Own properties of every object in a JSON.parse result. `for…in` without an array of
+ * keys per object (twice as fast as `Object.keys`); it would also count inherited
+ * enumerable properties, so the caller first checks `Object.prototype` has none.
+ */
+function countMembers(value: object): number {
   let n = 0;
   if (Array.isArray(value)) {
-    for (const v of value) n += countMembers(v);
+    for (let i = 0; i < value.length; i++) {
+      const v: unknown = value[i];
+      if (v !== null && typeof v === 'object') n += countMembers(v);
+    }
     return n;
   }
-  for (const key of Object.keys(value)) n += 1 + countMembers((value as Record<string, unknown>)[key]);
+  const o = value as Record<string, unknown>;
+  for (const key in o) {
+    n++;
+    const v = o[key];
+    if (v !== null && typeof v === 'object') n += countMembers(v);
+  }
   return n;
+}
+
+/** Object.prototype has an enumerable property (someone added one): {@link countMembers} would count it. */
+function prototypeTainted(): boolean {
+  for (const _ in Object.prototype) return true;
+  return false;
 }
 
 /**
@@ -187,7 +204,8 @@ export function isMinifiedJson(text: string, value: unknown): boolean {
     if (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) return false;
     i++;
   }
-  return members === countMembers(value);
+  if (value === null || typeof value !== 'object') return members === 0;
+  return !prototypeTainted() && members === countMembers(value);
 }
 
 /** Decode, parse and hash one record's bytes; check the envelope and that the file name agrees. */
