@@ -28,6 +28,8 @@ const SHARED = process.env.CVEKIT_SHARED_DATA ?? join(ROOT, '..', 'shared', 'dat
 const CLI = join(ROOT, 'bin', 'cvekit.js');
 const RSS_HOOK = join(import.meta.dirname, 'support', 'report-rss.ts');
 const RSS_LIMIT_MIB = 300;
+/** The V8 flags `npx cvekit` runs with (the bin's shebang line, as the import bench reads them), so the bench measures what users get. */
+const CLI_FLAGS = (readFileSync(CLI, 'utf8').split('\n', 1)[0].match(/--[\w-]+=\S+/g) ?? []) as string[];
 
 const { values } = parseArgs({ options: { 'nvd-records': { type: 'string' }, 'legacy-mb': { type: 'string' }, keep: { type: 'boolean' }, help: { type: 'boolean' } } });
 if (values.help) {
@@ -77,7 +79,7 @@ function* legacyXml(targetBytes: number): Generator<string> {
 function runCli(args: string[], db: string): { seconds: number; cpuSeconds: number; rssMiB: number; out: Record<string, unknown> } {
   const rssFile = `${db}.rss.json`;
   const started = process.hrtime.bigint();
-  const r = spawnSync(process.execPath, ['--import', RSS_HOOK, CLI, ...args, '--json', '--db', `sqlite:${db}`], {
+  const r = spawnSync(process.execPath, [...CLI_FLAGS, '--import', RSS_HOOK, CLI, ...args, '--json', '--db', `sqlite:${db}`], {
     encoding: 'utf8',
     maxBuffer: 64 * 1024 * 1024,
     env: { ...process.env, CVEKIT_BENCH_RSS_FILE: rssFile },
@@ -119,7 +121,7 @@ async function saxesAlone(path: string): Promise<void> {
 }
 
 const line = (s: string) => console.log(s);
-line(`node ${process.version}, ${cpus()[0]?.model ?? 'cpu'} x${cpus().length}`);
+line(`node ${process.version}, ${cpus()[0]?.model ?? 'cpu'} x${cpus().length}; cvekit runs with ${CLI_FLAGS.join(' ') || 'no V8 flags'}`);
 
 // --- NVD 2.0 feed ---
 const feed = join(OUT, `nvdcve-2.0-bench-${NVD_RECORDS}.json`);
