@@ -85,7 +85,11 @@ export async function cnaCommand(args: readonly string[], io: Io): Promise<numbe
     });
   } catch (err) {
     // Domain refusals read as the API's code and message (e.g. ORG_EXISTS, USER_DNE).
-    if (err instanceof CnaError) throw new Error(`${err.body().error}: ${err.message}`);
+    // BAD_INPUT names each parameter and why (`--role`'s `authority.active_roles: Invalid role KING …`).
+    if (err instanceof CnaError) {
+      const problems = Array.isArray(err.details) ? (err.details as { param?: unknown; msg?: unknown }[]).map((d) => `${String(d.param)}: ${String(d.msg)}`) : [];
+      throw new Error(`${err.body().error}: ${err.message}${problems.length ? ` (${problems.join('; ')})` : ''}`);
+    }
     throw err;
   }
 }
