@@ -76,6 +76,7 @@ export const CNA_ERRORS = {
   UPSTREAM_REFUSED: { status: 502, message: 'The upstream CVE Services refused the request.' },
   UPSTREAM_AUTH_FAILED: { status: 502, message: "The upstream CVE Services did not accept this server's credentials for the organization: an org admin must set the upstream key again (/cna/upstream)." },
   UPSTREAM_UNAVAILABLE: { status: 503, message: 'The upstream CVE Services could not be reached. Nothing was changed; please try again later.' },
+  UPSTREAM_ID_CONFLICT: { status: 409, message: 'Upstream reserved CVE IDs that this server has already given to another organization.' },
   UPSTREAM_MANAGED: { status: 409, message: "This organization's CVE IDs and records are managed through its upstream CVE Services; this change cannot be relayed there." },
   SERVICE_NOT_AVAILABLE: { status: 500, message: 'This service appears to not be available.' },
 } as const satisfies Record<string, ErrorSpec>;

@@ -48,22 +48,35 @@ export interface RelayCallOptions {
 /** What a relayed operation came to: done (locally too), or queued for retry. */
 export type RelayOutcome<T> = { readonly kind: 'done'; readonly value: T } | { readonly kind: 'queued'; readonly outboxId: number; readonly error: string };
 
-type Op = 'reserve' | 'publish' | 'update' | 'reject' | 'reject.update' | 'state';
+/** `sync`: fetch the org's IDs reserved upstream since `since` that this store does not have. */
+type Op = 'reserve' | 'publish' | 'update' | 'reject' | 'reject.update' | 'state' | 'sync';
 
 interface Payload {
   readonly reserve?: ReserveParams;
   readonly body?: unknown;
   readonly state?: string;
+  /** For `sync`: upstream's reservations from this time on (ISO). */
+  readonly since?: string;
+  /** For `sync`: the local org the IDs belong to. */
+  readonly shortName?: string;
 }
 
 /** Upstream could not be reached or had trouble: worth retrying (after `retryAfter` s, if it said). */
 class Transient extends Error {
   readonly retryAfter?: number;
-  constructor(message: string, retryAfter?: number) {
+  /** The request may have reached upstream and been done there (a timeout, a 5xx, a cut answer). */
+  readonly maybeDone: boolean;
+  constructor(message: string, opts: { readonly retryAfter?: number; readonly maybeDone?: boolean } = {}) {
     super(message);
-    this.retryAfter = retryAfter;
+    this.retryAfter = opts.retryAfter;
+    this.maybeDone = opts.maybeDone ?? false;
   }
 }
+
+/** Errors of a connection that never carried the request. */
+const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'UND_ERR_CONNECT_TIMEOUT']);
+/** How far before an ambiguous reservation a later `sync` looks (clock differences). */
+const SYNC_SKEW_MS = 5 * 60_000;
 
 /** IDs upstream handed out (a 206 when only some of a non-sequential batch could be had). */
 interface Reserved {
@@ -250,13 +263,24 @@ export class CnaRelay {
 
   /** Try at once; on a transient failure queue it (default) or throw UPSTREAM_UNAVAILABLE. */
   async #attempt(a: Actor, up: CnaUpstream, orgUuid: string, op: Op, cveId: string, payload: Payload, opts: RelayCallOptions): Promise<RelayOutcome<unknown>> {
+    const started = this.#now();
     try {
       return { kind: 'done', value: await this.#execute(a, up, op, cveId, payload) };
     } catch (err) {
       if (!(err instanceof Transient)) throw err;
+      // A reservation upstream may have made without our seeing the answer is fetched later
+      // (outbox `sync`), so IDs reserved upstream are never lost here.
+      let sync = '';
+      if (op === 'reserve' && err.maybeDone) {
+        const id = await this.service.store.cna.enqueue(
+          { orgUuid, op: 'sync', cveId: '', payload: JSON.stringify({ since: isoMs(new Date(started.getTime() - SYNC_SKEW_MS)), shortName: payload.reserve?.shortName } satisfies Payload), actorUser: a.user.uuid, created: isoMs(started) },
+          isoMs(new Date(this.#now().getTime() + this.#baseDelay)),
+        );
+        sync = ` If upstream did reserve IDs, they will be added here shortly (outbox item ${id}).`;
+      }
       if (opts.queue === false) {
         throw new CnaError('UPSTREAM_UNAVAILABLE', {
-          message: `The upstream CVE Services (${up.url}) could not be reached: ${err.message}. Nothing was changed here; please try again later.`,
+          message: `The upstream CVE Services (${up.url}) could not be reached: ${err.message}. Nothing was changed here; please try again later.${sync}`,
           headers: { 'Retry-After': String(err.retryAfter ?? RETRY_AFTER_S) },
         });
       }
@@ -296,7 +320,7 @@ export class CnaRelay {
           at: now, actorOrg: a.org.uuid, actorUser: a.user.uuid, org: target.uuid, action: 'cve-id.reserve.upstream',
           target: ids.length === 1 ? ids[0].cveId : `${ids[0].cveId}..${ids[ids.length - 1].cveId}`, after: { cveIds: ids.map((i) => i.cveId), upstream: up.url },
         });
-        if (saved === 'conflict') throw new CnaError('SERVICE_NOT_AVAILABLE', { message: `Upstream reserved ${ids.map((i) => i.cveId).join(', ')}, but one of them is already used in this store.` });
+        if (saved === 'conflict') throw new CnaError('UPSTREAM_ID_CONFLICT', { message: `Upstream reserved ${ids.map((i) => i.cveId).join(', ')} for ${up.upstreamOrg}, but this server has already given one of them to another organization: reserved upstream, not stored here.`, details: { cveIds: ids.map((i) => i.cveId) } });
         const value: Reserved = { ids: ids.map((i) => i.cveId), partial: res.status === 206 };
         return value;
       }
@@ -315,7 +339,47 @@ export class CnaRelay {
         await this.#call(up, 'PUT', `cve-id/${cveId}?state=${p.state}`);
         return this.service.changeCveId(a, cveId, { state: p.state });
       }
+      case 'sync':
+        return this.#sync(a, up, p);
     }
+  }
+
+  /** Store the org's IDs that upstream lists as RESERVED since `since` and this store lacks. */
+  async #sync(a: Actor, up: CnaUpstream, p: Payload): Promise<readonly string[]> {
+    const target = await this.service.store.cna.getOrg(String(p.shortName ?? ''));
+    if (!target) throw new CnaError('ORG_DNE', { message: `The organization '${String(p.shortName)}' no longer exists.` });
+    const now = isoMs(this.#now());
+    const missing: CnaCveId[] = [];
+    const taken: string[] = [];
+    for (let page = 1; page <= 100; page++) {
+      const q = new URLSearchParams({ state: 'RESERVED', 'time_reserved.gt': String(p.since), page: String(page) });
+      const res = (await this.#call(up, 'GET', `cve-id?${q}`)).json as { cve_ids?: { cve_id?: unknown; reserved?: unknown; time?: { created?: unknown } }[]; nextPage?: unknown } | undefined;
+      for (const x of res?.cve_ids ?? []) {
+        const text = String(x?.cve_id ?? '');
+        if (!/^CVE-\d{4}-\d{4,19}$/.test(text) || !parseCveId(text).ok) continue;
+        const cur = await this.service.store.cna.getCveId(text);
+        if (cur && cur.state !== 'AVAILABLE') {
+          if (cur.owningOrg !== target.uuid) taken.push(text);
+          continue;
+        }
+        const [, y, n] = text.split('-');
+        const reserved = typeof x.reserved === 'string' ? x.reserved : typeof x.time?.created === 'string' ? x.time.created : now;
+        missing.push({ cveId: text, year: Number(y), number: Number(n), state: 'RESERVED', owningOrg: target.uuid, requestedByOrg: a.org.uuid, requestedByUser: a.user.uuid, reserved, created: now, modified: now, rev: 1 });
+      }
+      if (typeof res?.nextPage !== 'number') break;
+    }
+    const conflict = () => new CnaError('UPSTREAM_ID_CONFLICT', { message: `Upstream lists ${taken.join(', ')} as reserved by ${up.upstreamOrg}, but this server has given them to another organization: not stored here.`, details: { cveIds: taken } });
+    if (missing.length === 0) {
+      if (taken.length) throw conflict();
+      return [];
+    }
+    const saved = await this.service.store.cna.insertCveIds(missing, {
+      at: now, actorOrg: a.org.uuid, actorUser: a.user.uuid, org: target.uuid, action: 'cve-id.reserve.upstream-sync',
+      target: missing.length === 1 ? missing[0].cveId : `${missing[0].cveId}..${missing[missing.length - 1].cveId}`, after: { cveIds: missing.map((i) => i.cveId), upstream: up.url },
+    });
+    if (saved === 'conflict') throw new CnaError('UPSTREAM_ID_CONFLICT', { message: `Upstream lists ${missing.map((i) => i.cveId).join(', ')} as reserved by ${up.upstreamOrg}, but one of them was taken here meanwhile.` });
+    if (taken.length) throw conflict();
+    return missing.map((i) => i.cveId);
   }
 
   /** One request to upstream as the official client sends it: the 2xx answer, else Transient or CnaError. */
@@ -335,7 +399,8 @@ export class CnaRelay {
     } catch (err) {
       const e = err as Error;
       const why = e.name === 'TimeoutError' ? `no answer within ${this.#timeoutMs} ms` : e.cause ? String((e.cause as Error).message ?? e.cause) : e.message;
-      throw new Transient(`upstream ${up.url} could not be reached: ${why}`);
+      const code = String((e.cause as { code?: unknown } | undefined)?.code ?? '');
+      throw new Transient(`upstream ${up.url} could not be reached: ${why}`, { maybeDone: !NOT_SENT.has(code) });
     }
     let json: unknown;
     try {
@@ -345,7 +410,7 @@ export class CnaRelay {
     }
     if (res.status >= 500 || res.status === 429 || res.status === 408) {
       const after = Number(res.headers.get('retry-after'));
-      throw new Transient(`upstream answered ${res.status}${describe(json)}`, Number.isInteger(after) && after > 0 && after <= 3600 ? after : undefined);
+      throw new Transient(`upstream answered ${res.status}${describe(json)}`, { retryAfter: Number.isInteger(after) && after > 0 && after <= 3600 ? after : undefined, maybeDone: res.status >= 500 });
     }
     if (res.status === 401) throw new CnaError('UPSTREAM_AUTH_FAILED', { details: { upstream: up.url, status: 401, body: json } });
     if (res.status >= 400) {
@@ -360,7 +425,7 @@ export class CnaRelay {
         },
       });
     }
-    if (res.status < 200 || res.status >= 300) throw new Transient(`upstream answered ${res.status}`);
+    if (res.status < 200 || res.status >= 300) throw new Transient(`upstream answered ${res.status}`, { maybeDone: true });
     return { status: res.status, json };
   }
 

@@ -84,7 +84,7 @@ for (const backend of testBackends()) {
     const req = (method: 'GET' | 'POST' | 'PUT', url: string, creds: Creds, body?: unknown): Promise<LightMyRequestResponse> =>
       app.inject({ method, url, headers: { ...headersOf(creds), ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, ...(body === undefined ? {} : { payload: JSON.stringify(body) }) });
     const localIds = async () => (await local.store.cna.listCveIds({ owningOrg: aliceActor.org.uuid, offset: 0, limit: 1000 })).items.map((i) => `${i.cveId}:${i.state}`).sort();
-    const outbox = async () => (await local.store.cna.listOutbox(aliceActor.org.uuid, { limit: 100 })).length;
+    const outbox = async () => (await local.store.cna.listOutbox(aliceActor.org.uuid, { limit: 100 })).map((o) => o.op);
 
     before(async () => {
       up = await openTestStore(backend);
@@ -225,7 +225,7 @@ for (const backend of testBackends()) {
       ['slow (no answer within the timeout)', { kind: 'slow' }, /no answer within 10000 ms/],
       ['answering 500', { kind: 'status', status: 500 }, /upstream answered 500/],
     ] as const) {
-      it(`upstream ${name}: 503 UPSTREAM_UNAVAILABLE with Retry-After, nothing stored here and nothing queued`, async () => {
+      it(`upstream ${name}: 503 UPSTREAM_UNAVAILABLE with Retry-After, nothing stored here; only a sync of upstream's reservations is queued`, async () => {
         const before = await localIds();
         const queued = await outbox();
         const [id] = (await local.store.cna.listCveIds({ owningOrg: aliceActor.org.uuid, state: 'RESERVED', offset: 0, limit: 1 })).items;
@@ -248,9 +248,100 @@ for (const backend of testBackends()) {
         }
         assert.deepEqual(await localIds(), before);
         assert.equal(await local.store.cna.getRecord(id.cveId), undefined);
-        assert.equal(await outbox(), queued);
+        // The reservation may have been done upstream (the request was sent): a sync is queued, nothing else.
+        assert.deepEqual(await outbox(), ['sync', ...queued]);
       });
     }
+
+    it('upstream refusing connections (nothing was sent): 503, and no sync is queued', async () => {
+      const closed = createServer();
+      await new Promise<void>((r) => closed.listen(0, '127.0.0.1', () => r()));
+      const port = (closed.address() as AddressInfo).port;
+      await new Promise<void>((r) => closed.close(() => r()));
+      await service.createOrg(SYSTEM_ACTOR, { shortName: 'gamma', name: 'Gamma', roles: ['CNA'], idQuota: 5 });
+      const gamma: Creds = { org: 'gamma', user: 'g@gamma.example', key: (await service.createUser(SYSTEM_ACTOR, 'gamma', { username: 'g@gamma.example', roles: ['ADMIN'] })).secret };
+      const org = (await local.store.cna.getOrg('gamma'))!;
+      await relay.configure({ org, user: (await local.store.cna.getUser(org.uuid, 'g@gamma.example'))! }, { url: `http://127.0.0.1:${port}/api/`, org: 'gamma-up', user: 'u', key: 'k' });
+      const r = await req('POST', `/api/cve-id?amount=1&cve_year=${year}&short_name=gamma`, gamma);
+      assert.equal(r.statusCode, 503, r.body);
+      assert.match((r.json() as { message: string }).message, /ECONNREFUSED|could not be reached/);
+      assert.doesNotMatch((r.json() as { message: string }).message, /outbox item/);
+      assert.equal((await local.store.cna.listOutbox(org.uuid, { limit: 10 })).length, 0);
+    });
+
+    it('a reservation whose answer was lost: 503 names the queued sync; the worker then stores the IDs upstream gave, once', async () => {
+      const before = new Set((await local.store.cna.listCveIds({ owningOrg: aliceActor.org.uuid, offset: 0, limit: 1000 })).items.map((i) => i.cveId));
+      const upOrg = (await up.store.cna.getOrg('acme-up'))!;
+      const upBefore = new Set((await up.store.cna.listCveIds({ owningOrg: upOrg.uuid, offset: 0, limit: 1000 })).items.map((i) => i.cveId));
+      gateway.mode = { kind: 'swallow' };
+      let r: LightMyRequestResponse;
+      try {
+        r = await req('POST', `/api/cve-id?amount=2&cve_year=${year + 1}&short_name=acme&batch_type=sequential`, alice);
+      } finally {
+        gateway.mode = { kind: 'pass' };
+      }
+      assert.equal(r.statusCode, 503);
+      assert.match((r.json() as { message: string }).message, /If upstream did reserve IDs, they will be added here shortly \(outbox item \d+\)/);
+      let lost: string[] = [];
+      for (let i = 0; i < 200 && lost.length < 2; i++) {
+        lost = (await up.store.cna.listCveIds({ owningOrg: upOrg.uuid, offset: 0, limit: 1000 })).items.map((x) => x.cveId).filter((x) => !upBefore.has(x));
+        if (lost.length < 2) await new Promise((res) => setTimeout(res, 50));
+      }
+      assert.equal(lost.length, 2, 'upstream did reserve two');
+      for (const id of lost) assert.equal(await local.store.cna.getCveId(id), undefined);
+      // The worker (as every server process runs it), once the items are due.
+      // (Next year's numbers: this year's sequential block is shared with `beta`, which took
+      // the numbers after upstream's first block; see the UPSTREAM_ID_CONFLICT case.)
+      const worker = new CnaRelay(service, { secretKey: KEY, now: () => new Date(Date.now() + 60_000) });
+      await worker.runDue('test-worker', 100);
+      for (const id of lost) {
+        const mine = await local.store.cna.getCveId(id);
+        assert.equal(mine?.state, 'RESERVED', id);
+        assert.equal(mine?.owningOrg, aliceActor.org.uuid);
+      }
+      const after = (await local.store.cna.listCveIds({ owningOrg: aliceActor.org.uuid, offset: 0, limit: 1000 })).items.map((i) => i.cveId).filter((x) => !before.has(x));
+      assert.deepEqual(after.sort(), [...lost].sort(), 'exactly the lost ones, nothing else');
+      const items = await local.store.cna.listOutbox(aliceActor.org.uuid, { limit: 100 });
+      assert.ok(items.every((o) => o.op === 'sync' && o.state === 'done'), JSON.stringify(items));
+      assert.equal((await local.store.cna.listAudit({ org: aliceActor.org.uuid })).filter((e) => e.action === 'cve-id.reserve.upstream-sync').length, 1);
+      // A later local reservation by an org without upstream skips them too.
+      const b = await req('POST', `/api/cve-id?amount=2&cve_year=${year + 1}&short_name=beta&batch_type=sequential`, beta);
+      for (const x of (b.json() as { cve_ids: { cve_id: string }[] }).cve_ids) assert.equal(lost.includes(x.cve_id), false);
+    });
+
+    it('more local refusals before upstream: another org\'s ID, a missing or unknown batch type', async () => {
+      const hits = gateway.hits;
+      const [id] = (await local.store.cna.listCveIds({ owningOrg: aliceActor.org.uuid, state: 'RESERVED', offset: 0, limit: 1 })).items;
+      const other = await req('POST', `/api/cve/${id.cveId}/cna`, beta, { cnaContainer: sampleContainer() });
+      assert.equal(other.statusCode, 403);
+      assert.equal((other.json() as { error: string }).error, 'ORG_DOES_NOT_OWN_ID');
+      const state = await req('PUT', `/api/cve-id/${id.cveId}?state=REJECTED`, beta);
+      assert.equal(state.statusCode, 403);
+      const noBatch = await req('POST', `/api/cve-id?amount=2&cve_year=${year}&short_name=acme`, alice);
+      assert.equal((noBatch.json() as { error: string }).error, 'NO_BATCH_TYPE');
+      const badBatch = await req('POST', `/api/cve-id?amount=2&cve_year=${year}&short_name=acme&batch_type=random`, alice);
+      assert.equal((badBatch.json() as { error: string }).error, 'INVALID_BATCH_TYPE');
+      assert.equal(gateway.hits, hits, 'upstream was not asked');
+    });
+
+    it('upstream answers 200 without IDs: 502 UPSTREAM_REFUSED; upstream hands out an ID another local org holds: 409 UPSTREAM_ID_CONFLICT, nothing stored', async () => {
+      const before = await localIds();
+      gateway.mode = { kind: 'status', status: 200, body: '{"cve_ids":[]}' };
+      try {
+        const r = await req('POST', `/api/cve-id?amount=1&cve_year=${year}&short_name=acme`, alice);
+        assert.equal(r.statusCode, 502);
+        assert.match((r.json() as { message: string }).message, /without CVE IDs/);
+        const betaId = (await local.store.cna.listCveIds({ owningOrg: (await local.store.cna.getOrg('beta'))!.uuid, offset: 0, limit: 1 })).items[0].cveId;
+        gateway.mode = { kind: 'status', status: 200, body: JSON.stringify({ cve_ids: [{ cve_id: betaId, reserved: new Date().toISOString() }], meta: { remaining_quota: 1 } }) };
+        const c = await req('POST', `/api/cve-id?amount=1&cve_year=${year}&short_name=acme`, alice);
+        assert.equal(c.statusCode, 409, c.body);
+        assert.equal((c.json() as { error: string }).error, 'UPSTREAM_ID_CONFLICT');
+        assert.match((c.json() as { message: string }).message, new RegExp(betaId));
+      } finally {
+        gateway.mode = { kind: 'pass' };
+      }
+      assert.deepEqual(await localIds(), before);
+    });
 
     it('upstream 429 with Retry-After: 503 carries upstream\'s Retry-After; upstream 401 (our stored key refused): 502 UPSTREAM_AUTH_FAILED', async () => {
       gateway.mode = { kind: 'status', status: 429, headers: { 'retry-after': '7' }, body: JSON.stringify({ error: 'TOO_MANY_REQUESTS', message: 'slow down' }) };
