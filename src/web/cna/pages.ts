@@ -111,11 +111,22 @@ ${pages > 1 ? html`<nav aria-label="Pages" class="pager">${d.filter.page > 1 ? h
 </section>`;
 }
 
+/** The relay's outbox operations in words. */
+const OP_NAMES: Readonly<Record<string, string>> = {
+  reserve: 'Reserve',
+  publish: 'Publish',
+  update: 'Publish update',
+  reject: 'Reject with a record',
+  'reject.update': 'Update the rejection',
+  state: 'Change the ID state',
+  sync: 'Fetch IDs upstream reserved (an answer was lost)',
+};
+
 function outboxTable(items: DashboardView['outbox']): SafeHtml {
   return html`<section aria-labelledby="outbox-h"><h2 id="outbox-h">Waiting for upstream</h2>
 <table class="compact"><caption>Operations the upstream has not accepted yet (retried automatically) or refused</caption>
 <thead><tr><th scope="col">#</th><th scope="col">Operation</th><th scope="col">CVE ID</th><th scope="col">State</th><th scope="col">Attempts</th><th scope="col">Last error</th><th scope="col">Next try</th></tr></thead>
-<tbody>${items.map((o) => html`<tr class="${o.state}"><td>${o.id}</td><td>${o.op}</td><td>${o.cveId}</td><td>${o.state === 'pending' ? 'queued' : o.state}</td><td>${o.attempts}</td><td>${o.lastError ?? ''}</td><td>${o.state === 'pending' ? o.nextAt : ''}</td></tr>`)}</tbody></table></section>`;
+<tbody>${items.map((o) => html`<tr class="${o.state}"><td>${o.id}</td><td>${OP_NAMES[o.op] ?? o.op}</td><td>${o.cveId}</td><td>${o.state === 'pending' ? 'queued' : o.state}</td><td>${o.attempts}</td><td>${o.lastError ?? ''}</td><td>${o.state === 'pending' ? o.nextAt : ''}</td></tr>`)}</tbody></table></section>`;
 }
 
 export interface IdView {
