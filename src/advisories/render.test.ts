@@ -45,7 +45,7 @@ const hostile = (): AdvisoryInput => ({
   ],
 });
 
-const ALLOWED_TAGS = new Set(['article', 'h1', 'h2', 'h3', 'dl', 'dt', 'dd', 'section', 'ul', 'li', 'p', 'br', 'table', 'thead', 'tbody', 'tr', 'th', 'td', 'code', 'strong', 'a']);
+const ALLOWED_TAGS = new Set(['article', 'div', 'h1', 'h2', 'h3', 'dl', 'dt', 'dd', 'section', 'ul', 'li', 'p', 'br', 'table', 'thead', 'tbody', 'tr', 'th', 'td', 'code', 'strong', 'a']);
 const ALLOWED_ATTRIBUTES = new Set(['class', 'href', 'rel', 'scope']);
 
 /** Every tag is one of ours, with our attributes; every link is http(s). */

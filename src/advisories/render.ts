@@ -188,9 +188,10 @@ const paragraphs = (text: string): string =>
     .join('');
 
 const table = (head: readonly string[], rows: readonly (readonly string[])[]): string =>
-  `<table><thead><tr>${head.map((h) => `<th scope="col">${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows
+  // Wrapped so a wide table (CVSS vectors, product lists) scrolls by itself on a phone, not the page.
+  `<div class="table-wrap"><table><thead><tr>${head.map((h) => `<th scope="col">${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows
     .map((r) => `<tr>${r.map((cell) => `<td>${cell}</td>`).join('')}</tr>`)
-    .join('')}</tbody></table>`;
+    .join('')}</tbody></table></div>`;
 
 const section = (title: string, body: string, level = 3): string => (body === '' ? '' : `<h${level}>${esc(title)}</h${level}>${body}`);
 

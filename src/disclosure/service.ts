@@ -190,14 +190,22 @@ export class DisclosureService {
     return this.#open<StoredReportBody>(row.body);
   }
 
-  /** Untriaged or all reports (team only). */
-  async listReports(p: Principal, filter: { readonly untriaged?: boolean } = {}): Promise<object[]> {
+  /**
+   * Untriaged or all reports (team only); with `similar`, each with the number of similar
+   * open reports (the deduplication hints of `getReport`, counted in one pass: the inbox).
+   */
+  async listReports(p: Principal, filter: { readonly untriaged?: boolean; readonly similar?: boolean } = {}): Promise<object[]> {
     this.#requireTeam(p);
     const rows = await this.#d.listReports(filter.untriaged ? { untriaged: true } : {});
     await this.#d.appendAudit([this.#audit(p, 'report.list', {})]);
+    const open = filter.similar ? (await this.#d.listReports({ status: 'open' })).map((r) => {
+      const b = this.#reportBody(r);
+      return { id: r.id, ...(r.caseId ? { caseId: r.caseId } : {}), product: b.product, text: [b.product, b.description, b.impact, b.proofOfConcept ?? ''].join('\n') };
+    }) : [];
     return rows.map((r) => {
       const b = this.#reportBody(r);
-      return { id: r.id, receivedAt: r.receivedAt, status: r.status, ...(r.caseId ? { caseId: r.caseId } : {}), product: b.product, version: b.version };
+      const similar = filter.similar ? { similar: dedupHints(open.find((o) => o.id === r.id) ?? { id: r.id, product: b.product, text: [b.product, b.description, b.impact, b.proofOfConcept ?? ''].join('\n') }, open).length } : {};
+      return { id: r.id, receivedAt: r.receivedAt, status: r.status, ...(r.caseId ? { caseId: r.caseId } : {}), product: b.product, version: b.version, ...similar };
     });
   }
 

@@ -61,6 +61,9 @@ for (const backend of testBackends()) {
       const ch = service.challenge();
       reportId = (await service.submitReport({ product: `Otter ${HOSTILE}`, version: HOSTILE, description: `flaw ${HOSTILE}`, impact: HOSTILE, finderName: HOSTILE, finderContact: 'f@example.test', credit: 'named' },
         { nonce: ch.nonce, counter: solveChallenge(ch.nonce, ch.bits) }, { ip: '198.51.100.1' })).reportId;
+      const ch2 = service.challenge();
+      await service.submitReport({ product: `Otter ${HOSTILE}`, version: '2', description: `flaw ${HOSTILE} again`, impact: HOSTILE, finderContact: 'g@example.test', credit: 'none' },
+        { nonce: ch2.nonce, counter: solveChallenge(ch2.nonce, ch2.bits) }, { ip: '198.51.100.2' });
     });
     after(async () => {
       await app.close();
@@ -112,6 +115,8 @@ for (const backend of testBackends()) {
       const triage = await app.inject({ method: 'POST', url: `/team/reports/${reportId}/triage`, headers: { ...FORM, cookie: s.cookie }, payload: `_csrf=${s.csrf}&title=${encodeURIComponent(`Case ${HOSTILE}`)}` });
       assert.equal(triage.statusCode, 303);
       const casePage = await app.inject({ method: 'GET', url: triage.headers.location as string, headers: { cookie: s.cookie } });
+      assert.equal((s.home.body.match(/1 possible duplicate\(s\)/g) ?? []).length, 2, 'the inbox counts each report\'s similar open reports');
+      assert.match(report.body, /same product/);
       for (const [name, body] of [['inbox', s.home.body], ['report', report.body], ['case', casePage.body]] as const) {
         assert.ok(!body.includes('<script>alert') && !body.includes('<img src=x'), `${name} page escapes`);
         assert.ok(body.includes('&lt;script&gt;alert('), `${name} page shows the text`);

@@ -254,12 +254,7 @@ async function teamPages(app: FastifyInstance, opts: DisclosureWebOptions): Prom
 
   app.get('/team', async (req, reply) => {
     const p = who(req);
-    const list = (await service.listReports(p, { untriaged: true })) as { id: string; receivedAt: string; product: string; version: string }[];
-    const rows = [];
-    for (const r of list.slice(0, 200)) {
-      const d = (await service.getReport(p, r.id)) as ReportDetail;
-      rows.push({ ...r, similar: d.hints.similar.length });
-    }
+    const rows = ((await service.listReports(p, { untriaged: true, similar: true })) as { id: string; receivedAt: string; product: string; version: string; similar: number }[]).slice(0, 500);
     return send(reply, 'Inbox', inboxBody(ctx(req).viewer, rows, tz), ctx(req).viewer);
   });
 

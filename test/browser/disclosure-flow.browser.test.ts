@@ -213,6 +213,12 @@ for (const backend of testBackends()) {
       await phone.goto(caseUrl);
       assert.ok(await phone.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1), 'no horizontal scroll at 375 px');
       await phone.screenshot({ path: join(ARTIFACTS, `${backend}-disclosure-9-team-case-phone.png`), fullPage: true });
+      for (const url of [`${origin}/team`, `${origin}/team/cases`, `${origin}/team/vendors`, `${caseUrl}/cves/v1/draft`, `${caseUrl}/advisory`, `${caseUrl}/audit`]) {
+        await phone.goto(url);
+        const wide = await phone.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1 ? ''
+          : Array.from(document.querySelectorAll('main *')).filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1).slice(0, 5).map((e) => `${e.tagName}.${e.className}: ${(e.textContent ?? '').slice(0, 60)}`).join(' | '));
+        assert.equal(wide, '', `no horizontal scroll at 375 px on ${url}`);
+      }
       await phone.close();
 
       const embargo = { endsAt: ((await team('GET', `/api/v1/cases/${caseId}`)).embargo as { endsAt: string }).endsAt };
@@ -250,6 +256,11 @@ for (const backend of testBackends()) {
       await hidden.waitForURL(/\/advisories\/CVEKIT-SA-/);
       assert.ok(((await hidden.textContent('main')) ?? '').includes(cveId));
       await shot(hidden, '15-advisory');
+      const phoneAdvisory = await context.newPage();
+      await phoneAdvisory.setViewportSize({ width: 375, height: 740 });
+      await phoneAdvisory.goto(hidden.url());
+      assert.ok(await phoneAdvisory.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1), 'the public advisory reads at 375 px');
+      await phoneAdvisory.close();
       const json = await hidden.goto(`${hidden.url()}.json`);
       const csaf = (await json!.json()) as { document: { tracking: { status: string } }; vulnerabilities: { cve: string }[] };
       assert.equal(csaf.document.tracking.status, 'final');
