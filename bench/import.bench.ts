@@ -59,6 +59,9 @@ interface ImportRun {
   /** The pipeline's own time, from the summary (`durationMs`). */
   readonly importMs: number;
   readonly maxRssMiB: number;
+  /** CPU time of all the child's threads (workers, V8 helpers, SQLite) and of its main thread alone, ms. */
+  readonly cpuMs: number;
+  readonly mainCpuMs: number;
   readonly counts: Record<string, number>;
 }
 
@@ -113,10 +116,16 @@ function runImport(spec: string, db: string, label: string): Promise<ImportRun> 
       const wallMs = performance.now() - started;
       if (code !== 0) return reject(new Error(`${label}: cvekit import exited ${signal ?? code}\n${stderr}`));
       const summary = JSON.parse(stdout) as { durationMs: number; counts: Record<string, number> };
-      const rss = existsSync(rssFile) ? (JSON.parse(readFileSync(rssFile, 'utf8')) as { maxRssKiB: number }).maxRssKiB / 1024 : NaN;
+      const report = existsSync(rssFile) ? (JSON.parse(readFileSync(rssFile, 'utf8')) as { maxRssKiB: number; cpuMs: number; mainCpuMs: number }) : undefined;
+      const rss = report ? report.maxRssKiB / 1024 : NaN;
+      const cpuMs = report?.cpuMs ?? NaN;
+      const mainCpuMs = report?.mainCpuMs ?? NaN;
       rmSync(rssFile, { force: true });
-      log(`${label}: ${secs(wallMs)} wall, ${secs(summary.durationMs)} import, peak RSS ${fmt(rss)} MiB, ${JSON.stringify(summary.counts)} (load ${load()})`);
-      resolve({ wallMs, importMs: summary.durationMs, maxRssMiB: rss, counts: summary.counts });
+      log(
+        `${label}: ${secs(wallMs)} wall, ${secs(summary.durationMs)} import, CPU ${secs(cpuMs)} (main thread ${secs(mainCpuMs)}, other threads ${secs(cpuMs - mainCpuMs)}), ` +
+          `peak RSS ${fmt(rss)} MiB, ${JSON.stringify(summary.counts)} (load ${load()})`,
+      );
+      resolve({ wallMs, importMs: summary.durationMs, maxRssMiB: rss, cpuMs, mainCpuMs, counts: summary.counts });
     });
   });
 }
@@ -218,5 +227,8 @@ rows.forEach((r, i) => {
   console.log(r.map((cell, c) => cell.padEnd(widths[c])).join('  ').trimEnd());
   if (i === 0) console.log(widths.map((w) => '-'.repeat(w)).join('  '));
 });
+const cpuLine = (label: string, run: ImportRun): string =>
+  `${label} ${secs(run.cpuMs)} (main thread ${secs(run.mainCpuMs)} = ${fmt((run.mainCpuMs * 1000) / records)} µs/record, other threads ${secs(run.cpuMs - run.mainCpuMs)})`;
+console.log(`\nCPU time of the full imports (less disturbed by load than wall clock): ${cpuLine('SQLite', sqlite)}${postgres ? `; ${cpuLine('PostgreSQL client', postgres.full)}` : ''}`);
 console.log(`\npipeline time (summary durationMs): SQLite ${secs(sqlite.importMs)}${postgres ? `, PostgreSQL ${secs(postgres.full.importMs)}` : ''}${directory ? `, directory ${secs(directory.importMs)}` : ''}`);
 console.log(`bench took ${secs(performance.now() - benchStarted)}; load average now ${load()} on ${cpus().length} cores`);

@@ -1,8 +1,9 @@
 /**
  * @module Preloaded into a benchmarked child (`node --import`): on exit, writes the
  * process's peak resident set (`process.resourceUsage().maxRSS`, KiB, all threads) and its
- * CPU time (user and system, ms) to the file named by `CVEKIT_BENCH_RSS_FILE`, so the parent
- * reads exact figures (CPU time is what a shared, loaded machine distorts least).
+ * CPU time (user and system, ms; also all threads together and the main thread alone) to
+ * the file named by `CVEKIT_BENCH_RSS_FILE`, so the parent reads exact figures (CPU time
+ * is what a shared, loaded machine distorts least).
  */
 import { writeFileSync } from 'node:fs';
 
@@ -10,6 +11,16 @@ const file = process.env.CVEKIT_BENCH_RSS_FILE;
 if (file) {
   process.on('exit', () => {
     const u = process.resourceUsage();
-    writeFileSync(file, JSON.stringify({ maxRssKiB: u.maxRSS, userMs: u.userCPUTime / 1000, systemMs: u.systemCPUTime / 1000 }));
+    const main = process.threadCpuUsage();
+    writeFileSync(
+      file,
+      JSON.stringify({
+        maxRssKiB: u.maxRSS,
+        userMs: u.userCPUTime / 1000,
+        systemMs: u.systemCPUTime / 1000,
+        cpuMs: (u.userCPUTime + u.systemCPUTime) / 1000,
+        mainCpuMs: (main.user + main.system) / 1000,
+      }),
+    );
   });
 }
