@@ -101,7 +101,8 @@ export interface FilterPlan {
   readonly vendors?: readonly string[];
   readonly products?: readonly string[];
   readonly cwes?: readonly string[];
-  readonly cvssVersion?: CvssVersion;
+  /** Severity and score read one metric of any of these versions (NVD's cvssV3Severity: 3.0 and 3.1). */
+  readonly cvssVersions?: readonly CvssVersion[];
   readonly severities?: readonly string[];
   readonly scoreMin?: number;
   readonly scoreMax?: number;
@@ -211,10 +212,9 @@ export function planFilter(q: Filter = {}): FilterPlan {
     if (from > to) throw bad(`years: ${from} is after ${to}`);
     years = { from, to };
   }
-  const cvssVersion = q.cvssVersion;
-  if (cvssVersion !== undefined && !(CVSS_VERSIONS as readonly string[]).includes(cvssVersion)) {
-    throw bad(`cvssVersion must be one of ${CVSS_VERSIONS.join(', ')}`);
-  }
+  const versions = [...(q.cvssVersion !== undefined ? [q.cvssVersion] : []), ...(q.cvssVersions ?? [])];
+  for (const v of versions) if (!(CVSS_VERSIONS as readonly string[]).includes(v)) throw bad(`cvssVersion must be one of ${CVSS_VERSIONS.join(', ')}`);
+  const cvssVersions = versions.length > 0 ? [...new Set(versions)].sort() : undefined;
   const scoreMin = score(q.scoreMin, 'scoreMin');
   const scoreMax = score(q.scoreMax, 'scoreMax');
   if (scoreMin !== undefined && scoreMax !== undefined && scoreMin > scoreMax) throw bad(`scoreMin ${scoreMin} is above scoreMax ${scoreMax}`);
@@ -231,7 +231,7 @@ export function planFilter(q: Filter = {}): FilterPlan {
   if (products) out.products = products;
   const cwes = list(q.cwes, 'cwes', normalizeCwe);
   if (cwes) out.cwes = cwes;
-  if (cvssVersion) out.cvssVersion = cvssVersion;
+  if (cvssVersions) out.cvssVersions = cvssVersions;
   const severities = list(q.severities, 'severities', (v) => ((SEVERITIES as readonly string[]).includes(v.toUpperCase()) ? v.toUpperCase() : undefined));
   if (severities) out.severities = severities;
   if (scoreMin !== undefined) out.scoreMin = scoreMin;
@@ -345,6 +345,8 @@ export interface PagePlan {
   readonly after?: readonly CursorValue[];
   readonly facets: readonly FacetName[];
   readonly facetLimit: number;
+  /** Facets over at most about this many hits (a sample past it); undefined: over all. */
+  readonly facetSample?: number;
   readonly total: boolean;
 }
 
@@ -366,6 +368,7 @@ export function planSearch(q: SearchQuery): PagePlan {
     ...(q.cursor !== undefined ? { after: decodeCursor(q.cursor, fp, sort.keys.length) } : {}),
     facets,
     facetLimit,
+    ...(q.exactFacets !== true && { facetSample: FACET_SAMPLE }),
     total: q.noTotal !== true,
   };
 }
@@ -387,6 +390,14 @@ export interface SearchDialect {
   /** A condition on `r` that is true when no excluded term matches (used when there is nothing else to match). */
   notExcluded(b: SqlBuilder, text: TextPlan): string;
   readonly joinKey: 'id_key' | 'cve_id';
+  /** True when the key (`t.k`, `r.<joinKey>`) is the id_key itself (SQLite: the FTS rowid). */
+  readonly keyIsIdKey: boolean;
+  /** The key of a `cve_id` column, comparable with `t.k` (no `records` row needed). */
+  keyOf(cveIdColumn: string): string;
+  /** The CVE name of a key expression. */
+  cveIdOf(key: string): string;
+  /** The id_key of a key expression (for the CVE-name tie-break without the `records` row). */
+  idKeyOf(key: string): string;
 }
 
 export class SqlBuilder {
@@ -409,55 +420,99 @@ function dateConds(b: SqlBuilder, col: string, r: Bounds | undefined, out: strin
 }
 
 /**
+ * The parts of a result set: the text candidates `t` (when there is text), conditions on
+ * the key (`t.k`, or `r.<joinKey>` without text) that need no `records` row, and conditions
+ * on `records` columns. Filters on the derived tables (vendor, product, CWE, CVSS metric) are
+ * key conditions: `key IN (SELECT <key of cve_id> FROM <index>)`, so a full-text candidate the
+ * filter rejects costs one probe of that set, not a read of its `records` row.
+ */
+export interface ResultParts {
+  readonly text: boolean;
+  /** The candidates subquery (columns `k`, `rank`, `exact`), when there is text. */
+  readonly candidates?: string;
+  /** `t.k` with text, else `r.<joinKey>`. */
+  readonly key: string;
+  readonly keyWhere: string[];
+  readonly recordWhere: string[];
+}
+
+export function resultParts(b: SqlBuilder, f: FilterPlan, withRank: boolean): ResultParts {
+  const d = b.dialect;
+  const text = hasText(f.text);
+  const key = text ? 't.k' : `r.${d.joinKey}`;
+  const keyWhere: string[] = [];
+  const recordWhere: string[] = [];
+  const candidates = text ? d.candidates(b, f.text, withRank) : undefined;
+  if (!text && f.text.excluded.length > 0) recordWhere.push(d.notExcluded(b, f.text));
+  if (f.states) recordWhere.push(d.inList(b, 'r.state', f.states));
+  if (f.years) {
+    const lo = b.p(f.years.from * YEAR_FACTOR);
+    const hi = b.p((f.years.to + 1) * YEAR_FACTOR);
+    // SQLite's key is the id_key itself; PostgreSQL's is the name, so the range reads the row.
+    if (d.keyIsIdKey) keyWhere.push(`${key} >= ${lo} AND ${key} < ${hi}`);
+    else recordWhere.push(`r.id_key >= ${lo} AND r.id_key < ${hi}`);
+  }
+  if (f.assigners) recordWhere.push(d.inList(b, 'lower(r.assigner_short_name)', f.assigners));
+  // SQLite with text: each candidate probes the table's primary key (cve_id, …) with the name
+  // computed from its key, the filter columns marked `+` so no other index is used. (A set
+  // `t.k IN (SELECT …)` costs the whole set first: 143,000 rows for vendor:microsoft, and
+  // FTS5 would even run one MATCH per key of it.) Otherwise the set: PostgreSQL picks the
+  // semi-join itself; without text the set drives the lookups.
+  const perCandidate = text && d.keyIsIdKey;
+  const col = (c: string): string => (perCandidate ? `+x.${c}` : `x.${c}`);
+  const derived = (table: string, conds: string): string =>
+    perCandidate
+      ? `EXISTS (SELECT 1 FROM ${table} x WHERE x.cve_id = ${d.cveIdOf(key)} AND ${conds})`
+      : `${key} IN (SELECT ${d.keyOf('x.cve_id')} FROM ${table} x WHERE ${conds})`;
+  if (f.vendors) keyWhere.push(derived('record_affected', d.inList(b, col('vendor_lc'), f.vendors)));
+  if (f.products) keyWhere.push(derived('record_affected', d.inList(b, col('product_lc'), f.products)));
+  if (f.cwes) keyWhere.push(derived('record_cwes', d.inList(b, col('cwe_id'), f.cwes)));
+  if (f.cvssVersions) {
+    // Severity and score then describe one metric of those versions (X1520 has no say; NVD's cvssV3Severity works so).
+    const m = [d.inList(b, col('cvss_version'), f.cvssVersions)];
+    if (f.severities) m.push(d.inList(b, col('severity'), f.severities));
+    if (f.scoreMin !== undefined) m.push(`${col('score')} >= ${b.p(f.scoreMin)}`);
+    if (f.scoreMax !== undefined) m.push(`${col('score')} <= ${b.p(f.scoreMax)}`);
+    keyWhere.push(derived('record_metrics', m.join(' AND ')));
+  } else {
+    if (f.severities) recordWhere.push(d.inList(b, 'r.cvss_severity', f.severities));
+    if (f.scoreMin !== undefined) recordWhere.push(`r.cvss_score >= ${b.p(f.scoreMin)}`);
+    if (f.scoreMax !== undefined) recordWhere.push(`r.cvss_score <= ${b.p(f.scoreMax)}`);
+  }
+  if (f.kev !== undefined) recordWhere.push(`r.kev = ${d.bool(b, f.kev)}`);
+  if (f.hasFix !== undefined) recordWhere.push(`r.has_fix = ${d.bool(b, f.hasFix)}`);
+  dateConds(b, 'r.date_published', f.published, recordWhere);
+  dateConds(b, 'r.date_updated', f.updated, recordWhere);
+  return { text, ...(candidates !== undefined && { candidates }), key, keyWhere, recordWhere };
+}
+
+/** `FROM … WHERE …` of the whole result with its `records` rows. */
+function joined(p: ResultParts, d: SearchDialect): { from: string; where: string[] } {
+  if (!p.text) return { from: 'records r', where: [...p.keyWhere, ...p.recordWhere] };
+  // The text candidates drive the join (SQLite takes CROSS JOIN as the loop order; for
+  // PostgreSQL it is the inner join it means), and the key conditions come first.
+  return { from: `(${p.candidates}) t CROSS JOIN records r`, where: [...p.keyWhere, `r.${d.joinKey} = t.k`, ...p.recordWhere] };
+}
+
+/**
  * `FROM records r [JOIN (text candidates) t ON …] WHERE …`: the whole result set, before
  * any cursor. `withRank` false skips relevance scoring (counts, facets, exports).
  */
 export function fromWhere(b: SqlBuilder, f: FilterPlan, withRank: boolean): { from: string; where: string[]; text: boolean } {
-  const d = b.dialect;
-  const where: string[] = [];
-  const text = hasText(f.text);
-  let from = 'records r';
-  if (text) {
-    // The text candidates drive the join (SQLite takes CROSS JOIN as the loop order; for
-    // PostgreSQL it is the inner join it means): 30 hits cost 30 lookups, not a scan.
-    from = `(${d.candidates(b, f.text, withRank)}) t CROSS JOIN records r`;
-    where.push(`r.${d.joinKey} = t.k`);
-  } else if (f.text.excluded.length > 0) where.push(d.notExcluded(b, f.text));
-  if (f.states) where.push(d.inList(b, 'r.state', f.states));
-  if (f.years) where.push(`r.id_key >= ${b.p(f.years.from * YEAR_FACTOR)} AND r.id_key < ${b.p((f.years.to + 1) * YEAR_FACTOR)}`);
-  if (f.assigners) where.push(d.inList(b, 'lower(r.assigner_short_name)', f.assigners));
-  if (f.vendors) where.push(`r.cve_id IN (SELECT a.cve_id FROM record_affected a WHERE ${d.inList(b, 'a.vendor_lc', f.vendors)})`);
-  if (f.products) where.push(`r.cve_id IN (SELECT a.cve_id FROM record_affected a WHERE ${d.inList(b, 'a.product_lc', f.products)})`);
-  if (f.cwes) where.push(`r.cve_id IN (SELECT w.cve_id FROM record_cwes w WHERE ${d.inList(b, 'w.cwe_id', f.cwes)})`);
-  if (f.cvssVersion) {
-    // Severity and score then describe one metric of that version (X1520 has no say; NVD's cvssV3Severity works so).
-    const m = [`m.cvss_version = ${b.p(f.cvssVersion)}`];
-    if (f.severities) m.push(d.inList(b, 'm.severity', f.severities));
-    if (f.scoreMin !== undefined) m.push(`m.score >= ${b.p(f.scoreMin)}`);
-    if (f.scoreMax !== undefined) m.push(`m.score <= ${b.p(f.scoreMax)}`);
-    where.push(`r.cve_id IN (SELECT m.cve_id FROM record_metrics m WHERE ${m.join(' AND ')})`);
-  } else {
-    if (f.severities) where.push(d.inList(b, 'r.cvss_severity', f.severities));
-    if (f.scoreMin !== undefined) where.push(`r.cvss_score >= ${b.p(f.scoreMin)}`);
-    if (f.scoreMax !== undefined) where.push(`r.cvss_score <= ${b.p(f.scoreMax)}`);
-  }
-  if (f.kev !== undefined) where.push(`r.kev = ${d.bool(b, f.kev)}`);
-  if (f.hasFix !== undefined) where.push(`r.has_fix = ${d.bool(b, f.hasFix)}`);
-  dateConds(b, 'r.date_published', f.published, where);
-  dateConds(b, 'r.date_updated', f.updated, where);
-  return { from, where, text };
+  const p = resultParts(b, f, withRank);
+  return { ...joined(p, b.dialect), text: p.text };
 }
 
 export const whereSql = (where: readonly string[]): string => (where.length > 0 ? ` WHERE ${where.join(' AND ')}` : '');
 
 /** `(k1 > v1) OR (k1 = v1 AND k2 > v2) OR …`, each comparison in its key's direction. */
-export function keysetCondition(b: SqlBuilder, keys: SortPlan['keys'], values: readonly CursorValue[]): string {
+export function keysetCondition(b: SqlBuilder, keys: SortPlan['keys'], values: readonly CursorValue[], exprs: Readonly<Record<SortKeyName, string>> = SORT_KEYS): string {
   const ors: string[] = [];
   const ph = values.map((v) => b.p(v));
   for (let i = 0; i < keys.length; i++) {
     const ands: string[] = [];
-    for (let j = 0; j < i; j++) ands.push(`${SORT_KEYS[keys[j][0]]} = ${ph[j]}`);
-    ands.push(`${SORT_KEYS[keys[i][0]]} ${keys[i][1] === 'asc' ? '>' : '<'} ${ph[i]}`);
+    for (let j = 0; j < i; j++) ands.push(`${exprs[keys[j][0]]} = ${ph[j]}`);
+    ands.push(`${exprs[keys[i][0]]} ${keys[i][1] === 'asc' ? '>' : '<'} ${ph[i]}`);
     ors.push(`(${ands.join(' AND ')})`);
   }
   return `(${ors.join(' OR ')})`;
@@ -466,17 +521,55 @@ export function keysetCondition(b: SqlBuilder, keys: SortPlan['keys'], values: r
 export const HIT_COLUMNS =
   'r.cve_id, r.state, r.title, r.description, r.assigner_short_name, r.date_published, r.date_updated, r.date_rejected, r.cvss_score, r.cvss_severity, r.kev';
 
-/** The page query: `limit + 1` rows so the caller knows whether there is a next page. */
+/** Whether the page statement also gives the total (`count(*) OVER ()`, column `total_`). */
+export function pageHasTotal(plan: PagePlan): boolean {
+  // With text every candidate is visited for the sort anyway; a later page's window would
+  // count only what is left after the cursor, and the facet statement counts on its own.
+  return plan.total && plan.after === undefined && plan.facets.length === 0 && hasText(plan.filter.text);
+}
+
+/**
+ * The page query: `limit + 1` rows so the caller knows whether there is a next page.
+ * Ranked by relevance with only key conditions, the candidates are sorted and cut to the
+ * page before any `records` row is read (as the raw full-text query does); otherwise the
+ * rows are joined first.
+ */
 export function pageSql(b: SqlBuilder, plan: PagePlan): string {
+  const d = b.dialect;
   const keys = plan.sort.keys;
   const withRank = keys.some(([k]) => k === 'rank');
-  const { from, where, text } = fromWhere(b, plan.filter, withRank);
+  const p = resultParts(b, plan.filter, withRank);
+  const total = pageHasTotal(plan) ? ', count(*) OVER () AS total_' : '';
+  if (p.text && p.recordWhere.length === 0 && keys.every(([k]) => k === 'exact' || k === 'rank' || k === 'id')) {
+    const exprs = { ...SORT_KEYS, id: d.idKeyOf('t.k') };
+    const where = [...p.keyWhere];
+    if (plan.after) where.push(keysetCondition(b, keys, plan.after, exprs));
+    const order = keys.map(([k, dir]) => `${exprs[k]} ${dir.toUpperCase()}`).join(', ');
+    const cols = keys.map(([k], i) => `${exprs[k]} AS k${i}`).join(', ');
+    const inner = `SELECT t.k, t.rank, t.exact, ${cols}${total} FROM (${p.candidates}) t${whereSql(where)} ORDER BY ${order} LIMIT ${b.p(plan.limit + 1)}`;
+    const outerCols = keys.map((_, i) => `t.k${i}`).join(', ');
+    const outerOrder = keys.map(([, dir], i) => `t.k${i} ${dir.toUpperCase()}`).join(', ');
+    return `SELECT ${HIT_COLUMNS}, t.rank AS rank, t.exact AS exact, ${outerCols}${total ? ', t.total_' : ''} FROM (${inner}) t CROSS JOIN records r WHERE r.${d.joinKey} = t.k ORDER BY ${outerOrder}`;
+  }
+  const { from, where } = joined(p, d);
   if (plan.after) where.push(keysetCondition(b, keys, plan.after));
   const cols = keys.map(([k], i) => `${SORT_KEYS[k]} AS k${i}`).join(', ');
-  const extra = text ? ', t.rank AS rank, t.exact AS exact' : '';
+  const extra = p.text ? ', t.rank AS rank, t.exact AS exact' : '';
   const order = keys.map(([k, dir]) => `${SORT_KEYS[k]} ${dir.toUpperCase()}`).join(', ');
-  return `SELECT ${HIT_COLUMNS}${extra}, ${cols} FROM ${from}${whereSql(where)} ORDER BY ${order} LIMIT ${b.p(plan.limit + 1)}`;
+  return `SELECT ${HIT_COLUMNS}${extra}, ${cols}${total} FROM ${from}${whereSql(where)} ORDER BY ${order} LIMIT ${b.p(plan.limit + 1)}`;
 }
+
+/**
+ * Facets are counted over at most this many hits: past it, over a uniform sample of about
+ * this size (a hash of the CVE name's id_key), scaled to the total and marked as estimates
+ * (`facetSample`). Counting them over a whole large result costs many times the search.
+ */
+export const FACET_SAMPLE = 1000;
+/** The hash range of the sample: `hash(id_key) < FACET_HASH * size / total`. */
+const FACET_HASH = 1_048_576;
+
+/** A well-mixed hash of an id_key in [0, FACET_HASH) (no overflow: < 1048573 * 40503). */
+const sampleHash = (idKey: string): string => `(((${idKey} % 1048573) * 40503) % ${FACET_HASH})`;
 
 /** Facet expressions over the materialised hits `h` (fixed allow-list). */
 function facetSelect(b: SqlBuilder, f: FacetName, plan: PagePlan): string {
@@ -500,8 +593,8 @@ function facetSelect(b: SqlBuilder, f: FacetName, plan: PagePlan): string {
     case 'hasFix':
       return ordered(top("CASE WHEN h.has_fix THEN 'true' ELSE 'false' END", '', "CASE WHEN h.has_fix THEN 'true' ELSE 'false' END"), false);
     case 'severity':
-      if (plan.filter.cvssVersion) {
-        return ordered(top('m.severity', 'record_metrics m', 'm.severity', `m.cve_id = h.cve_id AND m.cvss_version = ${b.p(plan.filter.cvssVersion)}`), false);
+      if (plan.filter.cvssVersions) {
+        return ordered(top('m.severity', 'record_metrics m', 'm.severity', `m.cve_id = h.cve_id AND ${b.dialect.inList(b, 'm.cvss_version', plan.filter.cvssVersions)}`), false);
       }
       return ordered(top("coalesce(h.cvss_severity, '')", '', "coalesce(h.cvss_severity, '')"), false);
     case 'cvssVersion':
@@ -515,12 +608,32 @@ function facetSelect(b: SqlBuilder, f: FacetName, plan: PagePlan): string {
   }
 }
 
-/** Total and facets in one statement over the materialised result (rows `f, v, n`; `f = '#total'`). */
+/**
+ * Total and facets in one statement (rows `f, v, n`; `f = '#total'`, and `'#sample'`: the
+ * hits the facets were counted over). The total needs no `records` row when every filter is
+ * a key condition. Facets read the rows of at most about {@link FACET_SAMPLE} hits: all of
+ * them when there are no more, else those whose id_key hash falls under `size / total`.
+ */
 export function countSql(b: SqlBuilder, plan: PagePlan): string {
-  const { from, where } = fromWhere(b, plan.filter, false);
-  if (plan.facets.length === 0) return `SELECT '#total' AS f, '' AS v, count(*) AS n FROM ${from}${whereSql(where)}`;
-  const parts = [`SELECT '#total' AS f, '' AS v, count(*) AS n FROM h`, ...plan.facets.map((f) => facetSelect(b, f, plan))];
-  return `WITH h AS MATERIALIZED (SELECT r.cve_id, r.state, r.year, r.assigner_short_name, r.cvss_severity, r.kev, r.has_fix FROM ${from}${whereSql(where)})
+  const d = b.dialect;
+  const p = resultParts(b, plan.filter, false);
+  const { from, where } = joined(p, d);
+  const countFrom = p.text && p.recordWhere.length === 0 ? `(${p.candidates}) t${whereSql(p.keyWhere)}` : `${from}${whereSql(where)}`;
+  if (plan.facets.length === 0) return `SELECT '#total' AS f, '' AS v, count(*) AS n FROM ${countFrom}`;
+  let sample: string[] = [];
+  if (plan.facetSample !== undefined) {
+    const size = b.p(plan.facetSample);
+    // SQLite's key is the id_key (the candidates' k, or r.id_key); on PostgreSQL the row's.
+    const hashKey = d.keyIsIdKey ? p.key : 'r.id_key';
+    sample = [`${sampleHash(hashKey)} < (SELECT CASE WHEN c.n <= ${size} THEN ${FACET_HASH} ELSE (${size} * ${FACET_HASH}) / c.n END FROM c)`];
+  }
+  const parts = [
+    `SELECT '#total' AS f, '' AS v, c.n AS n FROM c`,
+    `SELECT '#sample' AS f, '' AS v, count(*) AS n FROM h`,
+    ...plan.facets.map((f) => facetSelect(b, f, plan)),
+  ];
+  return `WITH c AS MATERIALIZED (SELECT count(*) AS n FROM ${countFrom}),
+    h AS MATERIALIZED (SELECT r.cve_id, r.state, r.year, r.assigner_short_name, r.cvss_severity, r.kev, r.has_fix FROM ${from}${whereSql([...where, ...sample])})
     ${parts.join('\nUNION ALL ')}`;
 }
 
@@ -600,14 +713,33 @@ export function nameState(cveId: CveId, state: RecordState, targets: readonly st
   return { cveId, state, replacedBy: [...new Set(targets)].sort((a, b) => key(a) - key(b) || (a < b ? -1 : a > b ? 1 : 0)) };
 }
 
-/** Rows `f, v, n` of the count statement into `total` and `facets`. */
-export function collect(rows: readonly Row[], facets: readonly FacetName[], out: { total?: number; facets?: SearchResult['facets'] }): void {
+/**
+ * Rows `f, v, n` of the count statement into `total`, `facets` and, when the facets were
+ * counted over a sample of the hits, `facetSample` with the counts scaled to the total.
+ */
+export function collect(
+  rows: readonly Row[],
+  facets: readonly FacetName[],
+  out: { total?: number; facets?: SearchResult['facets']; facetSample?: SearchResult['facetSample'] },
+): void {
   const acc: Partial<Record<FacetName, FacetCount[]>> = {};
   for (const f of facets) acc[f] = [];
+  let sample: number | undefined;
   for (const r of rows) {
     const f = String(r.f);
     if (f === '#total') out.total = Number(r.n);
+    else if (f === '#sample') sample = Number(r.n);
     else acc[f as FacetName]?.push({ value: String(r.v ?? ''), count: Number(r.n) });
   }
-  if (facets.length > 0) out.facets = acc;
+  if (facets.length === 0) return;
+  const total = out.total ?? 0;
+  if (sample !== undefined && sample < total) {
+    const scale = total / Math.max(1, sample);
+    for (const f of facets) acc[f] = (acc[f] ?? []).map((c) => ({ value: c.value, count: Math.min(total, Math.max(1, Math.round(c.count * scale))) }));
+    out.facetSample = { size: sample, of: total };
+  }
+  out.facets = acc;
 }
+
+/** The total the page statement carried (`pageHasTotal`): in every row; no row, no hit. */
+export const pageTotal = (rows: readonly Row[]): number => (rows.length > 0 ? Number(rows[0].total_) : 0);

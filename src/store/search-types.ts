@@ -39,6 +39,8 @@ export interface SearchQuery {
   readonly cwes?: readonly string[];
   /** Which CVSS version the severity/score filters look at; any version when absent. */
   readonly cvssVersion?: CvssVersion;
+  /** Several versions: severity and score read one metric of any of them (with `cvssVersion`, all of them). */
+  readonly cvssVersions?: readonly CvssVersion[];
   /** NONE, LOW, MEDIUM, HIGH, CRITICAL. */
   readonly severities?: readonly string[];
   readonly scoreMin?: number;
@@ -60,6 +62,8 @@ export interface SearchQuery {
   readonly noTotal?: boolean;
   /** Most values returned for the open-ended facets (assigner, vendor, product, cwe); default 50. */
   readonly facetLimit?: number;
+  /** Count the facets over every hit, however many (default: over a sample past 1,000 hits, see `facetSample`). */
+  readonly exactFacets?: boolean;
 }
 
 export interface SearchHit {
@@ -91,6 +95,14 @@ export interface SearchResult {
   readonly total?: number;
   readonly nextCursor?: string;
   readonly facets?: Partial<Record<FacetName, readonly FacetCount[]>>;
+  /**
+   * Present when the result has more hits than are counted for facets: the facet counts
+   * are then estimates, counted over a uniform sample of `size` of the `of` hits and scaled
+   * to `of` (absent: the counts are exact).
+   */
+  readonly facetSample?: { readonly size: number; readonly of: number };
+  /** Query terms the backend's full text cannot match and left out (PostgreSQL: English stop words). */
+  readonly ignoredTerms?: readonly string[];
 }
 
 export interface RepositoryStats {

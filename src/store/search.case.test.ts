@@ -359,7 +359,8 @@ for (const backend of testBackends()) {
     it('facets count the whole result and the single-valued ones add up to the total', async () => {
       const all5: FacetName[] = ['state', 'year', 'kev', 'hasFix', 'severity', 'assigner'];
       for (const q of [{}, { words: ['remote'] }, { vendors: ['microsoft'] }, { cveIds: ['CVE-2024-4810'], words: ['linux'] }] as Omit<SearchQuery, 'limit'>[]) {
-        const r = await store.search.search({ ...q, limit: 1, facets: [...all5, 'vendor', 'product', 'cwe', 'cvssVersion'], facetLimit: 10_000 });
+        const r = await store.search.search({ ...q, limit: 1, facets: [...all5, 'vendor', 'product', 'cwe', 'cvssVersion'], facetLimit: 10_000, exactFacets: true });
+        assert.equal(r.facetSample, undefined, 'exact counts are not marked as a sample');
         assert.ok(r.total! > 0);
         for (const f of all5) {
           const sum = r.facets![f]!.reduce((s, x) => s + x.count, 0);
@@ -369,7 +370,7 @@ for (const backend of testBackends()) {
           for (const x of r.facets![f]!) assert.ok(x.count <= r.total!);
         }
       }
-      const r = await store.search.search({ limit: 1, facets: ['vendor', 'cwe', 'year', 'severity'] });
+      const r = await store.search.search({ limit: 1, facets: ['vendor', 'cwe', 'year', 'severity'], exactFacets: true });
       const topVendor = r.facets!.vendor![0];
       assert.equal((await store.search.search({ vendors: [topVendor.value], limit: 1 })).total, topVendor.count);
       const topCwe = r.facets!.cwe![0];
@@ -379,6 +380,42 @@ for (const backend of testBackends()) {
       assert.ok(r.facets!.vendor!.length <= 50, 'open-ended facets are cut at facetLimit (default 50)');
       const v31 = await store.search.search({ limit: 1, cvssVersion: '3.1', facets: ['severity'] });
       assert.ok(v31.facets!.severity!.every((x) => ['NONE', 'LOW', 'MEDIUM', 'HIGH', 'CRITICAL'].includes(x.value)));
+    });
+
+    it('past 1,000 hits the facets are estimates from a uniform sample, scaled to the total and marked; up to it they are exact', async () => {
+      const facets: FacetName[] = ['state', 'year', 'kev', 'severity', 'vendor', 'cwe'];
+      const big = await store.search.search({ limit: 5, facets, facetLimit: 10_000 });
+      const exact = await store.search.search({ limit: 5, facets, facetLimit: 10_000, exactFacets: true });
+      assert.equal(big.total, 3000);
+      assert.deepEqual(big.items, exact.items);
+      assert.equal(big.facetSample?.of, 3000);
+      assert.ok(big.facetSample!.size > 700 && big.facetSample!.size < 1300, `about 1,000 hits sampled: ${big.facetSample!.size}`);
+      for (const f of ['state', 'year', 'kev', 'severity'] as const) {
+        const sum = big.facets![f]!.reduce((s, x) => s + x.count, 0);
+        assert.ok(Math.abs(sum - 3000) <= big.facets![f]!.length, `${f}: the scaled counts add up to the total, up to rounding (${sum})`);
+      }
+      // Estimates close to the exact counts for the large values (the sample is a fixed hash: no flakiness).
+      for (const f of ['year', 'kev', 'vendor', 'cwe'] as const) {
+        for (const e of exact.facets![f]!.filter((x) => x.count >= 300)) {
+          const est = big.facets![f]!.find((x) => x.value === e.value)?.count ?? 0;
+          assert.ok(Math.abs(est - e.count) <= 0.25 * e.count, `${f}=${e.value}: estimate ${est}, exact ${e.count}`);
+        }
+      }
+      // A result of at most 1,000 hits: exact, unmarked.
+      const small = await store.search.search({ words: ['remote'], limit: 5, facets, facetLimit: 10_000 });
+      assert.ok(small.total! > 0 && small.total! <= 1000, `remote: ${small.total} hits`);
+      assert.equal(small.facetSample, undefined);
+      assert.deepEqual(small.facets, (await store.search.search({ words: ['remote'], limit: 5, facets, facetLimit: 10_000, exactFacets: true })).facets);
+    });
+
+    it('the total comes with the first page whether or not facets are counted, and later pages keep it', async () => {
+      for (const q of [{ words: ['remote'] }, { words: ['buffer'], vendors: ['microsoft'] }, { words: ['linux'], sort: 'published' as const }, { states: ['PUBLISHED' as const] }]) {
+        const counted = await store.search.search({ ...q, limit: 7, facets: ['state'], exactFacets: true });
+        const plain = await store.search.search({ ...q, limit: 7 });
+        assert.equal(plain.total, counted.total, JSON.stringify(q));
+        assert.equal(plain.total, counted.facets!.state!.reduce((s, x) => s + x.count, 0));
+        if (plain.nextCursor) assert.equal((await store.search.search({ ...q, limit: 7, cursor: plain.nextCursor })).total, plain.total);
+      }
     });
 
     it('noTotal leaves the total out', async () => {

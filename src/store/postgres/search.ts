@@ -18,7 +18,9 @@ import {
   exportSql,
   hitFromRow,
   nameState,
+  pageHasTotal,
   pageSql,
+  pageTotal,
   planFilter,
   planSearch,
   rowKeys,
@@ -57,6 +59,11 @@ const negative = (b: SqlBuilder, text: TextPlan): string => text.excluded.map((t
 export const POSTGRES_SEARCH_DIALECT: SearchDialect = {
   kind: 'postgres',
   joinKey: 'cve_id',
+  keyIsIdKey: false,
+  keyOf: (col) => col,
+  cveIdOf: (key) => key,
+  // id_key = year * 10^10 + number (rows.ts), from `CVE-YYYY-N…`.
+  idKeyOf: (key) => `(split_part(${key}, '-', 2)::bigint * 10000000000 + split_part(${key}, '-', 3)::bigint)`,
   placeholder: (n) => `$${n}`,
   inList: (b, expr, values) => `${expr} = ANY(${b.p(values)}::text[])`,
   bool: (b, v) => `${b.p(v)}::boolean`,
@@ -91,7 +98,7 @@ export class PostgresSearch implements SearchStore {
     const b = new SqlBuilder(POSTGRES_SEARCH_DIALECT);
     const pageQuery = this.#all(pageSql(b, plan), b.params);
     let countQuery: Promise<Row[]> | undefined;
-    if (plan.total || plan.facets.length > 0) {
+    if (!pageHasTotal(plan) && (plan.total || plan.facets.length > 0)) {
       const c = new SqlBuilder(POSTGRES_SEARCH_DIALECT);
       countQuery = this.#all(countSql(c, plan), c.params);
     }
@@ -105,7 +112,8 @@ export class PostgresSearch implements SearchStore {
     const withRank = plan.sort.keys.some(([k]) => k === 'rank');
     const out: { -readonly [K in keyof SearchResult]: SearchResult[K] } = { items: page.map((r) => hitFromRow(r, withRank)) };
     if (more) out.nextCursor = encodeCursor(plan.fingerprint, rowKeys(page[page.length - 1], plan.sort.keys.length));
-    if (countQuery) {
+    if (pageHasTotal(plan)) out.total = pageTotal(rows);
+    else if (countQuery) {
       collect(countsR.value, plan.facets, out);
       if (!plan.total) delete out.total;
     }

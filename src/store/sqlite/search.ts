@@ -17,7 +17,9 @@ import {
   encodeCursor,
   exportSql,
   hitFromRow,
+  pageHasTotal,
   pageSql,
+  pageTotal,
   planFilter,
   planSearch,
   rowKeys,
@@ -60,6 +62,11 @@ const negative = (text: TextPlan): string => text.excluded.map(ftsTerm).join(' O
 export const SQLITE_SEARCH_DIALECT: SearchDialect = {
   kind: 'sqlite',
   joinKey: 'id_key',
+  keyIsIdKey: true,
+  // id_key = year * 10^10 + number (rows.ts), from `CVE-YYYY-N…`.
+  keyOf: (col) => `(CAST(substr(${col}, 5, 4) AS INTEGER) * 10000000000 + CAST(substr(${col}, 10) AS INTEGER))`,
+  idKeyOf: (key) => key,
+  cveIdOf: (key) => `('CVE-' || (${key} / 10000000000) || '-' || printf('%04d', ${key} % 10000000000))`,
   placeholder: (n) => `?${n}`,
   inList: (b, expr, values) => `${expr} IN (SELECT value FROM json_each(${b.p(JSON.stringify(values))}))`,
   bool: (b, v) => b.p(v ? 1 : 0),
@@ -110,7 +117,8 @@ export class SqliteSearch implements SearchStore {
     const items: SearchHit[] = page.map((r) => hitFromRow(r, withRank));
     const out: { -readonly [K in keyof SearchResult]: SearchResult[K] } = { items };
     if (more) out.nextCursor = encodeCursor(plan.fingerprint, rowKeys(page[page.length - 1], plan.sort.keys.length));
-    if (plan.total || plan.facets.length > 0) {
+    if (pageHasTotal(plan)) out.total = pageTotal(rows);
+    else if (plan.total || plan.facets.length > 0) {
       const c = new SqlBuilder(SQLITE_SEARCH_DIALECT);
       const counts = this.#all(countSql(c, plan), c.params);
       collect(counts, plan.facets, out);
