@@ -190,22 +190,30 @@ export class PostgresCnaStore implements CnaStore {
 
   async reserve(input: CnaReserveInput, audit: Omit<CnaAuditInput, 'target' | 'after'>): Promise<CnaReserveResult> {
     return this.#tx(async (c): Promise<CnaReserveResult> => {
-      // The org lock serialises quota checks of one org across processes.
+      // The org lock serialises quota checks of one org across processes. Few round trips
+      // while it is held: the count and the year lock are one statement, the writes another.
       const orgRow = await this.#one('SELECT id_quota FROM cna_orgs WHERE uuid = $1 FOR UPDATE', [input.targetOrg], c);
       if (!orgRow) return { kind: 'org-missing' };
       const idQuota = Number(orgRow.id_quota);
-      const totalReserved = await this.countReserved(input.targetOrg, c);
+      // This statement's snapshot is taken after the org lock was granted, so the count sees
+      // every earlier reservation of the org; the year lock serialises the counters and the pool.
+      const lockYear = () => this.#one(
+        `SELECT y.*, (SELECT count(*) FROM cna_cve_ids WHERE owning_org = $2 AND state = 'RESERVED') AS reserved_n
+         FROM cna_year_ranges y WHERE y.year = $1 FOR UPDATE OF y`,
+        [input.year, input.targetOrg], c,
+      );
+      let r = await lockYear();
+      const totalReserved = r ? Number(r.reserved_n) : await this.countReserved(input.targetOrg, c);
       const available = idQuota - totalReserved;
       if (input.amount > available) return { kind: 'quota', idQuota, totalReserved, available };
-      // The year lock serialises the counters and the pool (the year's row is made on first use).
-      let r = await this.#one('SELECT * FROM cna_year_ranges WHERE year = $1 FOR UPDATE', [input.year], c);
       if (!r && input.autoRange) {
+        // The year's row is made on first use.
         const d = defaultYearRange(input.year);
         await c.query(
           'INSERT INTO cna_year_ranges (year, priority_top, priority_end, general_top, general_end) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (year) DO NOTHING',
           [d.year, d.priorityTop, d.priorityEnd, d.generalTop, d.generalEnd],
         );
-        r = await this.#one('SELECT * FROM cna_year_ranges WHERE year = $1 FOR UPDATE', [input.year], c);
+        r = await lockYear();
       }
       if (!r) return { kind: 'no-range', remaining: available };
       const range: CnaYearRange = { year: input.year, priorityTop: Number(r.priority_top), priorityEnd: Number(r.priority_end), generalTop: Number(r.general_top), generalEnd: Number(r.general_end) };
@@ -214,7 +222,6 @@ export class PostgresCnaStore implements CnaStore {
         : [];
       const plan = planAllocation(range, input.batch, input.amount, pool, input.random ?? Math.random);
       if (plan.numbers.length === 0) return { kind: 'range-full', remaining: available };
-      await c.query('UPDATE cna_year_ranges SET priority_top = $1, general_top = $2 WHERE year = $3', [plan.range.priorityTop, plan.range.generalTop, input.year]);
       if (plan.newPool.length > 0) {
         await c.query(
           `INSERT INTO cna_cve_ids (cve_id, year, number, state, owning_org, requested_by_org, requested_by_user, reserved, created, modified)
@@ -237,14 +244,19 @@ export class PostgresCnaStore implements CnaStore {
         );
         if (u.rowCount !== fromPool.length) throw new Error('pool IDs were taken inside the year lock');
       }
-      if (fresh.length > 0) {
-        await c.query(
-          `INSERT INTO cna_cve_ids (cve_id, year, number, state, owning_org, requested_by_org, requested_by_user, reserved, created, modified, rev)
-           SELECT u.id, $1, u.num, 'RESERVED', $2, $3, $4, $5, $5, $5, 1 FROM unnest($6::text[], $7::int[]) AS u(id, num)`,
-          [input.year, input.targetOrg, input.requesterOrg, input.requesterUser, input.now, fresh.map((i) => i.cveId), fresh.map((i) => i.number)],
-        );
-      }
-      await this.#audit({ ...audit, target: ids.length === 1 ? ids[0].cveId : `${ids[0].cveId}..${ids[ids.length - 1].cveId}`, after: { cveIds: ids.map((i) => i.cveId), batch: input.batch } }, c);
+      // The counters, the new rows and the audit entry in one statement (data-modifying CTEs).
+      const a: CnaAuditInput = { ...audit, target: ids.length === 1 ? ids[0].cveId : `${ids[0].cveId}..${ids[ids.length - 1].cveId}`, after: { cveIds: ids.map((i) => i.cveId), batch: input.batch } };
+      await c.query(
+        `WITH r AS (UPDATE cna_year_ranges SET priority_top = $1, general_top = $2 WHERE year = $3),
+              i AS (INSERT INTO cna_cve_ids (cve_id, year, number, state, owning_org, requested_by_org, requested_by_user, reserved, created, modified, rev)
+                    SELECT u.id, $3, u.num, 'RESERVED', $4, $5, $6, $7, $7, $7, 1 FROM unnest($8::text[], $9::int[]) AS u(id, num))
+         INSERT INTO cna_audit (at, actor_org, actor_user, org, action, target, before_json, after_json) VALUES ($10, $11, $12, $13, $14, $15, $16, $17)`,
+        [
+          plan.range.priorityTop, plan.range.generalTop, input.year, input.targetOrg, input.requesterOrg, input.requesterUser, input.now,
+          fresh.map((i) => i.cveId), fresh.map((i) => i.number),
+          a.at, a.actorOrg, a.actorUser, a.org, a.action, a.target, jsonOrNull(a.before), jsonOrNull(a.after),
+        ],
+      );
       return { kind: 'ok', ids, remaining: available - ids.length, partial: plan.short };
     });
   }
