@@ -125,7 +125,8 @@ export function registerNvdRoutes(app: FastifyInstance, ctx: AppContext): void {
           ...(words.length && (q.keywordExactMatch !== undefined ? { phrases: [q.keywordSearch!.trim()] } : { words })),
           ...(published && { published }),
           ...(updated && { updated }),
-          ...(sev && { severities: [sev], cvssVersion: '3.1' as const }),
+          // NVD's cvssV3Severity reads CVSS v3.0 and v3.1 metrics alike.
+          ...(sev && { severities: [sev], cvssVersions: ['3.0', '3.1'] as const }),
           ...(cwe && { cwes: [cwe] }),
           ...(q.hasKev !== undefined && { kev: true }),
           ...(q.noRejected !== undefined && { states: ['PUBLISHED' as const] }),

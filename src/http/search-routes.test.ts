@@ -36,6 +36,41 @@ for (const backend of testBackends()) {
       assert.match(page2.body, /<a href="\/search\?q=buffer\+overflow">First page<\/a>/);
     });
 
+    test('past 1,000 hits the facets are estimates and say so (API facetSample, page "≈"); facets=exact counts every hit', async () => {
+      const est = (await get('/api/v1/search?limit=5')).json();
+      assert.equal(est.total, 3002);
+      assert.equal(est.facetSample.of, 3002);
+      assert.ok(est.facetSample.size > 700 && est.facetSample.size < 1300, `sample ${est.facetSample.size}`);
+      const exact = (await get('/api/v1/search?limit=5&facets=exact')).json();
+      assert.equal(exact.facetSample, undefined);
+      assert.deepEqual(exact.items, est.items);
+      const sum = (f: { count: number }[]) => f.reduce((a, x) => a + x.count, 0);
+      assert.equal(sum(exact.facets.state), 3002);
+      assert.ok(Math.abs(sum(est.facets.state) - 3002) <= est.facets.state.length);
+      const small = (await get('/api/v1/search?q=remote&limit=5')).json();
+      assert.ok(small.total <= 1000);
+      assert.equal(small.facetSample, undefined);
+      assert.deepEqual(small.facets, (await get('/api/v1/search?q=remote&limit=5&facets=exact')).json().facets);
+      const page = await get('/search');
+      assert.match(page.body, /Counts are estimates \(≈\) from [\d,]+ of the 3,002 results/);
+      assert.match(page.body, /<span class="count">≈ [\d,]+<\/span>/);
+      assert.doesNotMatch((await get('/search?q=remote')).body, /≈/);
+    });
+
+    test("NVD endpoint: cvssV3Severity reads CVSS v3.0 metrics as well as v3.1", async () => {
+      const critical = (await t.store.search.search({ limit: 2000, cvssVersion: '3.0', severities: ['CRITICAL'] })).items.map((h) => h.cveId);
+      const only30 = [];
+      for (const id of critical) {
+        const rec = JSON.parse((await t.store.getRecord(id))!.json);
+        const containers = [rec.containers.cna, ...(rec.containers.adp ?? [])];
+        if (!containers.some((c: { metrics?: { cvssV3_1?: unknown }[] }) => c.metrics?.some((m) => m.cvssV3_1))) only30.push(id);
+      }
+      assert.ok(only30.length > 0, 'the sample has records scored CRITICAL in CVSS v3.0 only');
+      const body = (await get('/rest/json/cves/2.0?cvssV3Severity=CRITICAL&resultsPerPage=2000')).json();
+      const got = new Set(body.vulnerabilities.map((v: { cve: { id: string } }) => v.cve.id));
+      for (const id of only30) assert.ok(got.has(id), `${id} (v3.0 CRITICAL) is in cvssV3Severity=CRITICAL`);
+    });
+
     test('facet links add a filter and the active filter links remove it, without JavaScript', async () => {
       const r = await get('/search?q=overflow');
       const add = /<section class="facet" aria-labelledby="f-severity">.*?<a href="([^"]+)"><span class="check" aria-hidden="true">☐<\/span> (\w+) <span class="count">(\d+)<\/span>/s.exec(r.body);

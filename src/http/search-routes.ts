@@ -56,6 +56,8 @@ export const searchResponseSchema = {
     nextCursor: { type: 'string' },
     items: { type: 'array', items: hitSchema },
     facets: { type: 'object', properties: Object.fromEntries(FACETS.map((f) => [f, facetSchema])) },
+    facetSample: { type: 'object', properties: { size: { type: 'integer' }, of: { type: 'integer' } } },
+    ignoredTerms: { type: 'array', items: { type: 'string' } },
     contentDate: { type: ['string', 'null'] },
     contentSource: { type: ['string', 'null'] },
     outOfDate: { type: 'boolean' },
@@ -64,12 +66,13 @@ export const searchResponseSchema = {
 } as const;
 
 /** The store query of a request: its filters, paging and the facets to count. */
-export function storeQuery(p: ParsedRequest, params: FilterParams, limit: number, facets = true): SearchQuery {
+export function storeQuery(p: ParsedRequest, params: FilterParams, limit: number, facets: boolean | 'exact' = true): SearchQuery {
   return {
     ...p.filters,
     limit,
     ...(params.cursor && { cursor: params.cursor }),
     ...(facets && { facets: FACETS }),
+    ...(facets === 'exact' && { exactFacets: true }),
     ...(!p.filters.sort && { sort: p.filters.words?.length || p.filters.phrases?.length || p.filters.cveIds?.length ? ('relevance' as const) : ('published' as const) }),
   };
 }
@@ -145,10 +148,10 @@ export function registerSearchRoutes(app: FastifyInstance, ctx: AppContext): voi
         tags: ['search'],
         summary: 'Full-text search with filters, facets, sort and cursor paging',
         description:
-          'JSON by default; CSV with format=csv or Accept: text/csv; Atom with format=atom or Accept: application/atom+xml. The query text q takes the query syntax (words, "phrases", -excluded, CVE names, vendor:… cwe:… kev:yes published:>=2024-01-01…); the same filters can be given as parameters. A query that cannot be parsed answers 400 QUERY_SYNTAX with details.position. The JSON answer counts the facets over the whole result unless facets=no (counting them costs several times the search itself on a large result).',
+          'JSON by default; CSV with format=csv or Accept: text/csv; Atom with format=atom or Accept: application/atom+xml. The query text q takes the query syntax (words, "phrases", -excluded, CVE names, vendor:… cwe:… kev:yes published:>=2024-01-01…); the same filters can be given as parameters. A query that cannot be parsed answers 400 QUERY_SYNTAX with details.position. The JSON answer counts the facets: exactly up to 1,000 hits; past that they are estimates from a uniform sample of about 1,000 hits scaled to the total, and facetSample { size, of } says so. facets=exact counts every hit (slow on large results), facets=no leaves them out.',
         querystring: searchQuerystring(API_MAX_LIMIT, PAGE_LIMIT, {
           format: { type: 'string', enum: ['json', 'csv', 'atom'] },
-          facets: { type: 'string', enum: ['yes', 'no'], description: 'count the facets (JSON only; default yes)' },
+          facets: { type: 'string', enum: ['yes', 'no', 'exact'], description: 'count the facets (JSON only): yes (default; estimated from a sample past 1,000 hits), exact, or no' },
         }),
         response: { 200: searchResponseSchema },
       },
@@ -162,7 +165,7 @@ export function registerSearchRoutes(app: FastifyInstance, ctx: AppContext): voi
       }
       const parsed = parseRequest(req.query);
       const limit = req.query.limit ?? PAGE_LIMIT;
-      const result: SearchResult = await ctx.search().search(storeQuery(parsed, req.query, limit, format === 'json' && req.query.facets !== 'no'));
+      const result: SearchResult = await ctx.search().search(storeQuery(parsed, req.query, limit, format !== 'json' || req.query.facets === 'no' ? false : req.query.facets === 'exact' ? 'exact' : true));
       const content = await ctx.contentDate();
       if (format === 'csv') {
         const chunks = listChunks('csv', { title: 'search', ctx: content }, recordsOf(store, result.items.map((h) => h.cveId)));
@@ -184,6 +187,8 @@ export function registerSearchRoutes(app: FastifyInstance, ctx: AppContext): voi
         ...(result.nextCursor && { nextCursor: result.nextCursor }),
         items: result.items.map((h) => ({ ...h, url: `/cve/${h.cveId}` })),
         ...(result.facets && { facets: result.facets }),
+        ...(result.facetSample && { facetSample: result.facetSample }),
+        ...(result.ignoredTerms?.length && { ignoredTerms: result.ignoredTerms }),
         ...contentFields(content),
       };
     },

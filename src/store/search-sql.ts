@@ -64,12 +64,15 @@ function term(text: unknown, kind: string, allowPrefix: boolean): TextTerm | und
   return { raw, tokens, prefix };
 }
 
-function terms(list: readonly string[] | undefined, kind: string, allowPrefix: boolean): TextTerm[] {
+/** Terms the backend's full text cannot match, left out (PostgreSQL: English stop words, by `raw`). */
+export type IgnoreTerm = (raw: string) => boolean;
+
+function terms(list: readonly string[] | undefined, kind: string, allowPrefix: boolean, ignore?: IgnoreTerm): TextTerm[] {
   const out: TextTerm[] = [];
   const seen = new Set<string>();
   for (const t of list ?? []) {
     const x = term(t, kind, allowPrefix);
-    if (!x) continue;
+    if (!x || ignore?.(x.raw)) continue;
     const key = `${x.tokens.join(' ')}${x.prefix ? '*' : ''}`;
     if (seen.has(key)) continue;
     seen.add(key);
@@ -196,10 +199,27 @@ function bool(v: unknown, name: string): boolean | undefined {
 
 type Filter = NonNullable<ChangeQuery['filter']>;
 
-export function planFilter(q: Filter = {}): FilterPlan {
-  const words = terms(q.words, 'words', true);
-  const phrases = terms(q.phrases, 'phrases', false);
-  const excluded = terms(q.excluded, 'excluded', false);
+/** The raw text (NFKC, trimmed, without a prefix `*`) of every text term, as `IgnoreTerm` sees it. */
+export function rawTerms(q: Filter = {}): string[] {
+  const out: string[] = [];
+  for (const [list, prefix] of [[q.words, true], [q.phrases, false], [q.excluded, false]] as const) {
+    for (const t of list ?? []) {
+      if (typeof t !== 'string') continue;
+      try {
+        const x = term(t, 'terms', prefix);
+        if (x) out.push(x.raw);
+      } catch {
+        // planFilter reports it.
+      }
+    }
+  }
+  return out;
+}
+
+export function planFilter(q: Filter = {}, ignore?: IgnoreTerm): FilterPlan {
+  const words = terms(q.words, 'words', true, ignore);
+  const phrases = terms(q.phrases, 'phrases', false, ignore);
+  const excluded = terms(q.excluded, 'excluded', false, ignore);
   if (words.length + phrases.length + excluded.length > MAX_TERMS) {
     throw bad(`too many search terms (${words.length + phrases.length + excluded.length}): at most ${MAX_TERMS}`);
   }
@@ -350,10 +370,10 @@ export interface PagePlan {
   readonly total: boolean;
 }
 
-export function planSearch(q: SearchQuery): PagePlan {
+export function planSearch(q: SearchQuery, ignore?: IgnoreTerm): PagePlan {
   if (q === null || typeof q !== 'object') throw bad('a search needs a query object');
   if (!Number.isInteger(q.limit) || q.limit < 1 || q.limit > MAX_LIMIT) throw bad(`limit must be an integer from 1 to ${MAX_LIMIT}`);
-  const filter = planFilter(q);
+  const filter = planFilter(q, ignore);
   const sort = planSort(q, filter.text);
   const fp = fingerprint(filter, sort);
   const facets = [...new Set(q.facets ?? [])];
@@ -682,11 +702,11 @@ export const CHANGE_KINDS = {
   rejected: { col: 'r.date_rejected', state: 'REJECTED' },
 } as const;
 
-export function changesSql(b: SqlBuilder, q: ChangeQuery): string {
+export function changesSql(b: SqlBuilder, q: ChangeQuery, ignore?: IgnoreTerm): string {
   if (!q || !(q.kind in CHANGE_KINDS)) throw bad('changes: kind must be new, updated or rejected');
   if (!Number.isInteger(q.limit) || q.limit < 1 || q.limit > MAX_LIMIT) throw bad(`changes: limit must be an integer from 1 to ${MAX_LIMIT}`);
   const k = CHANGE_KINDS[q.kind];
-  const f = planFilter(q.filter);
+  const f = planFilter(q.filter, ignore);
   const { from, where } = fromWhere(b, f, false);
   where.push(`${k.col} IS NOT NULL`);
   if (k.state) where.push(`r.state = ${b.p(k.state)}`);

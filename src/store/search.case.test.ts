@@ -139,6 +139,11 @@ for (const backend of testBackends()) {
         { cvssVersion: '3.1', severities: ['HIGH'], scoreMin: 8 },
         (f) => f.metrics.some((m) => m.version === '3.1' && m.severity === 'HIGH' && m.score >= 8),
       ],
+      [
+        "cvssVersions 3.0 or 3.1 + severity on one metric (NVD's cvssV3Severity)",
+        { cvssVersions: ['3.0', '3.1'], severities: ['CRITICAL'] },
+        (f) => f.metrics.some((m) => (m.version === '3.0' || m.version === '3.1') && m.severity === 'CRITICAL'),
+      ],
       ['kev', { kev: true }, (f) => f.kev],
       ['not kev', { kev: false }, (f) => !f.kev],
       ['hasFix', { hasFix: true }, (f) => f.hasFix],
@@ -415,6 +420,48 @@ for (const backend of testBackends()) {
         assert.equal(plain.total, counted.total, JSON.stringify(q));
         assert.equal(plain.total, counted.facets!.state!.reduce((s, x) => s + x.count, 0));
         if (plain.nextCursor) assert.equal((await store.search.search({ ...q, limit: 7, cursor: plain.nextCursor })).total, plain.total);
+      }
+    });
+
+    it('the derived-table filters (vendor, product, CWE, CVSS metric) with text: exactly the text hits that pass them', async () => {
+      const text = (await all(store, { words: ['remote'], sort: 'id' })).hits.map((h) => byId.get(h.cveId)!);
+      assert.ok(text.length > 50);
+      const cases: [Omit<SearchQuery, 'limit'>, (f: Fact) => boolean][] = [
+        [{ vendors: ['Microsoft'] }, (f) => f.vendors.has('microsoft')],
+        [{ products: ['Windows 10 Version 1809'] }, (f) => f.products.has('windows 10 version 1809')],
+        [{ cwes: ['CWE-79', '89'] }, (f) => f.cwes.has('CWE-79') || f.cwes.has('CWE-89')],
+        [{ cvssVersions: ['3.0', '3.1'], severities: ['HIGH', 'CRITICAL'] }, (f) => f.metrics.some((m) => ['3.0', '3.1'].includes(m.version) && ['HIGH', 'CRITICAL'].includes(m.severity))],
+      ];
+      for (const [q, pred] of cases) {
+        const want = text.filter(pred).map((f) => f.cveId).sort();
+        assert.ok(want.length > 0, JSON.stringify(q));
+        for (const sort of ['relevance', 'id'] as const) {
+          const { hits, total } = await all(store, { words: ['remote'], ...q, sort }, 7);
+          assert.equal(total, want.length, `${JSON.stringify(q)} ${sort}`);
+          assert.deepEqual(ids(hits), want);
+        }
+      }
+    });
+
+    it('a query of English stop words only gives results on both backends (PostgreSQL leaves them out and says so)', async () => {
+      const r = await store.search.search({ words: ['the'], limit: 5 });
+      assert.ok(r.total! > 100, `the: ${r.total}`);
+      assert.equal(r.items.length, 5);
+      const mixed = await store.search.search({ words: ['the', 'overflow'], limit: 5, sort: 'id' });
+      const plain = await store.search.search({ words: ['overflow'], limit: 5, sort: 'id' });
+      if (backend === 'postgres') {
+        assert.deepEqual(r.ignoredTerms, ['the']);
+        assert.equal(r.total, facts.length, 'no text condition left: every record');
+        assert.deepEqual(mixed.ignoredTerms, ['the']);
+        assert.equal(mixed.total, plain.total);
+        assert.deepEqual(mixed.items, plain.items);
+        const phrase = await store.search.search({ phrases: ['to be or not to be'], limit: 3 });
+        assert.ok(phrase.total! > 0);
+        assert.equal(plain.ignoredTerms, undefined);
+      } else {
+        assert.equal(r.ignoredTerms, undefined, 'SQLite indexes every word');
+        assert.ok(r.total! < facts.length);
+        assert.ok(mixed.total! > 0 && mixed.total! <= plain.total!);
       }
     });
 

@@ -78,12 +78,12 @@ function toggle(params: URLSearchParams, key: string, value: string): { active: 
 const facetValueLabel = (facet: FacetName, value: string) =>
   facet === 'kev' || facet === 'hasFix' ? (['true', 'yes', '1'].includes(value.toLowerCase()) ? 'yes' : 'no') : value;
 
-function facetList(facet: FacetName, counts: readonly FacetCount[], params: URLSearchParams): SafeHtml {
+function facetList(facet: FacetName, counts: readonly FacetCount[], params: URLSearchParams, approx = false): SafeHtml {
   if (!counts.length) return html``;
   const shown = counts.slice(0, 12);
   return html`<section class="facet" aria-labelledby="f-${facet}"><h3 id="f-${facet}">${FACET_LABELS[facet]}</h3><ul>${shown.map((c) => {
     const t = toggle(params, facet, c.value);
-    return html`<li><a href="${t.href}"${t.active ? html` aria-current="true" class="active"` : ''}><span class="check" aria-hidden="true">${t.active ? '☑' : '☐'}</span> ${facetValueLabel(facet, c.value)} <span class="count">${c.count.toLocaleString('en')}</span>${t.active ? html`<span class="skip"> (selected; follow to remove)</span>` : ''}</a></li>`;
+    return html`<li><a href="${t.href}"${t.active ? html` aria-current="true" class="active"` : ''}><span class="check" aria-hidden="true">${t.active ? '☑' : '☐'}</span> ${facetValueLabel(facet, c.value)} <span class="count">${approx ? '≈ ' : ''}${c.count.toLocaleString('en')}</span>${t.active ? html`<span class="skip"> (selected; follow to remove)</span>` : ''}</a></li>`;
   })}</ul></section>`;
 }
 
@@ -157,7 +157,8 @@ ${activeFilters(params)}
 ${r ? html`<div class="search-layout">
 <aside class="facets" aria-label="Filters">
 <h2>Filter</h2>
-${facets.length ? facets.map(([name, counts]) => facetList(name, counts, params)) : html`<p class="muted">No filters for this result.</p>`}
+${r.facetSample ? html`<p class="muted" id="facet-sample">Counts are estimates (≈) from ${r.facetSample.size.toLocaleString('en')} of the ${r.facetSample.of.toLocaleString('en')} results.</p>` : ''}
+${facets.length ? facets.map(([name, counts]) => facetList(name, counts, params, r.facetSample !== undefined)) : html`<p class="muted">No filters for this result.</p>`}
 </aside>
 <section class="results" aria-labelledby="results-h">
 <h2 id="results-h">${r.total !== undefined ? html`${r.total.toLocaleString('en')} record${r.total === 1 ? '' : 's'}` : 'Results'}${params.get('cursor') ? ' (continued)' : ''}</h2>

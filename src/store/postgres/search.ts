@@ -23,9 +23,10 @@ import {
   pageTotal,
   planFilter,
   planSearch,
+  rawTerms,
   rowKeys,
 } from '../search-sql.ts';
-import type { SearchDialect, TextPlan, TextTerm } from '../search-sql.ts';
+import type { IgnoreTerm, SearchDialect, TextPlan, TextTerm } from '../search-sql.ts';
 import type { ChangeQuery, FacetCount, NameState, RepositoryStats, SearchHit, SearchQuery, SearchResult, SearchStore } from '../search-types.ts';
 
 /** ts_rank weights {D, C, B, A}; normalization 1 divides by 1 + log(document length), as bm25 favours short fields. */
@@ -82,8 +83,31 @@ export const POSTGRES_SEARCH_DIALECT: SearchDialect = {
   notExcluded: (b, text) => `NOT EXISTS (SELECT 1 FROM record_fts f WHERE f.cve_id = r.cve_id AND f.document @@ (${negative(b, text)}))`,
 };
 
+/** Terms remembered as stop words or not (the English configuration does not change). */
+const STOP_CACHE = 10_000;
+
 export class PostgresSearch implements SearchStore {
   readonly #pool: pg.Pool;
+  readonly #stop = new Map<string, boolean>();
+
+  /**
+   * The terms of a query the English configuration drops (stop words: `the`, `to be or not`):
+   * documents do not hold them, so they are left out of the query, as PostgreSQL already
+   * does inside a phrase; a query of nothing else then has no text condition (SQLite, which
+   * indexes every word, matches them).
+   */
+  async #ignored(q: Parameters<typeof rawTerms>[0]): Promise<{ ignore: IgnoreTerm; terms: string[] }> {
+    const raw = [...new Set(rawTerms(q))];
+    const unknown = raw.filter((t) => !this.#stop.has(t));
+    if (unknown.length > 0) {
+      const rows = await this.#all("SELECT t, numnode(phraseto_tsquery('english', t)) = 0 AS stop FROM unnest($1::text[]) AS t", [unknown]);
+      if (this.#stop.size + rows.length > STOP_CACHE) this.#stop.clear();
+      for (const r of rows) this.#stop.set(String(r.t), r.stop === true);
+    }
+    const terms = raw.filter((t) => this.#stop.get(t) === true);
+    const set = new Set(terms);
+    return { ignore: (t) => set.has(t), terms };
+  }
 
   constructor(pool: pg.Pool) {
     this.#pool = pool;
@@ -94,7 +118,8 @@ export class PostgresSearch implements SearchStore {
   }
 
   async search(query: SearchQuery): Promise<SearchResult> {
-    const plan = planSearch(query);
+    const ignored = await this.#ignored(query);
+    const plan = planSearch(query, ignored.ignore);
     const b = new SqlBuilder(POSTGRES_SEARCH_DIALECT);
     const pageQuery = this.#all(pageSql(b, plan), b.params);
     let countQuery: Promise<Row[]> | undefined;
@@ -112,6 +137,7 @@ export class PostgresSearch implements SearchStore {
     const withRank = plan.sort.keys.some(([k]) => k === 'rank');
     const out: { -readonly [K in keyof SearchResult]: SearchResult[K] } = { items: page.map((r) => hitFromRow(r, withRank)) };
     if (more) out.nextCursor = encodeCursor(plan.fingerprint, rowKeys(page[page.length - 1], plan.sort.keys.length));
+    if (ignored.terms.length > 0) out.ignoredTerms = ignored.terms;
     if (pageHasTotal(plan)) out.total = pageTotal(rows);
     else if (countQuery) {
       collect(countsR.value, plan.facets, out);
@@ -151,11 +177,12 @@ export class PostgresSearch implements SearchStore {
 
   async changes(query: ChangeQuery): Promise<SearchHit[]> {
     const b = new SqlBuilder(POSTGRES_SEARCH_DIALECT);
-    return (await this.#all(changesSql(b, query), b.params)).map((r) => hitFromRow(r, false));
+    const { ignore } = await this.#ignored(query.filter);
+    return (await this.#all(changesSql(b, query, ignore), b.params)).map((r) => hitFromRow(r, false));
   }
 
   async *exportCurrent(filter?: ChangeQuery['filter'], opts: { readonly batchSize?: number } = {}): AsyncIterable<{ readonly cveId: CveId; readonly json: string }> {
-    const f = planFilter(filter);
+    const f = planFilter(filter, (await this.#ignored(filter)).ignore);
     const size = Math.min(Math.max(1, Math.trunc(opts.batchSize ?? 500)), 10_000);
     let after = -1;
     for (;;) {
