@@ -49,7 +49,8 @@ export interface RelayCallOptions {
 export type RelayOutcome<T> = { readonly kind: 'done'; readonly value: T } | { readonly kind: 'queued'; readonly outboxId: number; readonly error: string };
 
 /** `sync`: fetch the org's IDs reserved upstream since `since` that this store does not have. */
-type Op = 'reserve' | 'publish' | 'update' | 'reject' | 'reject.update' | 'state' | 'sync';
+/** `sync.record`: store here the record upstream has for an ID, if this store's differs or is missing. */
+type Op = 'reserve' | 'publish' | 'update' | 'reject' | 'reject.update' | 'state' | 'sync' | 'sync.record';
 
 interface Payload {
   readonly reserve?: ReserveParams;
@@ -277,6 +278,12 @@ export class CnaRelay {
           isoMs(new Date(this.#now().getTime() + this.#baseDelay)),
         );
         sync = ` If upstream did reserve IDs, they will be added here shortly (outbox item ${id}).`;
+      } else if (err.maybeDone && (op === 'publish' || op === 'update' || op === 'reject' || op === 'reject.update')) {
+        const id = await this.service.store.cna.enqueue(
+          { orgUuid, op: 'sync.record', cveId, payload: '{}', actorUser: a.user.uuid, created: isoMs(started) },
+          isoMs(new Date(this.#now().getTime() + this.#baseDelay)),
+        );
+        sync = ` If upstream did take the record, it will be stored here shortly (outbox item ${id}).`;
       }
       if (opts.queue === false) {
         throw new CnaError('UPSTREAM_UNAVAILABLE', {
@@ -294,7 +301,7 @@ export class CnaRelay {
   }
 
   /** Upstream first; then the same change locally (throws Transient or CnaError). */
-  async #execute(a: Actor, up: CnaUpstream, op: Op, cveId: string, p: Payload): Promise<unknown> {
+  async #execute(a: Actor, up: CnaUpstream, op: Op, cveId: string, p: Payload, retry = false): Promise<unknown> {
     switch (op) {
       case 'reserve': {
         const r = p.reserve as ReserveParams;
@@ -329,10 +336,19 @@ export class CnaRelay {
       case 'reject':
       case 'reject.update': {
         const path = op.startsWith('reject') ? `cve/${cveId}/reject` : `cve/${cveId}/cna`;
-        await this.#call(up, op === 'publish' || op === 'reject' ? 'POST' : 'PUT', path, p.body);
-        // An update upstream of a record this store never got (an earlier create whose answer
-        // was lost, then retried as an update, as cvelib does on CVE_RECORD_EXISTS) is a create here.
-        const create = op === 'publish' || op === 'reject' || !(await this.service.store.cna.getRecord(cveId));
+        try {
+          await this.#call(up, op === 'publish' || op === 'reject' ? 'POST' : 'PUT', path, p.body);
+        } catch (err) {
+          // A queued create retried after an attempt whose answer was lost: upstream has a record
+          // now. As cvelib does, send it as an update (only on retries: a first POST's refusal is the caller's to see).
+          const exists = err instanceof CnaError && (err.details as { error?: unknown } | undefined)?.error === 'CVE_RECORD_EXISTS';
+          if (!(retry && exists && (op === 'publish' || op === 'reject'))) throw err;
+          await this.#call(up, 'PUT', path, p.body);
+        }
+        // Here a create or an update by what this store has: an update upstream of a record this
+        // store never got (a create whose answer was lost, retried as an update as cvelib does on
+        // CVE_RECORD_EXISTS) is a create here; a create a sync already stored is an update.
+        const create = !(await this.service.store.cna.getRecord(cveId));
         return this.service.submitCna(a, cveId, p.body, op.startsWith('reject') ? 'rejected' : 'published', create ? 'create' : 'update');
       }
       case 'state': {
@@ -341,7 +357,32 @@ export class CnaRelay {
       }
       case 'sync':
         return this.#sync(a, up, p);
+      case 'sync.record':
+        return this.#syncRecord(a, up, cveId);
     }
+  }
+
+  /** Store here the CNA container of upstream's record of `cveId` when this store lacks it or has another. */
+  async #syncRecord(a: Actor, up: CnaUpstream, cveId: string): Promise<'same' | 'none' | 'stored'> {
+    let res: { status: number; json: unknown };
+    try {
+      res = await this.#call(up, 'GET', `cve/${cveId}`);
+    } catch (err) {
+      // 404 CVE_RECORD_DNE: upstream never took it; nothing to do.
+      if (err instanceof CnaError && err.passThrough?.status === 404) return 'none';
+      throw err;
+    }
+    const record = res.json as { cveMetadata?: { state?: unknown }; containers?: { cna?: Record<string, unknown> } } | undefined;
+    const cna = record?.containers?.cna;
+    const state = record?.cveMetadata?.state;
+    if (!cna || (state !== 'PUBLISHED' && state !== 'REJECTED')) return 'none';
+    const strip = (c: Record<string, unknown>) => JSON.stringify(Object.fromEntries(Object.entries(c).filter(([k]) => k !== 'providerMetadata').sort(([x], [y]) => x.localeCompare(y))));
+    const mine = await this.service.store.cna.getRecord(cveId);
+    const mineCna = mine && (JSON.parse(mine.json) as { containers?: { cna?: Record<string, unknown> } }).containers?.cna;
+    if (mine && mine.state === state && mineCna && strip(mineCna) === strip(cna)) return 'same';
+    const { providerMetadata: _p, ...container } = cna;
+    await this.service.submitCna(a, cveId, { cnaContainer: container }, state === 'PUBLISHED' ? 'published' : 'rejected', mine ? 'update' : 'create');
+    return 'stored';
   }
 
   /** Store the org's IDs that upstream lists as RESERVED since `since` and this store lacks. */
@@ -459,7 +500,7 @@ export class CnaRelay {
       if (!org || !user) return { ok: false, transient: false, error: 'the org or user no longer exists' };
       if (!user.active) return { ok: false, transient: false, error: 'the user who asked was deactivated' };
       if (!up) return { ok: false, transient: false, error: 'the upstream endpoint was removed' };
-      await this.#execute(item.actorUser === '' ? SYSTEM_ACTOR : { org, user }, up, item.op as Op, item.cveId, JSON.parse(item.payload) as Payload);
+      await this.#execute(item.actorUser === '' ? SYSTEM_ACTOR : { org, user }, up, item.op as Op, item.cveId, JSON.parse(item.payload) as Payload, true);
       return { ok: true };
     } catch (err) {
       return { ok: false, transient: err instanceof Transient, error: (err as Error).message };

@@ -225,7 +225,7 @@ for (const backend of testBackends()) {
       ['slow (no answer within the timeout)', { kind: 'slow' }, /no answer within 10000 ms/],
       ['answering 500', { kind: 'status', status: 500 }, /upstream answered 500/],
     ] as const) {
-      it(`upstream ${name}: 503 UPSTREAM_UNAVAILABLE with Retry-After, nothing stored here; only a sync of upstream's reservations is queued`, async () => {
+      it(`upstream ${name}: 503 UPSTREAM_UNAVAILABLE with Retry-After, nothing stored here; only syncs from upstream are queued`, async () => {
         const before = await localIds();
         const queued = await outbox();
         const [id] = (await local.store.cna.listCveIds({ owningOrg: aliceActor.org.uuid, state: 'RESERVED', offset: 0, limit: 1 })).items;
@@ -248,8 +248,9 @@ for (const backend of testBackends()) {
         }
         assert.deepEqual(await localIds(), before);
         assert.equal(await local.store.cna.getRecord(id.cveId), undefined);
-        // The reservation may have been done upstream (the request was sent): a sync is queued, nothing else.
-        assert.deepEqual(await outbox(), ['sync', ...queued]);
+        // The reservation and the publication may have been done upstream (the requests were
+        // sent): a sync of each is queued, nothing else (the state change is idempotent: the client's retry repairs it).
+        assert.deepEqual((await outbox()).sort(), ['sync', 'sync.record', ...queued].sort());
       });
     }
 
@@ -302,7 +303,7 @@ for (const backend of testBackends()) {
       const after = (await local.store.cna.listCveIds({ owningOrg: aliceActor.org.uuid, offset: 0, limit: 1000 })).items.map((i) => i.cveId).filter((x) => !before.has(x));
       assert.deepEqual(after.sort(), [...lost].sort(), 'exactly the lost ones, nothing else');
       const items = await local.store.cna.listOutbox(aliceActor.org.uuid, { limit: 100 });
-      assert.ok(items.every((o) => o.op === 'sync' && o.state === 'done'), JSON.stringify(items));
+      assert.ok(items.every((o) => o.op.startsWith('sync') && o.state === 'done'), JSON.stringify(items));
       assert.equal((await local.store.cna.listAudit({ org: aliceActor.org.uuid })).filter((e) => e.action === 'cve-id.reserve.upstream-sync').length, 1);
       // A later local reservation by an org without upstream skips them too.
       const b = await req('POST', `/api/cve-id?amount=2&cve_year=${year + 1}&short_name=beta&batch_type=sequential`, beta);
@@ -382,6 +383,52 @@ for (const backend of testBackends()) {
       assert.equal(put.statusCode, 200, put.body);
       assert.equal((await local.store.cna.getRecord(id.cveId))?.state, 'PUBLISHED');
       assert.equal((await local.store.getRecord(id.cveId as never))?.source, 'cna:acme');
+    });
+
+    it('a publication whose answer was lost and that the client never retries: the queued sync stores upstream\'s record here', async () => {
+      const [id] = (await local.store.cna.listCveIds({ owningOrg: aliceActor.org.uuid, state: 'RESERVED', offset: 0, limit: 1 })).items;
+      gateway.mode = { kind: 'swallow' };
+      let r: LightMyRequestResponse;
+      try {
+        r = await req('POST', `/api/cve/${id.cveId}/cna`, alice, { cnaContainer: sampleContainer('Never retried') });
+      } finally {
+        gateway.mode = { kind: 'pass' };
+      }
+      assert.equal(r.statusCode, 503);
+      assert.match((r.json() as { message: string }).message, /If upstream did take the record, it will be stored here shortly \(outbox item \d+\)/);
+      for (let i = 0; i < 200 && !(await up.store.cna.getRecord(id.cveId)); i++) await new Promise((res) => setTimeout(res, 50));
+      assert.equal(await local.store.cna.getRecord(id.cveId), undefined);
+      const worker = new CnaRelay(service, { secretKey: KEY, now: () => new Date(Date.now() + 60_000) });
+      await worker.runDue('test-worker', 100);
+      const mine = await local.store.cna.getRecord(id.cveId);
+      assert.equal(mine?.state, 'PUBLISHED');
+      assert.match(mine!.json, /Never retried/);
+      assert.equal((await local.store.getRecord(id.cveId as never))?.source, 'cna:acme');
+      const item = (await local.store.cna.listOutbox(aliceActor.org.uuid, { limit: 100 })).find((o) => o.op === 'sync.record' && o.cveId === id.cveId);
+      assert.equal(item?.state, 'done');
+      // Run again (as a second process might): the same record is left alone.
+      const versions = (await local.store.listVersions(id.cveId as never)).length;
+      await worker.runDue('test-worker', 100);
+      assert.equal((await local.store.listVersions(id.cveId as never)).length, versions);
+    });
+
+    it('the workbench\'s queued publication whose first answer was lost: the retry meets CVE_RECORD_EXISTS, sends an update as cvelib would, and finishes done', async () => {
+      const [id] = (await local.store.cna.listCveIds({ owningOrg: aliceActor.org.uuid, state: 'RESERVED', offset: 0, limit: 1 })).items;
+      gateway.mode = { kind: 'swallow' };
+      let r: Awaited<ReturnType<CnaRelay['submitCna']>>;
+      try {
+        r = await relay.submitCna(aliceActor, id.cveId, { cnaContainer: sampleContainer('Queued, answer lost') }, 'published', 'create');
+      } finally {
+        gateway.mode = { kind: 'pass' };
+      }
+      assert.equal(r.kind, 'queued');
+      for (let i = 0; i < 200 && !(await up.store.cna.getRecord(id.cveId)); i++) await new Promise((res) => setTimeout(res, 50));
+      const worker = new CnaRelay(service, { secretKey: KEY, now: () => new Date(Date.now() + 60_000) });
+      await worker.runDue('test-worker', 100);
+      const items = (await local.store.cna.listOutbox(aliceActor.org.uuid, { limit: 100 })).filter((o) => o.cveId === id.cveId);
+      assert.deepEqual(items.map((o) => `${o.op}:${o.state}`).sort(), ['publish:done', 'sync.record:done'], JSON.stringify(items));
+      assert.match((await local.store.cna.getRecord(id.cveId))!.json, /Queued, answer lost/);
+      assert.match((await up.store.cna.getRecord(id.cveId))!.json, /Queued, answer lost/);
     });
 
     it('an org without an upstream is not affected when another org\'s upstream is down', async () => {
