@@ -120,6 +120,7 @@ const OP_NAMES: Readonly<Record<string, string>> = {
   'reject.update': 'Update the rejection',
   state: 'Change the ID state',
   sync: 'Fetch IDs upstream reserved (an answer was lost)',
+  'sync.record': 'Fetch the record upstream has (an answer was lost)',
 };
 
 function outboxTable(items: DashboardView['outbox']): SafeHtml {
