@@ -1,7 +1,7 @@
 /**
  * @module Content hash of a record's JSON text, to detect unchanged records on re-import.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 
 /**
  * SHA-256 of the record's JSON text as given (UTF-8), lower-case hex. Hashes the exact
@@ -11,5 +11,6 @@ import { createHash } from 'node:crypto';
  * hashRecordJson('{}') // '44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a'
  */
 export function hashRecordJson(json: string): string {
-  return createHash('sha256').update(json, 'utf8').digest('hex');
+  // One-shot hash: no Hash object per record (a few µs a record on bulk imports).
+  return hash('sha256', json, 'hex');
 }
