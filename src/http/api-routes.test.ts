@@ -66,6 +66,11 @@ for (const backend of testBackends()) {
     test('X1520-9.1 X1520-9.3 X1520-9.5: status, sources (content date, next update) and stats answer with the content date', async () => {
       const status = (await get('/api/v1/status')).json();
       assert.match(status.contentDate, /^2025-01-24/);
+      // Known sources never read are listed with the command that reads them (X1520-9.5).
+      const missing = status.notImported as { id: string; label: string; command: string }[];
+      assert.ok(missing.some((k) => k.id === 'nvd'), JSON.stringify(missing));
+      assert.ok(!missing.some((k) => status.sources.some((s: { kind: string }) => k.id === s.kind)), 'an imported source is not listed as missing');
+      for (const k of missing) assert.match(k.command, /^cvekit /);
       const sources = (await get('/api/v1/sources')).json();
       assert.ok(sources.sources.some((s: { id: string; contentDate?: string }) => s.id === 'sample' && s.contentDate));
       assert.match(sources.contentStatement, /^CVE content as of 2025-01-24/);

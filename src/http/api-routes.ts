@@ -75,6 +75,11 @@ export function registerApiRoutes(app: FastifyInstance, ctx: AppContext): void {
             contentSource: { type: 'string' },
             outOfDate: { type: 'boolean' },
             sources: { type: 'array', items: sourceSchema },
+            notImported: {
+              type: 'array',
+              description: 'Known sources nothing was read from yet, with the command that reads them',
+              items: { type: 'object', properties: { id: { type: 'string' }, label: { type: 'string' }, command: { type: 'string' } } },
+            },
             generatedAt: { type: 'string' },
           },
         },
