@@ -271,20 +271,7 @@ export class CnaRelay {
       if (!(err instanceof Transient)) throw err;
       // A reservation upstream may have made without our seeing the answer is fetched later
       // (outbox `sync`), so IDs reserved upstream are never lost here.
-      let sync = '';
-      if (op === 'reserve' && err.maybeDone) {
-        const id = await this.service.store.cna.enqueue(
-          { orgUuid, op: 'sync', cveId: '', payload: JSON.stringify({ since: isoMs(new Date(started.getTime() - SYNC_SKEW_MS)), shortName: payload.reserve?.shortName } satisfies Payload), actorUser: a.user.uuid, created: isoMs(started) },
-          isoMs(new Date(this.#now().getTime() + this.#baseDelay)),
-        );
-        sync = ` If upstream did reserve IDs, they will be added here shortly (outbox item ${id}).`;
-      } else if (err.maybeDone && (op === 'publish' || op === 'update' || op === 'reject' || op === 'reject.update')) {
-        const id = await this.service.store.cna.enqueue(
-          { orgUuid, op: 'sync.record', cveId, payload: '{}', actorUser: a.user.uuid, created: isoMs(started) },
-          isoMs(new Date(this.#now().getTime() + this.#baseDelay)),
-        );
-        sync = ` If upstream did take the record, it will be stored here shortly (outbox item ${id}).`;
-      }
+      const sync = await this.#queueSync(a, orgUuid, op, cveId, payload, started, err);
       if (opts.queue === false) {
         throw new CnaError('UPSTREAM_UNAVAILABLE', {
           message: `The upstream CVE Services (${up.url}) could not be reached: ${err.message}. Nothing was changed here; please try again later.${sync}`,
@@ -298,6 +285,30 @@ export class CnaRelay {
       );
       return { kind: 'queued', outboxId, error: err.message };
     }
+  }
+
+  /**
+   * After a failure that may have been done upstream anyway, queue the item that fetches what
+   * upstream did (`sync` for a reservation, `sync.record` for a record change); the words for
+   * the caller, or '' when nothing was queued.
+   */
+  async #queueSync(a: Actor, orgUuid: string, op: Op, cveId: string, payload: Payload, started: Date, err: Transient): Promise<string> {
+    if (!err.maybeDone) return '';
+    const at = isoMs(new Date(this.#now().getTime() + this.#baseDelay));
+    // One pending sync covers later ones (an earlier `since` lists more), so none is added twice.
+    const pending = await this.service.store.cna.listOutbox(orgUuid, { pendingOnly: true, limit: 200 });
+    const same = pending.find((o) => (op === 'reserve' ? o.op === 'sync' : o.op === 'sync.record' && o.cveId === cveId));
+    if (same) return ` What upstream did will be fetched here shortly (outbox item ${same.id}).`;
+    if (op === 'reserve') {
+      const since = isoMs(new Date(started.getTime() - SYNC_SKEW_MS));
+      const id = await this.service.store.cna.enqueue({ orgUuid, op: 'sync', cveId: '', payload: JSON.stringify({ since, shortName: payload.reserve?.shortName } satisfies Payload), actorUser: a.user.uuid, created: isoMs(started) }, at);
+      return ` If upstream did reserve IDs, they will be added here shortly (outbox item ${id}).`;
+    }
+    if (op === 'publish' || op === 'update' || op === 'reject' || op === 'reject.update') {
+      const id = await this.service.store.cna.enqueue({ orgUuid, op: 'sync.record', cveId, payload: '{}', actorUser: a.user.uuid, created: isoMs(started) }, at);
+      return ` If upstream did take the record, it will be stored here shortly (outbox item ${id}).`;
+    }
+    return '';
   }
 
   /** Upstream first; then the same change locally (throws Transient or CnaError). */
@@ -500,7 +511,16 @@ export class CnaRelay {
       if (!org || !user) return { ok: false, transient: false, error: 'the org or user no longer exists' };
       if (!user.active) return { ok: false, transient: false, error: 'the user who asked was deactivated' };
       if (!up) return { ok: false, transient: false, error: 'the upstream endpoint was removed' };
-      await this.#execute(item.actorUser === '' ? SYSTEM_ACTOR : { org, user }, up, item.op as Op, item.cveId, JSON.parse(item.payload) as Payload, true);
+      const actor = item.actorUser === '' ? SYSTEM_ACTOR : { org, user };
+      const payload = JSON.parse(item.payload) as Payload;
+      const started = this.#now();
+      try {
+        await this.#execute(actor, up, item.op as Op, item.cveId, payload, true);
+      } catch (err) {
+        // A retry may be done upstream without our seeing it, like a first attempt.
+        if (err instanceof Transient) await this.#queueSync(actor, item.orgUuid, item.op as Op, item.cveId, payload, started, err);
+        throw err;
+      }
       return { ok: true };
     } catch (err) {
       return { ok: false, transient: err instanceof Transient, error: (err as Error).message };

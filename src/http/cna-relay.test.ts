@@ -249,8 +249,11 @@ for (const backend of testBackends()) {
         assert.deepEqual(await localIds(), before);
         assert.equal(await local.store.cna.getRecord(id.cveId), undefined);
         // The reservation and the publication may have been done upstream (the requests were
-        // sent): a sync of each is queued, nothing else (the state change is idempotent: the client's retry repairs it).
-        assert.deepEqual((await outbox()).sort(), ['sync', 'sync.record', ...queued].sort());
+        // sent): a sync of each is pending, nothing else (the state change is idempotent: the
+        // client's retry repairs it); one pending sync covers later failures (not queued twice).
+        const pending = (await local.store.cna.listOutbox(aliceActor.org.uuid, { pendingOnly: true, limit: 100 })).map((o) => `${o.op}:${o.cveId}`).sort();
+        assert.deepEqual(pending, ['sync:', `sync.record:${id.cveId}`].sort());
+        assert.ok((await outbox()).length <= queued.length + 2);
       });
     }
 
@@ -282,7 +285,8 @@ for (const backend of testBackends()) {
         gateway.mode = { kind: 'pass' };
       }
       assert.equal(r.statusCode, 503);
-      assert.match((r.json() as { message: string }).message, /If upstream did reserve IDs, they will be added here shortly \(outbox item \d+\)/);
+      // (A sync is still pending from the cases above: this failure points at it.)
+      assert.match((r.json() as { message: string }).message, /(If upstream did reserve IDs, they will be added|What upstream did will be fetched) here shortly \(outbox item \d+\)/);
       let lost: string[] = [];
       for (let i = 0; i < 200 && lost.length < 2; i++) {
         lost = (await up.store.cna.listCveIds({ owningOrg: upOrg.uuid, offset: 0, limit: 1000 })).items.map((x) => x.cveId).filter((x) => !upBefore.has(x));
