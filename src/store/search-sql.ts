@@ -638,22 +638,27 @@ export function countSql(b: SqlBuilder, plan: PagePlan): string {
   const d = b.dialect;
   const p = resultParts(b, plan.filter, false);
   const { from, where } = joined(p, d);
-  const countFrom = p.text && p.recordWhere.length === 0 ? `(${p.candidates}) t${whereSql(p.keyWhere)}` : `${from}${whereSql(where)}`;
+  const keyed = p.text && p.recordWhere.length === 0;
+  const countFrom = keyed ? `(${p.candidates}) t${whereSql(p.keyWhere)}` : `${from}${whereSql(where)}`;
   if (plan.facets.length === 0) return `SELECT '#total' AS f, '' AS v, count(*) AS n FROM ${countFrom}`;
-  let sample: string[] = [];
+  // The hits' keys once (the matching and filtering run once), their count, then the
+  // `records` rows of the sampled keys only.
+  const key = keyed ? 't.k' : `r.${d.joinKey}`;
+  let sample = '';
   if (plan.facetSample !== undefined) {
     const size = b.p(plan.facetSample);
-    // SQLite's key is the id_key (the candidates' k, or r.id_key); on PostgreSQL the row's.
-    const hashKey = d.keyIsIdKey ? p.key : 'r.id_key';
-    sample = [`${sampleHash(hashKey)} < (SELECT CASE WHEN c.n <= ${size} THEN ${FACET_HASH} ELSE (${size} * ${FACET_HASH}) / c.n END FROM c)`];
+    // SQLite's key is the id_key; on PostgreSQL the row's id_key.
+    const hashKey = d.keyIsIdKey ? 'hk.k' : 'r.id_key';
+    sample = ` AND ${sampleHash(hashKey)} < (SELECT CASE WHEN c.n <= ${size} THEN ${FACET_HASH} ELSE (${size} * ${FACET_HASH}) / c.n END FROM c)`;
   }
   const parts = [
     `SELECT '#total' AS f, '' AS v, c.n AS n FROM c`,
     `SELECT '#sample' AS f, '' AS v, count(*) AS n FROM h`,
     ...plan.facets.map((f) => facetSelect(b, f, plan)),
   ];
-  return `WITH c AS MATERIALIZED (SELECT count(*) AS n FROM ${countFrom}),
-    h AS MATERIALIZED (SELECT r.cve_id, r.state, r.year, r.assigner_short_name, r.cvss_severity, r.kev, r.has_fix FROM ${from}${whereSql([...where, ...sample])})
+  return `WITH hk AS MATERIALIZED (SELECT ${key} AS k FROM ${countFrom}),
+    c AS MATERIALIZED (SELECT count(*) AS n FROM hk),
+    h AS MATERIALIZED (SELECT r.cve_id, r.state, r.year, r.assigner_short_name, r.cvss_severity, r.kev, r.has_fix FROM hk CROSS JOIN records r WHERE r.${d.joinKey} = hk.k${sample})
     ${parts.join('\nUNION ALL ')}`;
 }
 
