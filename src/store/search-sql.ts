@@ -545,9 +545,20 @@ export const HIT_COLUMNS =
 
 /** Whether the page statement also gives the total (`count(*) OVER ()`, column `total_`). */
 export function pageHasTotal(plan: PagePlan): boolean {
-  // With text every candidate is visited for the sort anyway; a later page's window would
-  // count only what is left after the cursor, and the facet statement counts on its own.
-  return plan.total && plan.after === undefined && plan.facets.length === 0 && hasText(plan.filter.text);
+  // On the ranked candidates every one is visited for the sort anyway (elsewhere the window
+  // makes the database keep every joined row before sorting: slower than a count); a later
+  // page's window would count only what is left after the cursor, and the facet statement
+  // counts on its own.
+  return plan.total && plan.after === undefined && plan.facets.length === 0 && rankedOnCandidates(plan);
+}
+
+/** The page is ranked and cut on the candidates alone: text, key-only filters, sort keys exact/rank/id. */
+function rankedOnCandidates(plan: PagePlan): boolean {
+  const f = plan.filter;
+  const recordFilters =
+    f.states || f.assigners || f.kev !== undefined || f.hasFix !== undefined || f.published || f.updated ||
+    (!f.cvssVersions && (f.severities || f.scoreMin !== undefined || f.scoreMax !== undefined));
+  return hasText(f.text) && !recordFilters && plan.sort.keys.every(([k]) => k === 'exact' || k === 'rank' || k === 'id');
 }
 
 /**
@@ -562,7 +573,8 @@ export function pageSql(b: SqlBuilder, plan: PagePlan): string {
   const withRank = keys.some(([k]) => k === 'rank');
   const p = resultParts(b, plan.filter, withRank);
   const total = pageHasTotal(plan) ? ', count(*) OVER () AS total_' : '';
-  if (p.text && p.recordWhere.length === 0 && keys.every(([k]) => k === 'exact' || k === 'rank' || k === 'id')) {
+  if (rankedOnCandidates(plan)) {
+    if (p.recordWhere.length > 0) throw new Error('search-sql: a record condition on the candidates-only page');
     const exprs = { ...SORT_KEYS, id: d.idKeyOf('t.k') };
     const where = [...p.keyWhere];
     if (plan.after) where.push(keysetCondition(b, keys, plan.after, exprs));
