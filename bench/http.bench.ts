@@ -6,7 +6,8 @@
  * 2. `GET /api/v1/search?q=…` latency p95 ≤ 3 × the raw full-text query (FTS5 `MATCH`
  *    ordered by bm25 / `to_tsquery` ordered by `ts_rank`, LIMIT 25) for the same text,
  *    measured directly on the database, one after the other in the same loop: the default
- *    JSON answer (page, total, ten facets over the whole result) and `facets=no`;
+ *    JSON answer (page, total, ten facets: exact up to 1,000 hits, past that from a
+ *    sample of about 1,000) and `facets=no`;
  * 3. the NVD endpoint at `resultsPerPage=2000` streams: the server's peak live heap growth
  *    while serving a page (sampled after a full GC) stays below the size of the page's JSON
  *    (holding it twice would be twice that), and the first byte comes long before the last.
