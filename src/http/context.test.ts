@@ -55,8 +55,8 @@ for (const backend of testBackends()) {
         assert.equal(c.calls(), 2, 'one refresh for all of them');
         // The refresh lands; later requests see the new counts.
         let fresh = await ctx.status();
-        for (let i = 0; i < 200 && fresh.counts.total !== 8; i++) {
-          await new Promise((r) => setImmediate(r));
+        for (let i = 0; i < 500 && fresh.counts.total !== 8; i++) {
+          await new Promise((r) => setTimeout(r, 10));
           fresh = await ctx.status();
         }
         assert.equal(fresh.counts.total, 8);
