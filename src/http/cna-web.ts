@@ -31,6 +31,7 @@ import type { Container, CvssFacts } from '../web/cna/form.ts';
 import { auditBody, dashboardBody, editorBody, flashBox, HEAD, idBody, nav, signInBody, upstreamBody, usersBody } from '../web/cna/pages.ts';
 import type { AuditRow, Problem, Viewer } from '../web/cna/pages.ts';
 import { CSP } from './context.ts';
+import { readCookies, setCookie, type CookieScope } from './cookies.ts';
 
 export interface CnaWebOptions {
   readonly store: Store;
@@ -67,22 +68,9 @@ declare module 'fastify' {
 const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex');
 const sameText = (a: string, b: string): boolean => a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
 
-function cookies(req: FastifyRequest): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const part of String(req.headers.cookie ?? '').split(';')) {
-    const i = part.indexOf('=');
-    if (i > 0) out.set(part.slice(0, i).trim(), decodeURIComponent(part.slice(i + 1).trim()));
-  }
-  return out;
-}
+const SCOPE: CookieScope = { path: '/cna', sameSite: 'Lax' };
+const cookies = readCookies;
 
-function setCookie(req: FastifyRequest, reply: FastifyReply, name: string, value: string, maxAge: number): void {
-  const secure = req.protocol === 'https' ? '; Secure' : '';
-  const prev = reply.getHeader('set-cookie');
-  const list = Array.isArray(prev) ? prev.map(String) : prev ? [String(prev)] : [];
-  list.push(`${name}=${encodeURIComponent(value)}; Path=/cna; HttpOnly; SameSite=Lax; Max-Age=${maxAge}${secure}`);
-  reply.header('set-cookie', list);
-}
 
 function cvssFacts(vector: string): CvssFacts | undefined {
   const r = scoreCvss(vector);
@@ -205,7 +193,7 @@ export async function cnaWeb(app: FastifyInstance, opts: CnaWebOptions): Promise
   const signInPage = async (req: FastifyRequest, reply: FastifyReply, o: { error?: string; org?: string; username?: string; next?: string }, code = 200) => {
     // Sign-in CSRF: a pre-session token in a cookie and in the form (double submit).
     const pre = randomBytes(24).toString('base64url');
-    setCookie(req, reply, PRE_COOKIE, pre, 3600);
+    setCookie(req, reply, SCOPE, PRE_COOKIE, pre, 3600);
     return send(reply, 'Sign in', signInBody({ ...o, csrf: pre }), undefined, code);
   };
 
@@ -244,14 +232,14 @@ export async function cnaWeb(app: FastifyInstance, opts: CnaWebOptions): Promise
     const token = randomBytes(32).toString('base64url');
     const now = Date.now();
     await store.cna.createSession({ idHash: sha256(token), userUuid: actor.user.uuid, orgUuid: actor.org.uuid, csrf: randomBytes(24).toString('base64url'), created: isoMs(new Date(now)), expires: isoMs(new Date(now + sessionMs)) });
-    setCookie(req, reply, COOKIE, token, Math.floor(sessionMs / 1000));
-    setCookie(req, reply, PRE_COOKIE, '', 0);
+    setCookie(req, reply, SCOPE, COOKIE, token, Math.floor(sessionMs / 1000));
+    setCookie(req, reply, SCOPE, PRE_COOKIE, '', 0);
     return reply.redirect(next, 303);
   });
 
   app.post('/cna/logout', async (req, reply) => {
     await store.cna.deleteSession(ctx(req).session.idHash);
-    setCookie(req, reply, COOKIE, '', 0);
+    setCookie(req, reply, SCOPE, COOKIE, '', 0);
     return reply.redirect('/cna/login', 303);
   });
 

@@ -31,6 +31,7 @@ import {
   TEAM_CSS, TEAM_SCRIPT, advisoryPreviewBody, auditBody, caseBody, caseListBody, draftBody, errorPageBody, inboxBody, reportBody, signInBody, teamNav, vendorsBody,
 } from '../web/disclosure/team-pages.ts';
 import type { DraftFormValues, ReportDetail, TeamViewer } from '../web/disclosure/team-pages.ts';
+import { readCookies, setCookie, type CookieScope } from './cookies.ts';
 
 export interface DisclosureWebOptions {
   readonly store: Store;
@@ -74,28 +75,9 @@ export function routeTable(app: FastifyInstance): readonly { readonly method: st
 const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex');
 const sameText = (a: string, b: string): boolean => a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
 
-function cookies(req: FastifyRequest): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const part of String(req.headers.cookie ?? '').split(';')) {
-    const i = part.indexOf('=');
-    if (i > 0) {
-      try {
-        out.set(part.slice(0, i).trim(), decodeURIComponent(part.slice(i + 1).trim()));
-      } catch {
-        // A malformed cookie is no cookie.
-      }
-    }
-  }
-  return out;
-}
+const SCOPE: CookieScope = { path: '/team', sameSite: 'Strict' };
+const cookies = readCookies;
 
-function setCookie(req: FastifyRequest, reply: FastifyReply, name: string, value: string, maxAge: number): void {
-  const secure = req.protocol === 'https' ? '; Secure' : '';
-  const prev = reply.getHeader('set-cookie');
-  const list = Array.isArray(prev) ? prev.map(String) : prev ? [String(prev)] : [];
-  list.push(`${name}=${encodeURIComponent(value)}; Path=/team; HttpOnly; SameSite=Strict; Max-Age=${maxAge}${secure}`);
-  reply.header('set-cookie', list);
-}
 
 /** Where to go after sign-in: a team path only. */
 const safeNext = (next: string | undefined): string => (next && /^\/team(?:\/[A-Za-z0-9\-_/.?=&%]*)?$/.test(next) && !next.startsWith('//') ? next : '/team');
@@ -214,7 +196,7 @@ async function teamPages(app: FastifyInstance, opts: DisclosureWebOptions): Prom
   const signInPage = async (req: FastifyRequest, reply: FastifyReply, o: { error?: string; username?: string; next?: string }, code = 200) => {
     // Sign-in CSRF: a pre-session token in a cookie and in the form (double submit).
     const pre = randomBytes(24).toString('base64url');
-    setCookie(req, reply, PRE_COOKIE, pre, 3600);
+    setCookie(req, reply, SCOPE, PRE_COOKIE, pre, 3600);
     return send(reply, 'Sign in', signInBody({ csrf: pre, next: safeNext(o.next), configured: config.cnaOrg !== undefined, ...(config.cnaOrg ? { org: config.cnaOrg } : {}), ...(o.username ? { username: o.username } : {}), ...(o.error ? { error: o.error } : {}) }), undefined, code);
   };
 
@@ -239,14 +221,14 @@ async function teamPages(app: FastifyInstance, opts: DisclosureWebOptions): Prom
     const token = randomBytes(32).toString('base64url');
     const now = Date.now();
     await store.cna.createSession({ idHash: sha256(token), userUuid: actor.user.uuid, orgUuid: actor.org.uuid, csrf: randomBytes(24).toString('base64url'), created: isoMs(new Date(now)), expires: isoMs(new Date(now + sessionMs)) });
-    setCookie(req, reply, COOKIE, token, Math.floor(sessionMs / 1000));
-    setCookie(req, reply, PRE_COOKIE, '', 0);
+    setCookie(req, reply, SCOPE, COOKIE, token, Math.floor(sessionMs / 1000));
+    setCookie(req, reply, SCOPE, PRE_COOKIE, '', 0);
     return reply.redirect(safeNext(next), 303);
   });
 
   app.post('/team/logout', async (req, reply) => {
     await store.cna.deleteSession(ctx(req).sessionHash);
-    setCookie(req, reply, COOKIE, '', 0);
+    setCookie(req, reply, SCOPE, COOKIE, '', 0);
     return reply.redirect('/team/login', 303);
   });
 
