@@ -17,13 +17,15 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startTestPostgres } from '../test/support/postgres.ts';
 import { benchInputs, DELTA_SIZE } from './support/generate.ts';
+import { cliLaunch, describeLaunch } from './support/cli.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 const OUT = join(import.meta.dirname, 'out');
 const SOURCE = process.env.CVEKIT_BENCH_SOURCE ?? join(ROOT, '..', 'shared', 'data', 'cve5', 'records-all.jsonl.gz');
 const CLI = join(ROOT, 'bin', 'cvekit.js');
-/** The V8 flags `npx cvekit` runs with (the bin's shebang line), so the bench measures what users get. */
-const CLI_FLAGS = (readFileSync(CLI, 'utf8').split('\n', 1)[0].match(/--[\w-]+=\S+/g) ?? []) as string[];
+/** How `npx cvekit` starts (the bin's shebang: environment and V8 flags), so the bench measures what users get. */
+const LAUNCH = cliLaunch(ROOT);
+const CLI_FLAGS = LAUNCH.flags;
 const RSS_HOOK = join(import.meta.dirname, 'support', 'report-rss.ts');
 
 const TARGET_PARSE_SHARE = 0.25;
@@ -103,7 +105,7 @@ function runImport(spec: string, db: string, label: string): Promise<ImportRun> 
   const started = performance.now();
   const child = spawn(process.execPath, [...CLI_FLAGS, '--import', RSS_HOOK, CLI, 'import', spec, '--json', '--db', db], {
     cwd: ROOT,
-    env: { ...process.env, CVEKIT_BENCH_RSS_FILE: rssFile },
+    env: { ...process.env, ...LAUNCH.env, CVEKIT_BENCH_RSS_FILE: rssFile },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';

@@ -21,6 +21,7 @@ import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SaxesParser } from 'saxes';
+import { cliLaunch, describeLaunch } from './support/cli.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 const OUT = join(import.meta.dirname, 'out');
@@ -28,8 +29,9 @@ const SHARED = process.env.CVEKIT_SHARED_DATA ?? join(ROOT, '..', 'shared', 'dat
 const CLI = join(ROOT, 'bin', 'cvekit.js');
 const RSS_HOOK = join(import.meta.dirname, 'support', 'report-rss.ts');
 const RSS_LIMIT_MIB = 300;
-/** The V8 flags `npx cvekit` runs with (the bin's shebang line, as the import bench reads them), so the bench measures what users get. */
-const CLI_FLAGS = (readFileSync(CLI, 'utf8').split('\n', 1)[0].match(/--[\w-]+=\S+/g) ?? []) as string[];
+/** How `npx cvekit` starts (the bin's shebang: environment and V8 flags), so the bench measures what users get. */
+const LAUNCH = cliLaunch(ROOT);
+const CLI_FLAGS = LAUNCH.flags;
 
 const { values } = parseArgs({ options: { 'nvd-records': { type: 'string' }, 'legacy-mb': { type: 'string' }, keep: { type: 'boolean' }, help: { type: 'boolean' } } });
 if (values.help) {
@@ -82,7 +84,7 @@ function runCli(args: string[], db: string): { seconds: number; cpuSeconds: numb
   const r = spawnSync(process.execPath, [...CLI_FLAGS, '--import', RSS_HOOK, CLI, ...args, '--json', '--db', `sqlite:${db}`], {
     encoding: 'utf8',
     maxBuffer: 64 * 1024 * 1024,
-    env: { ...process.env, CVEKIT_BENCH_RSS_FILE: rssFile },
+    env: { ...process.env, ...LAUNCH.env, CVEKIT_BENCH_RSS_FILE: rssFile },
   });
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   if (r.status !== 0) throw new Error(`cvekit ${args.join(' ')} failed: ${r.stderr}`);
@@ -121,7 +123,7 @@ async function saxesAlone(path: string): Promise<void> {
 }
 
 const line = (s: string) => console.log(s);
-line(`node ${process.version}, ${cpus()[0]?.model ?? 'cpu'} x${cpus().length}; cvekit runs with ${CLI_FLAGS.join(' ') || 'no V8 flags'}`);
+line(`node ${process.version}, ${cpus()[0]?.model ?? 'cpu'} x${cpus().length}; cvekit runs with ${describeLaunch(LAUNCH)}`);
 
 // --- NVD 2.0 feed ---
 const feed = join(OUT, `nvdcve-2.0-bench-${NVD_RECORDS}.json`);
