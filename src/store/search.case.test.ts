@@ -537,6 +537,22 @@ for (const backend of testBackends()) {
       assert.equal((await store.counts()).total, 3000, 'nothing was dropped');
     });
 
+    it('a query nothing matches answers total 0 and every asked facet empty, the same on both stores', async () => {
+      const facets: FacetName[] = ['state', 'year', 'vendor', 'cwe', 'severity'];
+      const none = await store.search.search({ words: ['zzqxwv'], vendors: ['microsoft'], limit: 5, facets });
+      assert.deepEqual(none.items, []);
+      assert.equal(none.total, 0);
+      assert.deepEqual(none.facets, { state: [], year: [], vendor: [], cwe: [], severity: [] });
+      assert.equal(none.facetSample, undefined);
+      // Facets without the total: still no total in the answer.
+      const noTotal = await store.search.search({ words: ['zzqxwv'], limit: 5, facets: ['state'], noTotal: true });
+      assert.deepEqual(noTotal.facets, { state: [] });
+      assert.equal(noTotal.total, undefined);
+      // A matching query still counts.
+      const some = await store.search.search({ words: ['overflow'], limit: 1, facets: ['state'] });
+      assert.ok((some.total ?? 0) > 1 && (some.facets?.state?.length ?? 0) > 0);
+    });
+
     // --- stats, changes, export ------------------------------------------------------------------
 
     it('stats add up', async () => {

@@ -118,7 +118,12 @@ export class SqliteSearch implements SearchStore {
     const out: { -readonly [K in keyof SearchResult]: SearchResult[K] } = { items };
     if (more) out.nextCursor = encodeCursor(plan.fingerprint, rowKeys(page[page.length - 1], plan.sort.keys.length));
     if (pageHasTotal(plan)) out.total = pageTotal(rows);
-    else if (plan.total || plan.facets.length > 0) {
+    else if (rows.length === 0 && query.cursor === undefined && (plan.total || plan.facets.length > 0)) {
+      // A first page without a single row: nothing matches, so the total is 0 and every facet
+      // is empty; the count statement would only evaluate the query and its filters again.
+      collect([{ f: '#total', n: 0 }], plan.facets, out);
+      if (!plan.total) delete out.total;
+    } else if (plan.total || plan.facets.length > 0) {
       const c = new SqlBuilder(SQLITE_SEARCH_DIALECT);
       const counts = this.#all(countSql(c, plan), c.params);
       collect(counts, plan.facets, out);
