@@ -34,6 +34,7 @@ import type {
 import { auditRow, caseRow, deliveryLogRow, eventRow, fileInfo, messageRow, outboxRow, reportRow, tokenRow, vendorRow, webhookRow } from '../disclosure-rows.ts';
 import type { Row } from '../disclosure-rows.ts';
 import { documentRow, publicAdvisoryRow } from '../disclosure-rows.ts';
+import { withTransaction } from './transaction.ts';
 
 type Queryable = Pick<PoolClient, 'query'>;
 
@@ -56,18 +57,7 @@ export class PostgresDisclosureStore implements DisclosureStore {
   }
   async #tx<T>(fn: (c: PoolClient) => Promise<T>): Promise<T> {
     this.#checkWritable();
-    const c = await this.#pool.connect();
-    try {
-      await c.query('BEGIN');
-      const out = await fn(c);
-      await c.query('COMMIT');
-      return out;
-    } catch (err) {
-      await c.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      c.release();
-    }
+    return withTransaction(this.#pool, fn);
   }
 
   async #side(c: Queryable, side: DisclosureCaseSideWrites | undefined): Promise<void> {
