@@ -4,7 +4,8 @@
  * @internal
  */
 import { parseCounts } from './rows.ts';
-import type { CweEntry, JobInfo, KevEntry, QuarantineItem, SourceInfo, VersionInfo } from './types.ts';
+import type { RecordState } from '../cve/index.ts';
+import type { CweEntry, JobInfo, KevEntry, QuarantineItem, SourceInfo, StoredRecord, VersionInfo } from './types.ts';
 
 export type Row = Record<string, unknown>;
 
@@ -14,6 +15,20 @@ const optStr = (v: unknown): string | undefined => (v === null || v === undefine
 export function sourceKind(sourceId: string): string {
   const i = sourceId.indexOf(':');
   return i > 0 ? sourceId.slice(0, i) : sourceId;
+}
+
+/** A `records` row joined with its current `record_versions` row (json, date_updated). */
+export function storedRecord(r: Row): StoredRecord {
+  return {
+    cveId: str(r.cve_id),
+    state: r.state as RecordState,
+    json: str(r.json),
+    hash: str(r.hash),
+    version: Number(r.version),
+    dateUpdated: str(r.date_updated),
+    source: str(r.source),
+    arrivedAt: str(r.arrived_at),
+  };
 }
 
 export function versionInfo(r: Row): VersionInfo {

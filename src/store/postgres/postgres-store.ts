@@ -20,7 +20,7 @@ import { StoreError } from '../errors.ts';
 import { PostgresDisclosureStore } from './disclosure.ts';
 import { PostgresCnaStore } from './cna.ts';
 import { PostgresEnrichStore } from './enrich.ts';
-import { cweEntry, jobInfo, kevEntry, mergeSource, quarantineItem, sourceInfo, sourceKind, sourceParams, versionInfo } from '../mapping.ts';
+import { cweEntry, jobInfo, kevEntry, mergeSource, quarantineItem, sourceInfo, sourceKind, sourceParams, storedRecord, versionInfo } from '../mapping.ts';
 import type { Row } from '../mapping.ts';
 import { checkDistinct, currentRow, decide, derivedRows, jobCounts, nowIso, sourceDeltas, withoutNul } from '../rows.ts';
 import type { CurrentRow, CurrentState, DerivedRows } from '../rows.ts';
@@ -319,18 +319,7 @@ export class PostgresStore implements Store {
         ? await this.#named('cvekit_get_record', `${RECORD_SELECT} WHERE r.cve_id = $1`, ids)
         : await this.#named('cvekit_get_records', `${RECORD_SELECT} WHERE r.cve_id = ANY($1::text[])`, [ids]);
     const out = new Map<CveId, StoredRecord>();
-    for (const r of rows) {
-      out.set(str(r.cve_id), {
-        cveId: str(r.cve_id),
-        state: r.state as RecordState,
-        json: str(r.json),
-        hash: str(r.hash),
-        version: Number(r.version),
-        dateUpdated: str(r.date_updated),
-        source: str(r.source),
-        arrivedAt: str(r.arrived_at),
-      });
-    }
+    for (const r of rows) out.set(str(r.cve_id), storedRecord(r));
     return out;
   }
 

@@ -30,7 +30,7 @@ import {
   sourceDeltas,
 } from '../rows.ts';
 import type { CurrentState } from '../rows.ts';
-import { cweEntry, jobInfo, kevEntry, mergeSource, quarantineItem, sourceInfo, sourceKind, sourceParams, versionInfo } from '../mapping.ts';
+import { cweEntry, jobInfo, kevEntry, mergeSource, quarantineItem, sourceInfo, sourceKind, sourceParams, storedRecord, versionInfo } from '../mapping.ts';
 import type {
   BatchResult,
   CweEntry,
@@ -358,17 +358,7 @@ export class SqliteStore implements Store {
        WHERE r.cve_id = ?`,
       cveId,
     );
-    if (!r) return undefined;
-    return {
-      cveId: str(r.cve_id),
-      state: r.state as RecordState,
-      json: str(r.json),
-      hash: str(r.hash),
-      version: Number(r.version),
-      dateUpdated: str(r.date_updated),
-      source: str(r.source),
-      arrivedAt: str(r.arrived_at),
-    };
+    return r && storedRecord(r);
   }
 
   async getCurrentHashes(cveIds: readonly CveId[]): Promise<Map<CveId, string>> {
