@@ -4,7 +4,7 @@
  * @internal
  */
 import type { CveId } from '../cve/index.ts';
-import type { EpssPoint, LegacyFormatId, MappingIssue, MappingIssueKind, NvdVersionInfo, NvdWriteOutcome, StoredLegacyEntry, StoredNvdRecord } from './enrich-types.ts';
+import type { EpssPoint, LegacyFormatId, MappingIssue, MappingIssueKind, NvdRecordWrite, NvdVersionInfo, NvdWriteOutcome, StoredLegacyEntry, StoredNvdRecord } from './enrich-types.ts';
 
 type Row = Record<string, unknown>;
 
@@ -19,6 +19,33 @@ export function decideNvd(current: { readonly lastModified: string } | undefined
   if (sameHash) return 'unchanged';
   if (!current) return 'added';
   return Date.parse(lastModified) >= Date.parse(current.lastModified) ? 'updated' : 'older';
+}
+
+/** What a batch of NVD writes does, from the current rows (`nvd_records`) and the (name, hash) pairs already kept. */
+export interface NvdWritePlan {
+  readonly outcomes: NvdWriteOutcome[];
+  /** Every new version (all but unchanged), with its number. */
+  readonly versions: { readonly w: NvdRecordWrite; readonly version: number }[];
+  /** The new versions that become current (added, updated). */
+  readonly currents: { readonly w: NvdRecordWrite; readonly version: number }[];
+  /** Older versions: history only, the record's last_version moves. */
+  readonly older: { readonly cveId: string; readonly version: number }[];
+}
+
+/** `current`: cve_id → its `nvd_records` row (last_version, last_modified); `known`: `"<cveId> <hash>"` of versions kept. */
+export function planNvdWrites(writes: readonly NvdRecordWrite[], current: ReadonlyMap<string, Row>, known: ReadonlySet<string>): NvdWritePlan {
+  const plan: NvdWritePlan = { outcomes: [], versions: [], currents: [], older: [] };
+  for (const w of writes) {
+    const cur = current.get(w.cveId);
+    const outcome = decideNvd(cur ? { lastModified: String(cur.last_modified) } : undefined, known.has(`${w.cveId} ${w.hash}`), w.lastModified);
+    plan.outcomes.push(outcome);
+    if (outcome === 'unchanged') continue;
+    const version = cur ? Number(cur.last_version) + 1 : 1;
+    plan.versions.push({ w, version });
+    if (outcome === 'older') plan.older.push({ cveId: w.cveId, version });
+    else plan.currents.push({ w, version });
+  }
+  return plan;
 }
 
 export function nvdVersionFromRow(r: Row): NvdVersionInfo {

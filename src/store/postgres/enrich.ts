@@ -10,7 +10,7 @@ import type { PoolClient } from 'pg';
 import type { CveId, RecordState } from '../../cve/index.ts';
 import { StoreError } from '../errors.ts';
 import { nowIso } from '../rows.ts';
-import { decideNvd, epssPoint, legacyFromRow, mappingIssueFromRow, nvdRecordFromRow, nvdVersionFromRow } from '../enrich-rows.ts';
+import { epssPoint, planNvdWrites, legacyFromRow, mappingIssueFromRow, nvdRecordFromRow, nvdVersionFromRow } from '../enrich-rows.ts';
 import type {
   EnrichCounts,
   EnrichStore,
@@ -78,20 +78,7 @@ export class PostgresEnrichStore implements EnrichStore {
         );
         for (const r of rows) known.add(`${r.cve_id} ${r.hash}`);
       }
-      const outcomes: NvdWriteOutcome[] = [];
-      const versions: { w: NvdRecordWrite; version: number }[] = [];
-      const currents: { w: NvdRecordWrite; version: number }[] = [];
-      const older: { cveId: string; version: number }[] = [];
-      for (const w of writes) {
-        const cur = current.get(w.cveId);
-        const outcome = decideNvd(cur ? { lastModified: String(cur.last_modified) } : undefined, known.has(`${w.cveId} ${w.hash}`), w.lastModified);
-        outcomes.push(outcome);
-        if (outcome === 'unchanged') continue;
-        const version = cur ? Number(cur.last_version) + 1 : 1;
-        versions.push({ w, version });
-        if (outcome === 'older') older.push({ cveId: w.cveId, version });
-        else currents.push({ w, version });
-      }
+      const { outcomes, versions, currents, older } = planNvdWrites(writes, current, known);
       if (versions.length > 0) {
         const col = <T>(f: (x: { w: NvdRecordWrite; version: number }) => T): T[] => versions.map(f);
         await c.query(

@@ -8,7 +8,7 @@ import { SqliteConnection } from './connection.ts';
 import type { CveId, RecordState } from '../../cve/index.ts';
 import { StoreError } from '../errors.ts';
 import { nowIso } from '../rows.ts';
-import { decideNvd, epssPoint, legacyFromRow, mappingIssueFromRow, nvdRecordFromRow, nvdVersionFromRow } from '../enrich-rows.ts';
+import { epssPoint, planNvdWrites, legacyFromRow, mappingIssueFromRow, nvdRecordFromRow, nvdVersionFromRow } from '../enrich-rows.ts';
 import type {
   EnrichCounts,
   EnrichStore,
@@ -120,23 +120,18 @@ export class SqliteEnrichStore implements EnrichStore {
           known.add(`${r.cve_id} ${r.hash}`);
         }
       }
-      const outcomes: NvdWriteOutcome[] = [];
-      const versions: Param[][] = [];
-      const currents: Param[][] = [];
-      for (const w of writes) {
-        const cur = current.get(w.cveId);
-        const outcome = decideNvd(cur ? { lastModified: String(cur.last_modified) } : undefined, known.has(`${w.cveId} ${w.hash}`), w.lastModified);
-        outcomes.push(outcome);
-        if (outcome === 'unchanged') continue;
-        const version = cur ? Number(cur.last_version) + 1 : 1;
-        versions.push([w.cveId, version, w.hash, w.format, w.json, w.lastModified, w.published, w.vulnStatus ?? null, w.sourceIdentifier ?? null, w.origin ?? null, at]);
-        if (outcome === 'older') this.#c.run('UPDATE nvd_records SET last_version = ? WHERE cve_id = ?', version, w.cveId);
-        else currents.push([w.cveId, version, version, w.hash, w.lastModified, w.published, w.vulnStatus ?? null, w.sourceIdentifier ?? null, at]);
-      }
-      this.#insertRows(NVD_VERSION_INSERT, versions);
-      this.#insertRows(NVD_RECORD_UPSERT, currents);
+      const plan = planNvdWrites(writes, current, known);
+      for (const o of plan.older) this.#c.run('UPDATE nvd_records SET last_version = ? WHERE cve_id = ?', o.version, o.cveId);
+      this.#insertRows(
+        NVD_VERSION_INSERT,
+        plan.versions.map(({ w, version }) => [w.cveId, version, w.hash, w.format, w.json, w.lastModified, w.published, w.vulnStatus ?? null, w.sourceIdentifier ?? null, w.origin ?? null, at]),
+      );
+      this.#insertRows(
+        NVD_RECORD_UPSERT,
+        plan.currents.map(({ w, version }) => [w.cveId, version, version, w.hash, w.lastModified, w.published, w.vulnStatus ?? null, w.sourceIdentifier ?? null, at]),
+      );
       if (meta) this.#setMeta(meta.key, meta.value, at);
-      return outcomes;
+      return plan.outcomes;
     });
   }
 
