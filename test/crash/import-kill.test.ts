@@ -4,13 +4,12 @@
  * finishes the job with exactly the right records, versions and quarantine.
  */
 import { strict as assert } from 'node:assert';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { openStore } from '../../src/store/index.ts';
-import { REPO_ROOT } from '../support/paths.ts';
+import { runCvekit, type RunResult } from '../support/kill.ts';
 import { createTestDb, realRecordLines, testBackends } from '../support/stores.ts';
 
 const KILLS = 3;
@@ -29,53 +28,13 @@ function rng(seed: number): () => number {
   };
 }
 
-interface RunResult {
-  readonly code: number | null;
-  readonly signal: NodeJS.Signals | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
 /**
- * Run `cvekit import`; with `killAt`, SIGKILL it as soon as the store holds at least that
- * many records (polled from this process), or after `killAfterMs`, whichever comes first.
+ * Run `cvekit import`; with `kill`, SIGKILL it as soon as the store holds at least `atRecords`
+ * records (polled from this process), or after `afterMs`, whichever comes first.
  */
 function runImport(file: string, db: string, kill?: { readonly atRecords?: number; readonly afterMs: number }): Promise<RunResult> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'cvekit.js'), 'import', file, '--db', db, '--batch-size', '250', '--json'], {
-      cwd: REPO_ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    let done = false;
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = kill ? setTimeout(() => child.kill('SIGKILL'), kill.afterMs) : undefined;
-    if (kill?.atRecords !== undefined) {
-      const target = kill.atRecords;
-      void (async () => {
-        const watcher = await openStore(db);
-        try {
-          for (let polls = 0; polls < 3000 && !done; polls++) {
-            const n = await watcher.counts().then((c) => c.total, () => 0);
-            if (n >= target) {
-              child.kill('SIGKILL');
-              break;
-            }
-            await new Promise((r) => setTimeout(r, 10));
-          }
-        } finally {
-          await watcher.close();
-        }
-      })();
-    }
-    child.on('exit', (code, signal) => {
-      done = true;
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr });
-    });
-  });
+  const args = ['import', file, '--db', db, '--batch-size', '250', '--json'];
+  return runCvekit(args, db, kill && { atCount: kill.atRecords, afterMs: kill.afterMs, count: (s) => s.counts().then((c) => c.total), polls: 3000, pollMs: 10 });
 }
 
 const seed = Number(process.env.CVEKIT_CRASH_SEED ?? Date.now() % 100000);

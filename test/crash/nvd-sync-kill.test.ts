@@ -9,14 +9,13 @@
  * read into the store twice, the record count that none was lost.
  */
 import { strict as assert } from 'node:assert';
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { openStore } from '../../src/store/index.ts';
-import { REPO_ROOT, sharedData } from '../support/paths.ts';
+import { sharedData } from '../support/paths.ts';
+import { runCvekit, type RunResult } from '../support/kill.ts';
 import { createTestDb, testBackends } from '../support/stores.ts';
 
 const DAY = 86_400_000;
@@ -84,48 +83,10 @@ before(async () => {
 });
 after(() => new Promise<void>((r) => (server.closeAllConnections(), server.close(() => r()))));
 
-interface RunResult {
-  readonly code: number | null;
-  readonly signal: NodeJS.Signals | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
 /** Run the sync; with `kill`, SIGKILL it once the store holds that many NVD records, or after `afterMs`. */
 function runSync(db: string, kill?: { readonly atRecords?: number; readonly afterMs: number }): Promise<RunResult> {
-  return new Promise((resolve) => {
-    const args = ['sync', '--source', 'nvd', '--api-key', 'k-crash', '--since', since, '--base-url', baseUrl, '--db', db, '--json'];
-    const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'cvekit.js'), ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    let done = false;
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = kill ? setTimeout(() => child.kill('SIGKILL'), kill.afterMs) : undefined;
-    if (kill?.atRecords !== undefined) {
-      const target = kill.atRecords;
-      void (async () => {
-        const watcher = await openStore(db);
-        try {
-          for (let polls = 0; polls < 6000 && !done; polls++) {
-            const n = await watcher.enrich.counts().then((c) => c.nvdRecords, () => 0);
-            if (n >= target) {
-              child.kill('SIGKILL');
-              break;
-            }
-            await new Promise((r) => setTimeout(r, 5));
-          }
-        } finally {
-          await watcher.close();
-        }
-      })();
-    }
-    child.on('exit', (code, signal) => {
-      done = true;
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr });
-    });
-  });
+  const args = ['sync', '--source', 'nvd', '--api-key', 'k-crash', '--since', since, '--base-url', baseUrl, '--db', db, '--json'];
+  return runCvekit(args, db, kill && { atCount: kill.atRecords, afterMs: kill.afterMs, count: (s) => s.enrich.counts().then((c) => c.nvdRecords), polls: 6000, pollMs: 5 });
 }
 
 for (const backend of testBackends()) {

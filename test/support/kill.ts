@@ -1,0 +1,65 @@
+/**
+ * @module Crash tests: run a `cvekit` command as a child process and SIGKILL it mid-work,
+ * either once a count read from its store reaches a target (polled from the test's own
+ * connection) or after a time limit, whichever comes first.
+ */
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { openStore } from '../../src/store/index.ts';
+import type { Store } from '../../src/store/index.ts';
+import { REPO_ROOT } from './paths.ts';
+
+export interface RunResult {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+export interface KillPlan {
+  /** SIGKILL once `count(store)` is at least this. */
+  readonly atCount?: number;
+  /** SIGKILL after this long in any case. */
+  readonly afterMs: number;
+  /** What to count in the store (e.g. its records). */
+  readonly count: (store: Store) => Promise<number>;
+  /** Polls of the store at most, and the pause between them. */
+  readonly polls: number;
+  readonly pollMs: number;
+}
+
+/** `cvekit ARGS…` (through bin/cvekit.js) on the store `db`; with `kill`, killed as planned. */
+export function runCvekit(args: readonly string[], db: string, kill?: KillPlan): Promise<RunResult> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'cvekit.js'), ...args], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    let done = false;
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const timer = kill ? setTimeout(() => child.kill('SIGKILL'), kill.afterMs) : undefined;
+    if (kill?.atCount !== undefined) {
+      const target = kill.atCount;
+      void (async () => {
+        const watcher = await openStore(db);
+        try {
+          for (let polls = 0; polls < kill.polls && !done; polls++) {
+            const n = await kill.count(watcher).catch(() => 0);
+            if (n >= target) {
+              child.kill('SIGKILL');
+              break;
+            }
+            await new Promise((r) => setTimeout(r, kill.pollMs));
+          }
+        } finally {
+          await watcher.close();
+        }
+      })();
+    }
+    child.on('exit', (code, signal) => {
+      done = true;
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+}
