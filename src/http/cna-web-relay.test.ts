@@ -9,43 +9,16 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import type { FastifyInstance, InjectOptions } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { CnaRelay, CnaService, SYSTEM_ACTOR } from '../cna/index.ts';
 import type { Store } from '../store/index.ts';
 import { openTestStore, testBackends } from '../../test/support/stores.ts';
 import { buildApp } from './app.ts';
+import { Browser } from '../../test/support/form-browser.ts';
 
 const KEY_HEX = randomBytes(32).toString('hex');
 process.env.CVEKIT_SECRET_KEY = KEY_HEX;
 
-/** A browser without JavaScript: cookies kept, forms posted with the page's CSRF token. */
-class Browser {
-  readonly cookies = new Map<string, string>();
-  readonly app: FastifyInstance;
-  constructor(app: FastifyInstance) {
-    this.app = app;
-  }
-  async req(method: InjectOptions['method'], url: string, form?: Record<string, string>) {
-    const r = await this.app.inject({
-      method, url,
-      headers: { cookie: [...this.cookies].map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('; '), ...(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) },
-      ...(form ? { payload: new URLSearchParams(form).toString() } : {}),
-    });
-    const set = r.headers['set-cookie'];
-    for (const c of Array.isArray(set) ? set : set ? [set] : []) {
-      const [pair] = String(c).split(';');
-      const i = pair.indexOf('=');
-      const v = decodeURIComponent(pair.slice(i + 1));
-      if (v === '' || /Max-Age=0/.test(String(c))) this.cookies.delete(pair.slice(0, i));
-      else this.cookies.set(pair.slice(0, i), v);
-    }
-    return r;
-  }
-  async post(url: string, form: Record<string, string>, from = '/cna') {
-    const token = /name="_csrf" value="([^"]+)"/.exec((await this.req('GET', from)).body)?.[1] ?? '';
-    return this.req('POST', url, { _csrf: token, ...form });
-  }
-}
 
 const text = (body: string) => body.replace(/<[^>]+>/g, ' ').replace(/&#39;/g, "'").replace(/&quot;/g, '"').replace(/&amp;/g, '&').replace(/\s+/g, ' ');
 
