@@ -7,7 +7,8 @@
  * Extra arguments are passed to `node --test` (e.g. a file path or `--test-name-pattern`).
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { startTestPostgres } from '../test/support/postgres.ts';
 import { ensureChromium } from '../test/support/chromium.ts';
@@ -58,10 +59,20 @@ if (files.some((f) => f.includes('.browser.test.ts'))) {
   env.CVEKIT_CHROMIUM = await ensureChromium();
 }
 
-const code = await new Promise<number>((resolve) => {
+// Unless the caller chose reporters, the spec reporter writes to the terminal and a second
+// one counts each file's enqueued and completed tests (a file that ended early passes in
+// node:test's eyes; see scripts/test-completeness.ts).
+const ownReporters = !passThrough.some((a) => a.startsWith('--test-reporter'));
+const countsDir = mkdtempSync(join(tmpdir(), 'cvekit-test-'));
+const countsFile = join(countsDir, 'completeness.jsonl');
+const reporters = ownReporters
+  ? ['--test-reporter=spec', '--test-reporter-destination=stdout', `--test-reporter=${join(root, 'scripts', 'test-completeness.ts')}`, `--test-reporter-destination=${countsFile}`]
+  : [];
+
+let code = await new Promise<number>((resolve) => {
   const child = spawn(
     process.execPath,
-    ['--test', '--test-concurrency=2', '--test-timeout=600000', ...passThrough, ...files],
+    ['--test', '--test-concurrency=2', '--test-timeout=600000', ...reporters, ...passThrough, ...files],
     { cwd: root, env, stdio: 'inherit' },
   );
   const forward = (sig: NodeJS.Signals) => child.kill(sig);
@@ -70,4 +81,19 @@ const code = await new Promise<number>((resolve) => {
   child.on('exit', (c, sig) => resolve(c ?? (sig ? 1 : 0)));
 });
 await stopPg?.();
+if (ownReporters) {
+  const truncated = existsSync(countsFile)
+    ? readFileSync(countsFile, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as { file: string; enqueued: number; completed: number })
+        .filter((c) => c.completed < c.enqueued)
+    : [];
+  for (const c of truncated) {
+    console.error(`INCOMPLETE: ${relative(root, c.file)} completed ${c.completed} of ${c.enqueued} tests: its process ended before the rest ran`);
+  }
+  if (!existsSync(countsFile)) console.error('INCOMPLETE: the test runner wrote no completeness counts');
+  if (truncated.length > 0 || !existsSync(countsFile)) code = 1;
+}
+rmSync(countsDir, { recursive: true, force: true });
 process.exit(code);
