@@ -665,6 +665,14 @@ export function countSql(b: SqlBuilder, plan: PagePlan): string {
   // The hits' keys once (the matching and filtering run once), their count, then the
   // `records` rows of the sampled keys only.
   const key = keyed ? 't.k' : `r.${d.joinKey}`;
+  return `WITH hk AS MATERIALIZED (SELECT ${key} AS k FROM ${countFrom}),
+    ${countCtes(b, plan)}
+    ${countParts(b, plan).join('\nUNION ALL ')}`;
+}
+
+/** CTEs `c` (the count of `hk`) and `h` (the `records` rows of the sampled keys of `hk`). */
+function countCtes(b: SqlBuilder, plan: PagePlan): string {
+  const d = b.dialect;
   let sample = '';
   if (plan.facetSample !== undefined) {
     const size = b.p(plan.facetSample);
@@ -673,15 +681,56 @@ export function countSql(b: SqlBuilder, plan: PagePlan): string {
     const hashKey = d.idKeyOf('hk.k');
     sample = ` AND ${sampleHash(hashKey)} < (SELECT CASE WHEN c.n <= ${size} THEN ${FACET_HASH} ELSE (${size} * ${FACET_HASH}) / c.n END FROM c)`;
   }
-  const parts = [
+  return `c AS MATERIALIZED (SELECT count(*) AS n FROM hk),
+    h AS MATERIALIZED (SELECT r.cve_id, r.state, r.year, r.assigner_short_name, r.cvss_severity, r.kev, r.has_fix FROM hk CROSS JOIN records r WHERE r.${d.joinKey} = hk.k${sample})`;
+}
+
+/** The rows `f, v, n` of the total, the sample size and each facet (over `c` and `h`). */
+function countParts(b: SqlBuilder, plan: PagePlan): string[] {
+  return [
     `SELECT '#total' AS f, '' AS v, c.n AS n FROM c`,
-    `SELECT '#sample' AS f, '' AS v, count(*) AS n FROM h`,
-    ...plan.facets.map((f) => facetSelect(b, f, plan)),
+    ...(plan.facets.length > 0 ? [`SELECT '#sample' AS f, '' AS v, count(*) AS n FROM h`, ...plan.facets.map((f) => facetSelect(b, f, plan))] : []),
   ];
-  return `WITH hk AS MATERIALIZED (SELECT ${key} AS k FROM ${countFrom}),
-    c AS MATERIALIZED (SELECT count(*) AS n FROM hk),
-    h AS MATERIALIZED (SELECT r.cve_id, r.state, r.year, r.assigner_short_name, r.cvss_severity, r.kev, r.has_fix FROM hk CROSS JOIN records r WHERE r.${d.joinKey} = hk.k${sample})
-    ${parts.join('\nUNION ALL ')}`;
+}
+
+/** Whether {@link resultSql} serves this plan: text (a bounded candidate set) and a total or facets to count. */
+export const oneStatement = (plan: PagePlan): boolean => hasText(plan.filter.text) && (plan.total || plan.facets.length > 0);
+
+/**
+ * Page, total and facets in one statement, the hits computed once: the text candidates are
+ * matched, filtered and given their sort values a single time (`hk`), then the page is cut
+ * from them, counted, and the facets read the rows of the sampled hits. Rows `f, v, n`
+ * as {@link countSql} gives, and `f = '#page'` rows with the hit columns, the sort values
+ * `k0…` and their place on the page in `n` (the union keeps no order). Only with text:
+ * without it the hits are the whole store, which the page reads through an index instead.
+ */
+export function resultSql(b: SqlBuilder, plan: PagePlan): string {
+  const d = b.dialect;
+  const keys = plan.sort.keys;
+  const withRank = keys.some(([k]) => k === 'rank');
+  const p = resultParts(b, plan.filter, withRank);
+  if (!p.text) throw new Error('search-sql: resultSql needs text');
+  // Ranked on the candidates alone when nothing needs the `records` row; otherwise joined.
+  const onCandidates = p.recordWhere.length === 0 && keys.every(([k]) => k === 'exact' || k === 'rank' || k === 'id');
+  const exprs = onCandidates ? { ...SORT_KEYS, id: d.idKeyOf('t.k') } : SORT_KEYS;
+  const { from, where } = joined(p, d);
+  const hitsFrom = onCandidates ? `(${p.candidates}) t${whereSql(p.keyWhere)}` : `${from}${whereSql(where)}`;
+  const cols = keys.map(([k], i) => `${exprs[k]} AS k${i}`).join(', ');
+  const own = Object.fromEntries(keys.map(([k], i) => [k, `hk.k${i}`])) as Record<SortKeyName, string>;
+  const pageWhere = plan.after ? ` WHERE ${keysetCondition(b, keys, plan.after, own)}` : '';
+  const order = (alias: string): string => keys.map(([, dir], i) => `${alias}.k${i} ${dir.toUpperCase()}`).join(', ');
+  const kCols = keys.map((_, i) => `pg.k${i}`).join(', ');
+  const pad = [...HIT_COLUMNS.split(', '), 'rank', 'exact', ...keys.map((_, i) => `k${i}`)].map((c) => `NULL AS ${c.replace(/^r\./, '')}`).join(', ');
+  return `WITH hk AS MATERIALIZED (SELECT t.k AS k, t.rank AS rank, t.exact AS exact, ${cols} FROM ${hitsFrom}),
+    pg AS MATERIALIZED (SELECT * FROM hk${pageWhere} ORDER BY ${order('hk')} LIMIT ${b.p(plan.limit + 1)}),
+    ${countCtes(b, plan)}
+    SELECT x.f, x.v, x.n, ${pad} FROM (${countParts(b, plan).join('\nUNION ALL ')}) x
+    UNION ALL SELECT '#page', NULL, row_number() OVER (ORDER BY ${order('pg')}), ${HIT_COLUMNS}, pg.rank, pg.exact, ${kCols} FROM pg CROSS JOIN records r WHERE r.${d.joinKey} = pg.k`;
+}
+
+/** The page rows of a {@link resultSql} answer, in page order. */
+export function resultPage(rows: readonly Row[]): Row[] {
+  return rows.filter((r) => r.f === '#page').sort((a, b) => Number(a.n) - Number(b.n));
 }
 
 // --- rows ------------------------------------------------------------------------------

@@ -14,6 +14,9 @@ import {
   collect,
   nameState,
   countSql,
+  oneStatement,
+  resultPage,
+  resultSql,
   encodeCursor,
   exportSql,
   hitFromRow,
@@ -110,14 +113,20 @@ export class SqliteSearch implements SearchStore {
   async search(query: SearchQuery): Promise<SearchResult> {
     const plan = planSearch(query);
     const b = new SqlBuilder(SQLITE_SEARCH_DIALECT);
-    const rows = this.#all(pageSql(b, plan), b.params);
+    const one = oneStatement(plan);
+    // With text: page, total and facets in one statement, the hits computed once.
+    const all = this.#all(one ? resultSql(b, plan) : pageSql(b, plan), b.params);
+    const rows = one ? resultPage(all) : all;
     const more = rows.length > plan.limit;
     const page = more ? rows.slice(0, plan.limit) : rows;
     const withRank = plan.sort.keys.some(([k]) => k === 'rank');
     const items: SearchHit[] = page.map((r) => hitFromRow(r, withRank));
     const out: { -readonly [K in keyof SearchResult]: SearchResult[K] } = { items };
     if (more) out.nextCursor = encodeCursor(plan.fingerprint, rowKeys(page[page.length - 1], plan.sort.keys.length));
-    if (pageHasTotal(plan)) out.total = pageTotal(rows);
+    if (one) {
+      collect(all, plan.facets, out);
+      if (!plan.total) delete out.total;
+    } else if (pageHasTotal(plan)) out.total = pageTotal(rows);
     else if (rows.length === 0 && query.cursor === undefined && (plan.total || plan.facets.length > 0)) {
       // A first page without a single row: nothing matches, so the total is 0 and every facet
       // is empty; the count statement would only evaluate the query and its filters again.
