@@ -605,6 +605,9 @@ const FACET_HASH = 1_048_576;
 /** A well-mixed hash of an id_key in [0, FACET_HASH) (no overflow: < 1048573 * 40503). */
 const sampleHash = (idKey: string): string => `(((${idKey} % 1048573) * 40503) % ${FACET_HASH})`;
 
+/** The vendor and product facets read the hits' `record_affected` rows once (CTE `ha`). */
+const sharesAffected = (plan: PagePlan): boolean => plan.facets.includes('vendor') && plan.facets.includes('product');
+
 /** Facet expressions over the materialised hits `h` (fixed allow-list). */
 function facetSelect(b: SqlBuilder, f: FacetName, plan: PagePlan): string {
   // Joined facets: `h CROSS JOIN t WHERE …` keeps the hits as the outer loop (SQLite takes
@@ -641,8 +644,10 @@ function facetSelect(b: SqlBuilder, f: FacetName, plan: PagePlan): string {
     case 'cvssVersion':
       return ordered(top('m.cvss_version', 'record_metrics m', 'm.cvss_version', 'm.cve_id = h.cve_id'), false);
     case 'vendor':
+      if (sharesAffected(plan)) return ordered(`SELECT '${f}' AS f, min(a.vendor) AS v, count(DISTINCT a.cve_id) AS n FROM ha a WHERE a.vendor_lc NOT IN ('n/a', '') GROUP BY a.vendor_lc`, true);
       return ordered(top('min(a.vendor)', 'record_affected a', 'a.vendor_lc', "a.cve_id = h.cve_id AND a.vendor_lc NOT IN ('n/a', '')"), true);
     case 'product':
+      if (sharesAffected(plan)) return ordered(`SELECT '${f}' AS f, min(a.product) AS v, count(DISTINCT a.cve_id) AS n FROM ha a WHERE a.product_lc NOT IN ('n/a', '') GROUP BY a.product_lc`, true);
       return ordered(top('min(a.product)', 'record_affected a', 'a.product_lc', "a.cve_id = h.cve_id AND a.product_lc NOT IN ('n/a', '')"), true);
     case 'cwe':
       return ordered(top('w.cwe_id', 'record_cwes w', 'w.cwe_id', 'w.cve_id = h.cve_id'), true);
@@ -681,8 +686,15 @@ function countCtes(b: SqlBuilder, plan: PagePlan): string {
     const hashKey = d.idKeyOf('hk.k');
     sample = ` AND ${sampleHash(hashKey)} < (SELECT CASE WHEN c.n <= ${size} THEN ${FACET_HASH} ELSE (${size} * ${FACET_HASH}) / c.n END FROM c)`;
   }
+  // The hits' affected rows for the vendor and product facets, read once for both (an
+  // index look-up per hit: see facetSelect).
+  const affected = d.kind === 'postgres' ? 'LATERAL (SELECT * FROM record_affected a WHERE a.cve_id = h.cve_id OFFSET 0) a' : 'record_affected a';
+  const ha = sharesAffected(plan)
+    ? `,
+    ha AS MATERIALIZED (SELECT a.cve_id, a.vendor, a.vendor_lc, a.product, a.product_lc FROM h CROSS JOIN ${affected} WHERE a.cve_id = h.cve_id)`
+    : '';
   return `c AS MATERIALIZED (SELECT count(*) AS n FROM hk),
-    h AS MATERIALIZED (SELECT r.cve_id, r.state, r.year, r.assigner_short_name, r.cvss_severity, r.kev, r.has_fix FROM hk CROSS JOIN records r WHERE r.${d.joinKey} = hk.k${sample})`;
+    h AS MATERIALIZED (SELECT r.cve_id, r.state, r.year, r.assigner_short_name, r.cvss_severity, r.kev, r.has_fix FROM hk CROSS JOIN records r WHERE r.${d.joinKey} = hk.k${sample})${ha}`;
 }
 
 /** The rows `f, v, n` of the total, the sample size and each facet (over `c` and `h`). */
@@ -693,8 +705,22 @@ function countParts(b: SqlBuilder, plan: PagePlan): string[] {
   ];
 }
 
-/** Whether {@link resultSql} serves this plan: text (a bounded candidate set) and a total or facets to count. */
-export const oneStatement = (plan: PagePlan): boolean => hasText(plan.filter.text) && (plan.total || plan.facets.length > 0);
+/**
+ * Whether {@link resultSql} can serve this plan: text (a bounded candidate set) and a total
+ * or facets to count. `perCandidateFiltersOnly`: only when a filter costs a look-up per
+ * candidate (a derived table or a `records` column), the work a separate count statement
+ * would repeat; without one, counting the candidates again is cheap and PostgreSQL runs it
+ * beside the page on a second connection.
+ */
+export function oneStatement(plan: PagePlan, perCandidateFiltersOnly = false): boolean {
+  if (!hasText(plan.filter.text) || !(plan.total || plan.facets.length > 0)) return false;
+  if (!perCandidateFiltersOnly) return true;
+  const f = plan.filter;
+  return Boolean(
+    f.vendors || f.products || f.cwes || f.cvssVersions || f.states || f.assigners || f.severities || f.scoreMin !== undefined ||
+      f.scoreMax !== undefined || f.kev !== undefined || f.hasFix !== undefined || f.published || f.updated,
+  );
+}
 
 /**
  * Page, total and facets in one statement, the hits computed once: the text candidates are

@@ -537,6 +537,60 @@ for (const backend of testBackends()) {
       assert.equal((await store.counts()).total, 3000, 'nothing was dropped');
     });
 
+    it('text with filters: page, total and facets come together, exact against the sample, on every cursor page', async () => {
+      const facets: FacetName[] = ['state', 'year', 'assigner', 'vendor', 'product', 'cwe', 'severity', 'cvssVersion', 'kev', 'hasFix'];
+      const text = (await all(store, { words: ['remote'], sort: 'id' })).hits.map((h) => byId.get(h.cveId)!);
+      const cases: [Omit<SearchQuery, 'limit'>, (f: Fact) => boolean][] = [
+        [{ words: ['remote'], kev: false }, (f) => !f.kev],
+        [{ words: ['remote'], cwes: ['CWE-79', '89'] }, (f) => f.cwes.has('CWE-79') || f.cwes.has('CWE-89')],
+        [{ words: ['remote'], vendors: ['Microsoft'] }, (f) => f.vendors.has('microsoft')],
+        [{ words: ['remote'], states: ['PUBLISHED'], hasFix: false, sort: 'published' }, (f) => f.state === 'PUBLISHED' && !f.hasFix],
+        [{ words: ['remote'], years: { from: 2020, to: 2023 }, sort: 'score', order: 'asc' }, (f) => f.year >= 2020 && f.year <= 2023],
+        [{ words: ['remote'] }, () => true],
+      ];
+      const counts = (hits: readonly Fact[], values: (f: Fact) => readonly (string | null)[]): Map<string, number> => {
+        const m = new Map<string, number>();
+        for (const h of hits) for (const v of new Set(values(h))) if (v !== null) m.set(v, (m.get(v) ?? 0) + 1);
+        return m;
+      };
+      for (const [q, pred] of cases) {
+        const want = text.filter(pred);
+        assert.ok(want.length > 7, `${JSON.stringify(q)}: ${want.length} hits`);
+        const plain = await all(store, q, 7);
+        let cursor: string | undefined;
+        const seen: string[] = [];
+        let first: SearchResult | undefined;
+        for (;;) {
+          const r = await store.search.search({ ...q, limit: 7, facets, facetLimit: 10_000, exactFacets: true, ...(cursor ? { cursor } : {}) });
+          first ??= r;
+          assert.equal(r.total, want.length, `${JSON.stringify(q)}: the total on every page`);
+          assert.deepEqual(r.facets, first.facets, `${JSON.stringify(q)}: the same facets on every page`);
+          seen.push(...r.items.map((h) => h.cveId));
+          if (!r.nextCursor) break;
+          cursor = r.nextCursor;
+        }
+        assert.deepEqual(seen, plain.hits.map((h) => h.cveId), `${JSON.stringify(q)}: the same pages with facets as without`);
+        assert.deepEqual([...seen].sort(), want.map((f) => f.cveId).sort());
+        const got = (f: FacetName): Map<string, number> => new Map(first!.facets![f]!.map((x) => [f === 'vendor' || f === 'product' ? x.value.toLowerCase() : x.value, x.count]));
+        assert.deepEqual(got('state'), counts(want, (f) => [f.state]));
+        assert.deepEqual(got('year'), counts(want, (f) => [String(f.year)]));
+        assert.deepEqual(got('kev'), counts(want, (f) => [String(f.kev)]));
+        assert.deepEqual(got('hasFix'), counts(want, (f) => [String(f.hasFix)]));
+        assert.deepEqual(got('cwe'), counts(want, (f) => [...f.cwes]));
+        const notNa = (v: string): boolean => v !== 'n/a' && v !== '';
+        assert.deepEqual(got('vendor'), counts(want, (f) => [...f.vendors].filter(notNa)));
+        assert.deepEqual(got('product'), counts(want, (f) => [...f.products].filter(notNa)));
+        // Vendor or product asked alone (no shared read of the affected rows): the same counts.
+        const alone = await store.search.search({ ...q, limit: 7, facets: ['product'], facetLimit: 10_000, exactFacets: true });
+        assert.deepEqual(alone.facets!.product, first.facets!.product);
+        assert.equal(alone.total, want.length);
+        // Without the total, facets still come, and no total.
+        const noTotal = await store.search.search({ ...q, limit: 7, facets: ['kev'], noTotal: true, exactFacets: true });
+        assert.equal(noTotal.total, undefined);
+        assert.deepEqual(noTotal.facets!.kev, first.facets!.kev);
+      }
+    });
+
     it('a query nothing matches answers total 0 and every asked facet empty, the same on both stores', async () => {
       const facets: FacetName[] = ['state', 'year', 'vendor', 'cwe', 'severity'];
       const none = await store.search.search({ words: ['zzqxwv'], vendors: ['microsoft'], limit: 5, facets });

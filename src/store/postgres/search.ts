@@ -18,12 +18,15 @@ import {
   exportSql,
   hitFromRow,
   nameState,
+  oneStatement,
   pageHasTotal,
   pageSql,
   pageTotal,
   planFilter,
   planSearch,
   rawTerms,
+  resultPage,
+  resultSql,
   rowKeys,
 } from '../search-sql.ts';
 import type { IgnoreTerm, SearchDialect, TextPlan, TextTerm } from '../search-sql.ts';
@@ -121,26 +124,38 @@ export class PostgresSearch implements SearchStore {
     const ignored = await this.#ignored(query);
     const plan = planSearch(query, ignored.ignore);
     const b = new SqlBuilder(POSTGRES_SEARCH_DIALECT);
-    const pageQuery = this.#all(pageSql(b, plan), b.params);
-    let countQuery: Promise<Row[]> | undefined;
-    if (!pageHasTotal(plan) && (plan.total || plan.facets.length > 0)) {
-      const c = new SqlBuilder(POSTGRES_SEARCH_DIALECT);
-      countQuery = this.#all(countSql(c, plan), c.params);
+    // With a filter looked up per candidate, page, total and facets in one statement (the
+    // hits computed once); else the page and the counts at once on two connections.
+    const one = oneStatement(plan, true);
+    let all: Row[];
+    let counts: Row[] | undefined;
+    if (one) {
+      all = await this.#all(resultSql(b, plan), b.params);
+      counts = all;
+    } else {
+      const pageQuery = this.#all(pageSql(b, plan), b.params);
+      let countQuery: Promise<Row[]> | undefined;
+      if (!pageHasTotal(plan) && (plan.total || plan.facets.length > 0)) {
+        const c = new SqlBuilder(POSTGRES_SEARCH_DIALECT);
+        countQuery = this.#all(countSql(c, plan), c.params);
+      }
+      // Both settle before either error is thrown, so no rejection is left unhandled.
+      const [rowsR, countsR] = await Promise.allSettled([pageQuery, countQuery ?? Promise.resolve([])]);
+      if (rowsR.status === 'rejected') throw rowsR.reason;
+      if (countsR.status === 'rejected') throw countsR.reason;
+      all = rowsR.value;
+      if (countQuery) counts = countsR.value;
     }
-    // Both settle before either error is thrown, so no rejection is left unhandled.
-    const [rowsR, countsR] = await Promise.allSettled([pageQuery, countQuery ?? Promise.resolve([])]);
-    if (rowsR.status === 'rejected') throw rowsR.reason;
-    if (countsR.status === 'rejected') throw countsR.reason;
-    const rows = rowsR.value;
+    const rows = one ? resultPage(all) : all;
     const more = rows.length > plan.limit;
     const page = more ? rows.slice(0, plan.limit) : rows;
     const withRank = plan.sort.keys.some(([k]) => k === 'rank');
     const out: { -readonly [K in keyof SearchResult]: SearchResult[K] } = { items: page.map((r) => hitFromRow(r, withRank)) };
     if (more) out.nextCursor = encodeCursor(plan.fingerprint, rowKeys(page[page.length - 1], plan.sort.keys.length));
     if (ignored.terms.length > 0) out.ignoredTerms = ignored.terms;
-    if (pageHasTotal(plan)) out.total = pageTotal(rows);
-    else if (countQuery) {
-      collect(countsR.value, plan.facets, out);
+    if (!one && pageHasTotal(plan)) out.total = pageTotal(rows);
+    else if (counts) {
+      collect(counts, plan.facets, out);
       if (!plan.total) delete out.total;
     }
     return out;
