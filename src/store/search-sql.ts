@@ -741,13 +741,17 @@ export function resultSql(b: SqlBuilder, plan: PagePlan): string {
   const exprs = onCandidates ? { ...SORT_KEYS, id: d.idKeyOf('t.k') } : SORT_KEYS;
   const { from, where } = joined(p, d);
   const hitsFrom = onCandidates ? `(${p.candidates}) t${whereSql(p.keyWhere)}` : `${from}${whereSql(where)}`;
-  const cols = keys.map(([k], i) => `${exprs[k]} AS k${i}`).join(', ');
-  const own = Object.fromEntries(keys.map(([k], i) => [k, `hk.k${i}`])) as Record<SortKeyName, string>;
+  // Each value once: a sort key that is the key, the rank or the exact flag reads that
+  // column (flattened, a second `t.rank` would compute bm25 twice per candidate).
+  const shared: Record<string, string> = { 't.k': 'k', 't.rank': 'rank', 't.exact': 'exact' };
+  const colOf = keys.map(([k], i) => shared[exprs[k]] ?? `k${i}`);
+  const extra = keys.flatMap(([k], i) => (shared[exprs[k]] ? [] : [`${exprs[k]} AS k${i}`]));
+  const own = Object.fromEntries(keys.map(([k], i) => [k, `hk.${colOf[i]}`])) as Record<SortKeyName, string>;
   const pageWhere = plan.after ? ` WHERE ${keysetCondition(b, keys, plan.after, own)}` : '';
-  const order = (alias: string): string => keys.map(([, dir], i) => `${alias}.k${i} ${dir.toUpperCase()}`).join(', ');
-  const kCols = keys.map((_, i) => `pg.k${i}`).join(', ');
+  const order = (alias: string): string => keys.map(([, dir], i) => `${alias}.${colOf[i]} ${dir.toUpperCase()}`).join(', ');
+  const kCols = keys.map((_, i) => `pg.${colOf[i]}`).join(', ');
   const pad = [...HIT_COLUMNS.split(', '), 'rank', 'exact', ...keys.map((_, i) => `k${i}`)].map((c) => `NULL AS ${c.replace(/^r\./, '')}`).join(', ');
-  return `WITH hk AS MATERIALIZED (SELECT t.k AS k, t.rank AS rank, t.exact AS exact, ${cols} FROM ${hitsFrom}),
+  return `WITH hk AS MATERIALIZED (SELECT ${['t.k AS k', 't.rank AS rank', 't.exact AS exact', ...extra].join(', ')} FROM ${hitsFrom}),
     pg AS MATERIALIZED (SELECT * FROM hk${pageWhere} ORDER BY ${order('hk')} LIMIT ${b.p(plan.limit + 1)}),
     ${countCtes(b, plan)}
     SELECT x.f, x.v, x.n, ${pad} FROM (${countParts(b, plan).join('\nUNION ALL ')}) x
