@@ -4,7 +4,7 @@
  */
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { loadConfig, redactDb, type Config } from '../config/index.ts';
-import { openStore, type Store } from '../store/index.ts';
+import { openStore, type MigrateOptions, type Store } from '../store/index.ts';
 
 export class UsageError extends Error {
   override readonly name = 'UsageError';
@@ -57,10 +57,10 @@ export function configFrom(values: { db?: string | boolean; 'log-level'?: string
 }
 
 /** Open and migrate the configured store; the caller closes it. */
-export async function withStore<T>(config: Config, fn: (store: Store) => Promise<T>): Promise<T> {
+export async function withStore<T>(config: Config, fn: (store: Store) => Promise<T>, migrate?: MigrateOptions): Promise<T> {
   const store = await openStore(config.db);
   try {
-    await store.migrate();
+    await store.migrate(migrate);
     return await fn(store);
   } finally {
     await store.close();

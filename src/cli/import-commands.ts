@@ -85,6 +85,8 @@ export async function importCommand(args: readonly string[], io: Io): Promise<nu
       reader: { base: values.base, since: values.since, stdin: io.stdin as NodeJS.ReadableStream & AsyncIterable<Uint8Array> },
       onProgress: (p) => bar.update({ done: p.done, total: p.total, bytes: p.bytes, totalBytes: p.totalBytes }),
     }),
+    // The import finishes a pending bulk load itself: its own by resuming it, another's first.
+    { keepBulkLoad: true },
   ).finally(() => bar.done());
   if (values.json) printJson(io, { ok: true, ...summary });
   else print(io, describeSummary(summary));

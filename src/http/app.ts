@@ -5,7 +5,7 @@
 import swagger from '@fastify/swagger';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import type { Store } from '../store/index.ts';
+import { StoreError, type Store } from '../store/index.ts';
 import { html, notFoundBody, SCRIPT, STYLESHEET } from '../web/index.ts';
 import { registerApiRoutes } from './api-routes.ts';
 import { createContext } from './context.ts';
@@ -38,6 +38,8 @@ export const DEFAULT_BODY_LIMIT = 2 * 1024 * 1024;
 const API_PATH = /^\/(?:api|rest)\//;
 const READ_ONLY_CORS = /^\/(?:api\/|rest\/|feeds\/)/;
 const DATA_EXTENSION = /\.(?:json|xml|txt|csv|atom|rss|jsonl)$/;
+/** Seconds a client is told to wait while a bulk import builds the full-text index. */
+const INDEX_BUILDING_RETRY_S = 30;
 
 /** What a request costs from its client's bucket: streaming a whole export or 2,000 NVD records costs more. */
 function costOf(path: string): number {
@@ -121,6 +123,11 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   });
 
   app.setErrorHandler(async (err, req, reply) => {
+    if (err instanceof StoreError && err.code === 'INDEX_BUILDING') {
+      // A bulk import's full-text index is being built: not an error of ours nor the client's.
+      reply.header('retry-after', String(INDEX_BUILDING_RETRY_S));
+      err = new HttpError(503, err.code, err.message, err.details);
+    }
     const e = err instanceof HttpError ? err : undefined;
     const fst = err as { validation?: unknown; statusCode?: number; code?: string };
     const validation = fst.validation !== undefined;

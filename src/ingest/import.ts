@@ -150,6 +150,13 @@ export async function importSource(store: Store, input: InputSource, opts: Impor
   const batchSize = opts.batchSize ?? DEFAULT_BATCH_SIZE;
   const job = await store.startJob(input.key, `import:${input.format}`);
   const resumed = job.position !== null;
+  // Another job's bulk load left pending (killed, or failed and not resumed): build it now,
+  // so this import writes into a complete store. This job's own continues in bulk mode.
+  const pendingBulk = await store.pendingBulkLoad();
+  if (pendingBulk && pendingBulk.jobId !== job.id) {
+    opts.logger?.info({ job: pendingBulk.jobId }, 'finishing an earlier bulk load');
+    await store.finishBulkLoad();
+  }
   const startOrdinal = resumed ? Number(JSON.parse(job.position as string).next ?? 0) : 0;
   const counts = emptyCounts();
   for (const k of COUNT_KEYS) counts[k] = job.counts[k] ?? 0;
@@ -204,6 +211,7 @@ export async function importSource(store: Store, input: InputSource, opts: Impor
       position: JSON.stringify({ next: nextOrdinal }),
       counts: { ...counts },
       quarantine,
+      bulkLoad: true,
     });
     result.outcomes.forEach((outcome, i) => {
       counts[outcome]++;
@@ -271,6 +279,8 @@ export async function importSource(store: Store, input: InputSource, opts: Impor
       opts.onProgress?.({ done: counts.read, total: input.total, bytes: input.bytesRead(), totalBytes: input.totalBytes });
     }
     if (pending > 0 || batch.length > 0 || quarantine.length > 0 || !resumed) await flush(lastOrdinal + 1);
+    // A bulk load (the first import into an empty SQLite store) builds its indexes now.
+    if (await store.finishBulkLoad()) opts.logger?.info({ job: job.id }, 'bulk load: indexes and full text built');
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     await store.finishJob(job.id, 'failed', counts, message);

@@ -13,6 +13,8 @@ export const STORE_ERROR_CODES = [
   'BAD_QUERY',
   /** A search cursor that is damaged or belongs to another query or sort: HTTP 400. */
   'BAD_CURSOR',
+  /** Full text asked for while a bulk load's full-text index is still to be built: HTTP 503. */
+  'INDEX_BUILDING',
 ] as const;
 export type StoreErrorCode = (typeof STORE_ERROR_CODES)[number];
 

@@ -62,6 +62,30 @@ export interface JobCheckpoint {
   readonly counts: Readonly<Record<string, number>>;
   /** Quarantine entries found in this batch, stored in the same transaction (no loss, no duplicates on resume). */
   readonly quarantine?: readonly QuarantineInput[];
+  /**
+   * The job may load in bulk mode: when this batch is the first to write into a store
+   * without records, a store that has a bulk path (SQLite) drops the secondary indexes
+   * and stages the full text instead of indexing it per record, and records "bulk load
+   * pending" in this same transaction; `finishBulkLoad` builds what was left out.
+   * Ignored by stores without a bulk path (PostgreSQL) and on a store with records.
+   */
+  readonly bulkLoad?: boolean;
+}
+
+/** A bulk load whose index build is still to do (see `JobCheckpoint.bulkLoad`). */
+export interface BulkLoadInfo {
+  /** The import job that started it. */
+  readonly jobId: string;
+  readonly startedAt: string;
+}
+
+export interface MigrateOptions {
+  /**
+   * Leave a pending bulk load pending (the import that continues it does the build at
+   * its end). By default `migrate` completes it (`finishBulkLoad`), which is what opening
+   * a store for reading and writing, `cvekit db migrate` and `cvekit serve` rely on.
+   */
+  readonly keepBulkLoad?: boolean;
 }
 
 export interface JobInfo {
@@ -219,7 +243,7 @@ export interface Store {
   readonly enrich: EnrichStore;
 
   /** Apply pending numbered migrations; safe to call on every start and from several processes. */
-  migrate(): Promise<MigrationResult>;
+  migrate(opts?: MigrateOptions): Promise<MigrationResult>;
   close(): Promise<void>;
 
   // --- records -------------------------------------------------------------
@@ -229,6 +253,14 @@ export interface Store {
    * Writes in one batch must have distinct cveIds.
    */
   writeBatch(writes: readonly RecordWrite[], checkpoint?: JobCheckpoint): Promise<BatchResult>;
+  /** The pending bulk load, if an import left one unfinished (always undefined on PostgreSQL). */
+  pendingBulkLoad(): Promise<BulkLoadInfo | undefined>;
+  /**
+   * Complete a pending bulk load: create the indexes it dropped and fill the full-text
+   * index in one pass, in one transaction (a crash rolls it back; calling again redoes
+   * it). True when there was one to complete.
+   */
+  finishBulkLoad(): Promise<boolean>;
   getRecord(cveId: CveId): Promise<StoredRecord | undefined>;
   /** Hashes of current versions, for many ids at once (fast unchanged check). */
   getCurrentHashes(cveIds: readonly CveId[]): Promise<Map<CveId, string>>;

@@ -29,6 +29,7 @@ import type { SearchStore } from '../search-types.ts';
 import { PostgresSearch } from './search.ts';
 import { batchLoader } from './batch-loader.ts';
 import type {
+  BulkLoadInfo,
   BatchResult,
   CweEntry,
   JobCheckpoint,
@@ -459,6 +460,15 @@ export class PostgresStore implements Store {
   async getJob(key: string): Promise<JobInfo | undefined> {
     const [r] = await this.#q("SELECT * FROM import_jobs WHERE key = $1 ORDER BY (status <> 'done') DESC, started_at DESC LIMIT 1", [key]);
     return r ? jobInfo(r) : undefined;
+  }
+
+  /** PostgreSQL has no bulk path: its `writeBatch` is set-based already (`JobCheckpoint.bulkLoad` is ignored). */
+  async pendingBulkLoad(): Promise<BulkLoadInfo | undefined> {
+    return undefined;
+  }
+
+  async finishBulkLoad(): Promise<boolean> {
+    return false;
   }
 
   async finishJob(id: string, status: 'done' | 'failed', counts: Readonly<Record<string, number>>, error?: string): Promise<void> {

@@ -33,6 +33,8 @@ import type { CurrentState } from '../rows.ts';
 import { cweEntry, jobInfo, kevEntry, mergeSource, quarantineItem, sourceInfo, sourceKind, sourceParams, storedRecord, versionInfo } from '../mapping.ts';
 import type {
   BatchResult,
+  BulkLoadInfo,
+  MigrateOptions,
   CweEntry,
   JobCheckpoint,
   JobInfo,
@@ -57,6 +59,7 @@ import type {
 import type { Row } from '../mapping.ts';
 import type { SearchStore } from '../search-types.ts';
 import { SqliteSearch } from './search.ts';
+import { STAGE_TABLE, buildBulkLoad, bulkState, guardSearch, startBulkLoad } from './bulk-load.ts';
 type Param = null | number | bigint | string | Uint8Array;
 
 const MIGRATIONS_DIR = join(import.meta.dirname, 'migrations');
@@ -105,7 +108,7 @@ export class SqliteStore implements Store {
     this.#db.exec('PRAGMA foreign_keys = ON');
     if (this.#readonly) this.#db.exec('PRAGMA query_only = ON');
     this.disclosure = new SqliteDisclosureStore(this.#db, () => this.#checkWritable());
-    this.search = new SqliteSearch(this.#db);
+    this.search = guardSearch(new SqliteSearch(this.#db), () => bulkState(this.#db));
     this.cna = new SqliteCnaStore(this.#db, { readonly: this.#readonly });
     this.enrich = new SqliteEnrichStore(this.#db, { readonly: this.#readonly });
   }
@@ -149,14 +152,16 @@ export class SqliteStore implements Store {
     }
   }
 
-  async migrate(): Promise<MigrationResult> {
+  async migrate(opts: MigrateOptions = {}): Promise<MigrationResult> {
     const migrations = readMigrations(MIGRATIONS_DIR);
-    return this.#tx(() => {
+    const result = this.#tx(() => {
       this.#db.exec(
         'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)',
       );
       const done = new Set(this.#db.prepare('SELECT version FROM schema_migrations').all().map((r) => Number(r.version)));
       const applied: string[] = [];
+      // A migration sees the full schema: a pending bulk load's indexes and full text first.
+      if (migrations.some((m) => !done.has(m.version))) buildBulkLoad(this.#db);
       for (const m of migrations) {
         if (done.has(m.version)) continue;
         try {
@@ -170,6 +175,8 @@ export class SqliteStore implements Store {
       const current = Number(this.#db.prepare('SELECT coalesce(max(version), 0) AS v FROM schema_migrations').get()?.v ?? 0);
       return { applied, current };
     });
+    if (!opts.keepBulkLoad) await this.finishBulkLoad();
+    return result;
   }
 
   async close(): Promise<void> {
@@ -184,7 +191,12 @@ export class SqliteStore implements Store {
     return this.#tx(() => {
       const now = nowIso();
       const outcomes: WriteOutcome[] = [];
-      for (const w of writes) outcomes.push(this.#writeOne(w, now));
+      let bulk = bulkState(this.#db) !== undefined;
+      if (!bulk && checkpoint?.bulkLoad && writes.length > 0 && !this.#get('SELECT 1 AS x FROM records LIMIT 1')) {
+        startBulkLoad(this.#db, checkpoint.jobId, now);
+        bulk = true;
+      }
+      for (const w of writes) outcomes.push(this.#writeOne(w, now, bulk));
       for (const [source, d] of sourceDeltas(writes, outcomes)) {
         const row = this.#get('SELECT content_date, counts FROM sources WHERE id = ?', source);
         const counts = addCounts(parseCounts(row?.counts as string | undefined), d.counts);
@@ -220,7 +232,8 @@ export class SqliteStore implements Store {
     if (Number(r.changes) !== 1) throw new StoreError('NOT_FOUND', `checkpoint for unknown job ${c.jobId}`, { jobId: c.jobId });
   }
 
-  #writeOne(w: RecordWrite, now: string): WriteOutcome {
+  /** `bulk`: a bulk load is pending, the full text goes to its staging table (`bulk-load.ts`). */
+  #writeOne(w: RecordWrite, now: string, bulk: boolean): WriteOutcome {
     const cur = this.#get('SELECT version, last_version, hash, date_updated, source FROM records WHERE cve_id = ?', w.cveId);
     let state: CurrentState | undefined;
     if (cur) {
@@ -300,7 +313,7 @@ export class SqliteStore implements Store {
       this.#run('DELETE FROM record_metrics WHERE cve_id = ?', w.cveId);
       this.#run('DELETE FROM record_references WHERE cve_id = ?', w.cveId);
       this.#run('DELETE FROM record_replacements WHERE cve_id = ?', w.cveId);
-      this.#run('DELETE FROM record_fts WHERE rowid = ?', r.idKey);
+      this.#run(bulk ? `DELETE FROM ${STAGE_TABLE} WHERE rowid = ?` : 'DELETE FROM record_fts WHERE rowid = ?', r.idKey);
     }
     const d = derivedRows(w.cveId, w.summary);
     d.affected.forEach((a, ord) => {
@@ -340,7 +353,7 @@ export class SqliteStore implements Store {
       this.#run('INSERT INTO record_replacements (cve_id, kind, target, origin) VALUES (?, ?, ?, ?)', w.cveId, x.kind, x.target, x.origin);
     }
     this.#run(
-      'INSERT INTO record_fts (rowid, title, products, description, keywords, refs) VALUES (?, ?, ?, ?, ?, ?)',
+      `INSERT INTO ${bulk ? STAGE_TABLE : 'record_fts'} (rowid, title, products, description, keywords, refs) VALUES (?, ?, ?, ?, ?, ?)`,
       r.idKey,
       d.fts.title,
       d.fts.products,
@@ -349,6 +362,19 @@ export class SqliteStore implements Store {
       d.fts.refs,
     );
     return outcome;
+  }
+
+  async pendingBulkLoad(): Promise<BulkLoadInfo | undefined> {
+    const s = bulkState(this.#db);
+    return s && { jobId: s.jobId, startedAt: s.startedAt };
+  }
+
+  async finishBulkLoad(): Promise<boolean> {
+    if (this.#readonly || !bulkState(this.#db)) return false;
+    // The staging table's statements are dropped with it: forget the cached ones.
+    const done = this.#tx(() => buildBulkLoad(this.#db));
+    for (const sql of this.#statements.keys()) if (sql.includes(STAGE_TABLE)) this.#statements.delete(sql);
+    return done;
   }
 
   async getRecord(cveId: CveId): Promise<StoredRecord | undefined> {
