@@ -61,10 +61,11 @@ export function buildBulkLoad(db: DatabaseSync): boolean {
   if (!state) return false;
   const exists = db.prepare("SELECT 1 AS x FROM sqlite_master WHERE type = 'index' AND name = ?");
   for (const ix of state.indexes) if (!exists.get(ix.name)) db.exec(ix.sql);
-  db.prepare("INSERT INTO record_fts (record_fts, rank) VALUES ('hashsize', ?)").run(BUILD_HASHSIZE);
+  // FTS5 takes its settings as literals only (a bound value is an error); these are constants.
+  db.exec(`INSERT INTO record_fts (record_fts, rank) VALUES ('hashsize', ${BUILD_HASHSIZE})`);
   db.exec(`INSERT INTO record_fts (rowid, title, products, description, keywords, refs)
            SELECT rowid, title, products, description, keywords, refs FROM ${STAGE_TABLE} ORDER BY rowid`);
-  db.prepare("INSERT INTO record_fts (record_fts, rank) VALUES ('hashsize', ?)").run(DEFAULT_HASHSIZE);
+  db.exec(`INSERT INTO record_fts (record_fts, rank) VALUES ('hashsize', ${DEFAULT_HASHSIZE})`);
   db.exec(`DROP TABLE ${STAGE_TABLE}`);
   db.prepare('DELETE FROM meta WHERE key = ?').run(STATE_KEY);
   return true;
