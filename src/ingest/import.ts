@@ -52,6 +52,11 @@ export interface ImportOptions {
    */
   readonly workersFromStart?: boolean;
   readonly reader?: ReaderOptions;
+  /**
+   * Let the store load in bulk mode when this import is the first to write records into it
+   * (default true; see `JobCheckpoint.bulkLoad`). False writes every batch fully indexed.
+   */
+  readonly bulkLoad?: boolean;
   readonly onProgress?: (progress: ImportProgress) => void;
   readonly signal?: AbortSignal;
   readonly logger?: Logger;
@@ -211,7 +216,7 @@ export async function importSource(store: Store, input: InputSource, opts: Impor
       position: JSON.stringify({ next: nextOrdinal }),
       counts: { ...counts },
       quarantine,
-      bulkLoad: true,
+      bulkLoad: opts.bulkLoad ?? true,
     });
     result.outcomes.forEach((outcome, i) => {
       counts[outcome]++;
