@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { describe, test } from 'node:test';
+import { buildApp } from '../../src/http/app.ts';
 import { importFrom } from '../../src/ingest/index.ts';
 import { openStore, StoreError, type SearchQuery, type Store } from '../../src/store/index.ts';
 import { runCvekit, type RunResult } from '../support/kill.ts';
@@ -188,6 +189,17 @@ for (const backend of testBackends().filter((b) => b === 'sqlite')) {
             const filtered = await store.search.search({ states: ['PUBLISHED'], limit: 5 });
             assert.ok(filtered.items.length > 0);
             assert.equal((await store.search.stats()).byState.reduce((n, s) => n + s.count, 0), c.total);
+            // The API: 503 with Retry-After for text, the record pages as usual.
+            const app = await buildApp({ store, rateLimit: false });
+            try {
+              const r = await app.inject({ url: '/api/v1/search?q=overflow' });
+              assert.equal(r.statusCode, 503);
+              assert.equal(r.headers['retry-after'], '30');
+              assert.equal(r.json().error, 'INDEX_BUILDING');
+              assert.equal((await app.inject({ url: '/api/v1/search?limit=3' })).statusCode, 200);
+            } finally {
+              await app.close();
+            }
           } finally {
             await store.close();
           }
