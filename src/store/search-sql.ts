@@ -501,7 +501,11 @@ export function resultParts(b: SqlBuilder, f: FilterPlan, withRank: boolean): Re
     if (f.scoreMin !== undefined) recordWhere.push(`r.cvss_score >= ${b.p(f.scoreMin)}`);
     if (f.scoreMax !== undefined) recordWhere.push(`r.cvss_score <= ${b.p(f.scoreMax)}`);
   }
-  if (f.kev !== undefined) recordWhere.push(`r.kev = ${d.bool(b, f.kev)}`);
+  // SQLite with text: the few KEV records' keys are one small set (the partial index
+  // records_kev_idx), probed per candidate instead of reading its `records` row. `+` keeps
+  // FTS5 from running one MATCH per key of the set.
+  if (f.kev !== undefined && perCandidate) keyWhere.push(`+${key} ${f.kev ? 'IN' : 'NOT IN'} (SELECT x.id_key FROM records x WHERE x.kev = 1)`);
+  else if (f.kev !== undefined) recordWhere.push(`r.kev = ${d.bool(b, f.kev)}`);
   if (f.hasFix !== undefined) recordWhere.push(`r.has_fix = ${d.bool(b, f.hasFix)}`);
   dateConds(b, 'r.date_published', f.published, recordWhere);
   dateConds(b, 'r.date_updated', f.updated, recordWhere);

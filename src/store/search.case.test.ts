@@ -423,7 +423,7 @@ for (const backend of testBackends()) {
       }
     });
 
-    it('the derived-table filters (vendor, product, CWE, CVSS metric) with text: exactly the text hits that pass them', async () => {
+    it('the derived-table filters (vendor, product, CWE, CVSS metric) and KEV with text: exactly the text hits that pass them', async () => {
       const text = (await all(store, { words: ['remote'], sort: 'id' })).hits.map((h) => byId.get(h.cveId)!);
       assert.ok(text.length > 50);
       const cases: [Omit<SearchQuery, 'limit'>, (f: Fact) => boolean][] = [
@@ -431,6 +431,9 @@ for (const backend of testBackends()) {
         [{ products: ['Windows 10 Version 1809'] }, (f) => f.products.has('windows 10 version 1809')],
         [{ cwes: ['CWE-79', '89'] }, (f) => f.cwes.has('CWE-79') || f.cwes.has('CWE-89')],
         [{ cvssVersions: ['3.0', '3.1'], severities: ['HIGH', 'CRITICAL'] }, (f) => f.metrics.some((m) => ['3.0', '3.1'].includes(m.version) && ['HIGH', 'CRITICAL'].includes(m.severity))],
+        // KEV with text: SQLite probes the set of KEV keys, in both directions.
+        [{ kev: true }, (f) => f.kev],
+        [{ kev: false }, (f) => !f.kev],
       ];
       for (const [q, pred] of cases) {
         const want = text.filter(pred).map((f) => f.cveId).sort();
