@@ -418,6 +418,11 @@ export interface SearchDialect {
   cveIdOf(key: string): string;
   /** The id_key of a key expression (for the CVE-name tie-break without the `records` row). */
   idKeyOf(key: string): string;
+  /**
+   * `records r` as the text hits look their sort values and row filters up by key
+   * (SQLite: through the covering index of migration 102 when the store has it).
+   */
+  readonly recordsByKey?: string;
 }
 
 export class SqlBuilder {
@@ -744,7 +749,8 @@ export function resultSql(b: SqlBuilder, plan: PagePlan): string {
   const onCandidates = p.recordWhere.length === 0 && keys.every(([k]) => k === 'exact' || k === 'rank' || k === 'id');
   const exprs = onCandidates ? { ...SORT_KEYS, id: d.idKeyOf('t.k') } : SORT_KEYS;
   const { from, where } = joined(p, d);
-  const hitsFrom = onCandidates ? `(${p.candidates}) t${whereSql(p.keyWhere)}` : `${from}${whereSql(where)}`;
+  const byKey = d.recordsByKey ? from.replace(/ CROSS JOIN records r$/, ` CROSS JOIN ${d.recordsByKey}`) : from;
+  const hitsFrom = onCandidates ? `(${p.candidates}) t${whereSql(p.keyWhere)}` : `${byKey}${whereSql(where)}`;
   // Each value once: a sort key that is the key, the rank or the exact flag reads that
   // column (flattened, a second `t.rank` would compute bm25 twice per candidate).
   const shared: Record<string, string> = { 't.k': 'k', 't.rank': 'rank', 't.exact': 'exact' };

@@ -92,6 +92,11 @@ export const SQLITE_SEARCH_DIALECT: SearchDialect = {
   notExcluded: (b, text) => `r.id_key NOT IN (SELECT rowid FROM record_fts WHERE record_fts MATCH ${b.p(negative(text))})`,
 };
 
+/** Migration 102's covering index of what a text search reads per hit (see 102-search-keys.sql). */
+const KEYS_INDEX = 'records_search_keys_idx';
+/** The dialect when the store has it: SQLite would otherwise take the id_key index and read each row. */
+const SQLITE_KEYED_DIALECT: SearchDialect = { ...SQLITE_SEARCH_DIALECT, recordsByKey: `records r INDEXED BY ${KEYS_INDEX}` };
+
 export class SqliteSearch implements SearchStore {
   readonly #db: DatabaseSync;
   readonly #statements = new Map<string, StatementSync>();
@@ -112,8 +117,10 @@ export class SqliteSearch implements SearchStore {
 
   async search(query: SearchQuery): Promise<SearchResult> {
     const plan = planSearch(query);
-    const b = new SqlBuilder(SQLITE_SEARCH_DIALECT);
     const one = oneStatement(plan);
+    // Asked each time: a store is migrated after it is opened, and a bulk load drops the index a while.
+    const keyed = one && this.#all("SELECT 1 AS x FROM sqlite_master WHERE type = 'index' AND name = ?1", [KEYS_INDEX]).length > 0;
+    const b = new SqlBuilder(keyed ? SQLITE_KEYED_DIALECT : SQLITE_SEARCH_DIALECT);
     // With text: page, total and facets in one statement, the hits computed once.
     const all = this.#all(one ? resultSql(b, plan) : pageSql(b, plan), b.params);
     const rows = one ? resultPage(all) : all;
