@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, test } from 'node:test';
+import { listRecordFiles } from './directory.ts';
 import { openInput } from './index.ts';
 import { checkoutPath, cveIdOf, drain, errors, items, makeTempDir, realRecords } from './fixtures.ts';
 
@@ -94,5 +95,30 @@ describe('directory input', () => {
     assert.equal(input.total, 0);
     assert.deepEqual(await drain(input), []);
     await input.close();
+  });
+
+  test('the file list keeps runs of files between subdirectories in path order, and resumes from any ordinal', async (t) => {
+    const root = makeTempDir(t);
+    // In `a/`, the directory `CVE-2020-0002x` sorts between two files: three runs there.
+    const paths = [
+      'CVE-2020-0001.json',
+      '2020/CVE-2020-0010.json',
+      'a/B/CVE-2020-0004.json',
+      'a/CVE-2020-0002.json',
+      'a/CVE-2020-0002x/CVE-2020-0005.json',
+      'a/CVE-2020-0003.json',
+      'a/CVE-2020-0006.json',
+      'a/c/d/CVE-2020-0007.json',
+      'a/c/CVE-2020-0008.json',
+      'x/CVE-2020-0009.json',
+    ];
+    for (const p of paths) put(root, p, '{}');
+    put(root, 'a/c/notes.txt', 'x');
+    put(root, 'a/.hidden/CVE-2020-0011.json', '{}');
+    const list = await listRecordFiles(root);
+    const expected = [...paths].sort((p, q) => (p < q ? -1 : p > q ? 1 : 0));
+    assert.equal(list.length, expected.length);
+    assert.deepEqual(list.toArray(), expected);
+    for (let start = 0; start <= expected.length + 1; start++) assert.deepEqual([...list.from(start)], expected.slice(start), `from ${start}`);
   });
 });
