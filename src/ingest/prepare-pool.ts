@@ -40,13 +40,33 @@ export interface PrepareRequest {
   readonly buffer: ArrayBuffer;
 }
 
-/** @internal */
-export type PrepareResponse = { readonly id: number; readonly results: readonly PreparedResult[] } | { readonly id: number; readonly error: string };
+/**
+ * @internal `kept` holds the bytes of the items the import's thread may still need (for a
+ * quarantine entry, a parse or schema failure; or to parse the record again when the worker
+ * did not validate it), item i at `kept[keptEnds[i-1] ?? 0 .. keptEnds[i]]` (empty when not kept):
+ * the request's own buffer back when all are kept, else a copy of the few that are.
+ */
+export type PrepareResponse =
+  | { readonly id: number; readonly results: readonly PreparedResult[]; readonly kept: ArrayBuffer; readonly keptEnds: Uint32Array }
+  | { readonly id: number; readonly error: string };
 
-/** One reader event with what preparing it said (nothing for reader errors). */
+/**
+ * One reader event with what preparing it said (nothing for reader errors). After a worker,
+ * `ev.bytes` is empty for a record it validated (nothing will read them again): the raw
+ * bytes of a chunk are not held twice, here and in the worker, while it is prepared.
+ */
 export type PreparedEvent =
   | { readonly ev: RawError; readonly result?: undefined }
   | { readonly ev: RawItem; readonly result: ParsedRecord | PreparedRecord | PrepareFailure };
+
+/** A worker's answer for one chunk. */
+interface PreparedChunk {
+  readonly results: readonly PreparedResult[];
+  readonly kept: ArrayBuffer;
+  readonly keptEnds: Uint32Array;
+}
+
+const EMPTY = new Uint8Array(0);
 
 const WORKER_URL = new URL('./prepare-worker.ts', import.meta.url);
 /** Chunks prepared on this thread before any worker starts (unless told otherwise). */
@@ -55,7 +75,7 @@ export const IN_PROCESS_CHUNKS = 2;
 /** A worker that prepares chunks of items, answering in order. */
 class PrepareWorker {
   readonly #worker: Worker;
-  readonly #pending = new Map<number, { resolve: (r: readonly PreparedResult[]) => void; reject: (e: Error) => void }>();
+  readonly #pending = new Map<number, { resolve: (r: PreparedChunk) => void; reject: (e: Error) => void }>();
   #nextId = 0;
   #failure: Error | undefined;
 
@@ -68,7 +88,7 @@ class PrepareWorker {
       if (!p) return;
       this.#pending.delete(res.id);
       if ('error' in res) p.reject(new Error(`record preparation failed in a worker thread: ${res.error}`));
-      else p.resolve(res.results);
+      else p.resolve(res);
       if (this.#pending.size === 0) this.#worker.unref();
     });
     const fail = (err: Error) => {
@@ -81,11 +101,11 @@ class PrepareWorker {
     this.#worker.unref();
   }
 
-  prepare(items: readonly RawItem[], complete: boolean): Promise<readonly PreparedResult[]> {
+  prepare(items: readonly RawItem[], complete: boolean): Promise<PreparedChunk> {
     if (this.#failure) return Promise.reject(this.#failure);
     let size = 0;
     for (const it of items) size += it.bytes.byteLength;
-    // One copy into one transferable buffer: the reader's bytes stay here for quarantine entries.
+    // One copy into one transferable buffer; the worker sends back the bytes still needed.
     const buffer = new ArrayBuffer(size);
     const all = new Uint8Array(buffer);
     const ends = new Uint32Array(items.length);
@@ -153,9 +173,19 @@ export async function* prepareEvents(events: AsyncIterable<RawEvent>, opts: Prep
     if (workers.length < opts.workers) workers.push(new PrepareWorker());
     const worker = workers[(chunks - inProcess - 1) % workers.length];
     const items = chunk.filter((ev): ev is RawItem => ev.kind === 'item');
-    const done = worker.prepare(items, opts.complete()).then((results) => {
+    const sent = worker.prepare(items, opts.complete());
+    // From here on the reader's own copies of the bytes are not referenced: only the events
+    // without them, and what the worker sends back.
+    const slim = chunk.map((ev): RawEvent => (ev.kind === 'error' ? ev : { ...ev, bytes: EMPTY }));
+    const done = sent.then(({ results, kept, keptEnds }) => {
       let k = 0;
-      return chunk.map((ev): PreparedEvent => (ev.kind === 'error' ? { ev } : { ev, result: results[k++] }));
+      return slim.map((ev): PreparedEvent => {
+        if (ev.kind === 'error') return { ev };
+        const start = k === 0 ? 0 : keptEnds[k - 1];
+        const end = keptEnds[k];
+        const result = results[k++];
+        return { ev: end > start ? { ...ev, bytes: new Uint8Array(kept, start, end - start) } : ev, result };
+      });
     });
     // Awaited in order below; a failure of a later chunk must not go unhandled meanwhile.
     done.catch(() => undefined);

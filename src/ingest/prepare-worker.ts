@@ -15,6 +15,8 @@ port.on('message', (req: PrepareRequest) => {
   try {
     const bytes = new Uint8Array(req.buffer);
     const results: PreparedResult[] = [];
+    // Whether the import's thread may still need the item's bytes: not for a record that validated.
+    const keep: boolean[] = [];
     let start = 0;
     for (let i = 0; i < req.ends.length; i++) {
       const end = req.ends[i];
@@ -22,16 +24,40 @@ port.on('message', (req: PrepareRequest) => {
       start = end;
       if (parsed.kind === 'quarantine') {
         results.push(parsed);
+        keep.push(true);
         continue;
       }
       const { cveId, json, hash } = parsed;
-      results.push(
-        req.complete ? { kind: 'parsed', cveId, json, hash, completionJson: JSON.stringify(completeRecord(parsed.record, cveId)) } : { kind: 'parsed', cveId, json, hash },
-      );
+      if (!req.complete) {
+        results.push({ kind: 'parsed', cveId, json, hash });
+        keep.push(true);
+        continue;
+      }
+      const done = completeRecord(parsed.record, cveId);
+      results.push({ kind: 'parsed', cveId, json, hash, completionJson: JSON.stringify(done) });
+      keep.push(done.kind === 'quarantine');
     }
-    res = { id: req.id, results };
+    const { kept, keptEnds } = keptBytes(req, bytes, keep);
+    res = { id: req.id, results, kept, keptEnds };
   } catch (err) {
     res = { id: req.id, error: err instanceof Error ? (err.stack ?? err.message) : String(err) };
   }
-  port.postMessage(res);
+  port.postMessage(res, 'kept' in res ? [res.kept] : []);
 });
+
+/** The bytes of the items to `keep`: all of them as they came (the buffer goes back), or a copy of the few. */
+function keptBytes(req: PrepareRequest, bytes: Uint8Array, keep: readonly boolean[]): { kept: ArrayBuffer; keptEnds: Uint32Array } {
+  if (keep.every(Boolean)) return { kept: req.buffer, keptEnds: req.ends };
+  const keptEnds = new Uint32Array(keep.length);
+  let size = 0;
+  for (let i = 0; i < keep.length; i++) {
+    if (keep[i]) size += req.ends[i] - (i === 0 ? 0 : req.ends[i - 1]);
+    keptEnds[i] = size;
+  }
+  const kept = new ArrayBuffer(size);
+  const out = new Uint8Array(kept);
+  for (let i = 0; i < keep.length; i++) {
+    if (keep[i]) out.set(bytes.subarray(i === 0 ? 0 : req.ends[i - 1], req.ends[i]), i === 0 ? 0 : keptEnds[i - 1]);
+  }
+  return { kept, keptEnds };
+}
