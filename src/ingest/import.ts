@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import type { CveId, CveRecordJson } from '../cve/index.ts';
 import type { QuarantineInput, RecordWrite, Store, WriteOutcome } from '../store/index.ts';
 import { openInput, type ReaderOptions } from './readers/index.ts';
-import { completeRecord, parseBytes, quarantineEntry, recordWrite, toQuarantine, type Completion } from './prepare.ts';
+import { completeRecord, decodeCompletion, parseBytes, quarantineEntry, recordWrite, toQuarantine, type Completion } from './prepare.ts';
 import { IN_PROCESS_CHUNKS, prepareEvents, type PreparedEvent } from './prepare-pool.ts';
 import type { InputSource, RawItem } from './types.ts';
 
@@ -113,14 +113,14 @@ interface BatchItem {
   readonly hash: string;
   readonly record?: CveRecordJson;
   readonly completion?: Completion;
-  /** A worker's completion, as JSON text (see `PreparedRecord.completionJson`). */
+  /** A worker's completion, as text (see `PreparedRecord.completionJson`). */
   readonly completionJson?: string;
 }
 
 /** Validate and summarise a changed record: the worker's answer, or now, from the parsed object or the bytes again. */
 function completion(p: BatchItem): Completion {
   if (p.completion) return p.completion;
-  if (p.completionJson !== undefined) return JSON.parse(p.completionJson) as Completion;
+  if (p.completionJson !== undefined) return decodeCompletion(p.completionJson, p.json);
   let record = p.record;
   if (record === undefined) {
     const again = parseBytes(p.item.bytes, p.item.nameHint);
@@ -222,7 +222,7 @@ export async function importSource(store: Store, input: InputSource, opts: Impor
       counts[outcome]++;
       tally.set(outcome, (tally.get(outcome) ?? 0) + 1);
       const w = writes[i];
-      if ((outcome === 'added' || outcome === 'updated') && w.summary.state === 'REJECTED') counts.rejected++;
+      if ((outcome === 'added' || outcome === 'updated') && (w.rows?.current.state ?? w.summary.state) === 'REJECTED') counts.rejected++;
       if (outcome === 'protected') {
         notice({ position: w.origin ?? '', cveId: w.cveId, code: 'PROTECTED', message: `${w.cveId} is a local CNA record; the upstream version was kept in history only` });
       }

@@ -21,7 +21,7 @@ export interface PreparedRecord {
   readonly hash: string;
   /**
    * Present when the worker validated and summarised it (speculatively: unchanged records
-   * ignore it), as the JSON text of the {@link Completion}: a string crosses the thread
+   * ignore it), as text (see `encodeCompletion`): a string crosses the thread
    * boundary for a fraction of what structured-cloning the summary's many small objects
    * costs (~40 µs a record to deserialise), and is parsed only for records that are stored.
    */

@@ -4,7 +4,7 @@
  * uses on its own thread (`parseBytes`, `completeRecord`), and posts the results back.
  */
 import { parentPort } from 'node:worker_threads';
-import { completeRecord, parseBytes } from './prepare.ts';
+import { completeRecord, encodeCompletion, parseBytes } from './prepare.ts';
 import type { PrepareRequest, PrepareResponse, PreparedResult } from './prepare-pool.ts';
 
 const port = parentPort;
@@ -34,7 +34,7 @@ port.on('message', (req: PrepareRequest) => {
         continue;
       }
       const done = completeRecord(parsed.record, cveId);
-      results.push({ kind: 'parsed', cveId, json, hash, completionJson: JSON.stringify(done) });
+      results.push({ kind: 'parsed', cveId, json, hash, completionJson: encodeCompletion(done, cveId) });
       keep.push(done.kind === 'quarantine');
     }
     const { kept, keptEnds } = keptBytes(req, bytes, keep);

@@ -1,8 +1,10 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import { sharedData } from '../../test/support/paths.ts';
-import { isMinifiedJson, parseBytes } from './prepare.ts';
+import { currentRow, derivedRows, summaryRows, writeDerivedRows, writeState } from '../store/rows.ts';
+import { completeRecord, decodeCompletion, encodeCompletion, isMinifiedJson, parseBytes, recordWrite } from './prepare.ts';
 
 const lines = readFileSync(sharedData('cve5', 'records.jsonl'), 'utf8').split('\n').filter((line) => line !== '');
 
@@ -72,5 +74,40 @@ describe('isMinifiedJson: the input line is kept as the stored form only when JS
       assert.equal(pretty.json, lines[0]);
       assert.equal(pretty.hash, line.hash);
     }
+  });
+});
+
+describe('a worker\'s completion carries the rows the store writes, equal to the store\'s own', () => {
+  it('on every real record (records-all, 62,867): rows, current row, derived rows, state and summary', () => {
+    const all = gunzipSync(readFileSync(sharedData('cve5', 'records-all.jsonl.gz'))).toString('utf8').split('\n').filter((line) => line !== '');
+    const enc = new TextEncoder();
+    let valid = 0;
+    for (const line of all) {
+      const parsed = parseBytes(enc.encode(line), undefined);
+      if (parsed.kind !== 'parsed') continue;
+      const here = completeRecord(parsed.record, parsed.cveId);
+      const there = decodeCompletion(encodeCompletion(here, parsed.cveId), parsed.json);
+      assert.equal(there.kind, here.kind, parsed.cveId);
+      if (here.kind !== 'valid' || there.kind !== 'valid') {
+        assert.deepEqual(there, here);
+        continue;
+      }
+      valid++;
+      assert.deepEqual(there.rows, summaryRows(parsed.cveId, here.summary), parsed.cveId);
+      const plain = recordWrite(parsed, here, 'cvelistV5', 'x');
+      const precomputed = recordWrite(parsed, there, 'cvelistV5', 'x');
+      assert.equal(plain.rows, undefined);
+      assert.deepEqual(currentRow(precomputed), currentRow(plain), parsed.cveId);
+      assert.deepEqual(writeDerivedRows(precomputed), derivedRows(parsed.cveId, here.summary), parsed.cveId);
+      assert.equal(writeState(precomputed), here.summary.state);
+      // The summary, when read, is the one computed here (made again from the stored JSON).
+      assert.deepEqual(precomputed.summary, here.summary);
+    }
+    assert.ok(valid > 60_000, `${valid} valid records compared`);
+  });
+
+  it('a failure travels as it is', () => {
+    const failure = { kind: 'quarantine', code: 'SCHEMA', message: '/x: bad', extra: { cveId: 'CVE-2024-0001', path: '/x' } } as const;
+    assert.deepEqual(decodeCompletion(encodeCompletion(failure, 'CVE-2024-0001'), '{}'), failure);
   });
 });

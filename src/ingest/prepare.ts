@@ -15,7 +15,7 @@ import {
   type RecordSummary,
   type ValidationIssue,
 } from '../cve/index.ts';
-import type { QuarantineInput, RecordWrite } from '../store/index.ts';
+import { summaryRows, type QuarantineInput, type RecordWrite, type SummaryRows } from '../store/index.ts';
 import type { RawItem } from './types.ts';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
@@ -104,8 +104,35 @@ export interface ParsedRecord {
 
 /** The outcome of validation and summary for a parsed record. */
 export type Completion =
-  | { readonly kind: 'valid'; readonly summary: RecordSummary; readonly dateUpdated: string }
+  | { readonly kind: 'valid'; readonly summary: RecordSummary; readonly dateUpdated: string; readonly rows?: SummaryRows }
   | PrepareFailure;
+
+/**
+ * A completion as a worker sends it, as JSON text: what the store needs (the date and the
+ * rows it writes, `summaryRows`) without the summary itself. The import's thread, the busy
+ * one, then parses a smaller text and builds no rows. The summary, should anything read it
+ * (a PostgreSQL write of a record with NUL characters), is made again from the stored JSON.
+ */
+export function encodeCompletion(done: Completion, cveId: string): string {
+  if (done.kind !== 'valid') return JSON.stringify(done);
+  return JSON.stringify({ kind: 'valid', dateUpdated: done.dateUpdated, rows: done.rows ?? summaryRows(cveId, done.summary) });
+}
+
+/** {@link encodeCompletion}'s text back, for the record whose stored JSON is `json`. */
+export function decodeCompletion(completionJson: string, json: string): Completion {
+  const c = JSON.parse(completionJson) as { kind: 'valid'; dateUpdated: string; rows: SummaryRows } | PrepareFailure;
+  if (c.kind !== 'valid') return c;
+  let summary: RecordSummary | undefined;
+  return {
+    kind: 'valid',
+    dateUpdated: c.dateUpdated,
+    rows: c.rows,
+    get summary(): RecordSummary {
+      summary ??= summarizeRecord(JSON.parse(json) as CveRecordJson);
+      return summary;
+    },
+  };
+}
 
 const fail = (code: string, message: string, extra?: PrepareFailure['extra']): PrepareFailure =>
   extra === undefined ? { kind: 'quarantine', code, message } : { kind: 'quarantine', code, message, extra };
@@ -255,7 +282,19 @@ export function recordWrite(
   source: string,
   origin: string,
 ): RecordWrite {
-  return { cveId: p.cveId, json: p.json, hash: p.hash, summary: done.summary, dateUpdated: done.dateUpdated, source, origin };
+  // The summary stays unmade (a worker's is made again on first use) unless something reads it.
+  return {
+    cveId: p.cveId,
+    json: p.json,
+    hash: p.hash,
+    get summary(): RecordSummary {
+      return done.summary;
+    },
+    rows: done.rows,
+    dateUpdated: done.dateUpdated,
+    source,
+    origin,
+  };
 }
 
 /** Decode, parse and hash one item; check the envelope and that the file name agrees. */

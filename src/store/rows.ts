@@ -68,8 +68,10 @@ export function hasFix(s: RecordSummary): boolean {
   return s.affected.some((a) => a.versions.some((v) => v.status === 'unaffected' || (Array.isArray(v.changes) ? v.changes : []).some((c) => c.status === 'unaffected')));
 }
 
-export function currentRow(w: RecordWrite): CurrentRow {
-  const s = w.summary;
+/** The columns of {@link CurrentRow} that come from the summary alone. */
+export type SummaryColumns = Omit<CurrentRow, 'cveId' | 'idKey' | 'year' | 'hash' | 'dateUpdated' | 'source'>;
+
+export function summaryColumns(s: RecordSummary): SummaryColumns {
   let score: number | null = null;
   let severity: string | null = null;
   for (const m of s.metrics) {
@@ -83,13 +85,8 @@ export function currentRow(w: RecordWrite): CurrentRow {
     }
   }
   return {
-    cveId: w.cveId,
-    idKey: idKey(w.cveId),
-    year: idYear(w.cveId),
     state: s.state,
     dataVersion: s.dataVersion,
-    hash: w.hash,
-    dateUpdated: w.dateUpdated,
     datePublished: s.dates.published ?? null,
     dateReserved: s.dates.reserved ?? null,
     dateRejected: s.dates.rejected ?? null,
@@ -101,8 +98,19 @@ export function currentRow(w: RecordWrite): CurrentRow {
     cvssScore: score,
     cvssSeverity: severity,
     kevAdp: s.kev !== undefined,
-    source: w.source,
     hasFix: hasFix(s),
+  };
+}
+
+export function currentRow(w: RecordWrite): CurrentRow {
+  return {
+    cveId: w.cveId,
+    idKey: idKey(w.cveId),
+    year: idYear(w.cveId),
+    hash: w.hash,
+    dateUpdated: w.dateUpdated,
+    source: w.source,
+    ...(w.rows?.current ?? summaryColumns(w.summary)),
   };
 }
 
@@ -161,6 +169,30 @@ export interface DerivedRows {
 }
 
 const lower = (text: string): string => text.toLowerCase();
+
+/**
+ * Everything the stores derive from a write's summary, computed once ahead of the write
+ * (an import computes it on its worker thread, so the thread that writes does not):
+ * `RecordWrite.rows`. Must be exactly `summaryRows(cveId, summary)`.
+ */
+export interface SummaryRows {
+  readonly current: SummaryColumns;
+  readonly derived: DerivedRows;
+}
+
+export function summaryRows(cveId: string, s: RecordSummary): SummaryRows {
+  return { current: summaryColumns(s), derived: derivedRows(cveId, s) };
+}
+
+/** A write's derived rows: the precomputed ones when it carries them. */
+export function writeDerivedRows(w: RecordWrite): DerivedRows {
+  return w.rows?.derived ?? derivedRows(w.cveId, w.summary);
+}
+
+/** A write's record state, without touching its summary when the rows say it. */
+export function writeState(w: RecordWrite): string {
+  return w.rows?.current.state ?? w.summary.state;
+}
 
 export function derivedRows(cveId: string, s: RecordSummary): DerivedRows {
   const affected = s.affected.map(
@@ -290,7 +322,7 @@ export function jobCounts(
   const out: Record<string, number> = { ...checkpoint.counts };
   outcomes.forEach((o, i) => {
     out[o] = (out[o] ?? 0) + 1;
-    if ((o === 'added' || o === 'updated') && writes[i].summary.state === 'REJECTED') out.rejected = (out.rejected ?? 0) + 1;
+    if ((o === 'added' || o === 'updated') && writeState(writes[i]) === 'REJECTED') out.rejected = (out.rejected ?? 0) + 1;
   });
   return out;
 }
@@ -314,8 +346,9 @@ export const nowIso = (): string => new Date().toISOString();
  * which is fine; the derived text columns (title, description, vendor…) would carry the
  * raw character, so there it becomes U+FFFD. Only records whose JSON has the escape pay.
  */
-export function withoutNul<W extends { readonly json: string; readonly summary: RecordSummary }>(w: W): W {
+export function withoutNul<W extends { readonly json: string; readonly summary: RecordSummary; readonly rows?: SummaryRows }>(w: W): W {
   if (!w.json.includes('\\u0000')) return w;
   const summary = JSON.parse(JSON.stringify(w.summary).replaceAll('\\u0000', '\\ufffd')) as RecordSummary;
-  return { ...w, summary };
+  // Precomputed rows were made from the summary with NUL: the store computes them again.
+  return { ...w, summary, rows: undefined };
 }

@@ -10,6 +10,7 @@ import type { DisclosureStore } from './disclosure-types.ts';
 import type { SearchStore } from './search-types.ts';
 import type { CnaStore } from './cna-types.ts';
 import type { EnrichStore } from './enrich-types.ts';
+import type { SummaryRows } from './rows.ts';
 
 export type StoreKind = 'sqlite' | 'postgres';
 
@@ -21,6 +22,12 @@ export interface RecordWrite {
   /** sha256 (hex) of `json`: same content, same hash, no new version. */
   readonly hash: string;
   readonly summary: RecordSummary;
+  /**
+   * What the store derives from `summary` (its columns and index rows), when the writer
+   * computed it already (an import does so on its worker thread): exactly
+   * `summaryRows(cveId, summary)`; the store then uses it instead of computing it again.
+   */
+  readonly rows?: SummaryRows;
   /** `cveMetadata.dateUpdated` (or the newest date the record carries), ISO 8601. */
   readonly dateUpdated: string;
   /** Source id (see `SourceInfo.id`). */

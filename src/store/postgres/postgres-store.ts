@@ -22,7 +22,7 @@ import { PostgresCnaStore } from './cna.ts';
 import { PostgresEnrichStore } from './enrich.ts';
 import { cweEntry, jobInfo, kevEntry, mergeSource, quarantineItem, sourceInfo, sourceKind, sourceParams, storedRecord, versionInfo } from '../mapping.ts';
 import type { Row } from '../mapping.ts';
-import { checkDistinct, currentRow, decide, derivedRows, jobCounts, nowIso, sourceDeltas, withoutNul } from '../rows.ts';
+import { checkDistinct, currentRow, decide, jobCounts, nowIso, sourceDeltas, withoutNul, writeDerivedRows } from '../rows.ts';
 import type { CurrentRow, CurrentState, DerivedRows } from '../rows.ts';
 import { readMigrations } from '../migrations.ts';
 import type { SearchStore } from '../search-types.ts';
@@ -175,7 +175,7 @@ export class PostgresStore implements Store {
     checkDistinct(given);
     const writes = given.map(withoutNul);
     const rows = writes.map(currentRow);
-    const derived = writes.map((w) => derivedRows(w.cveId, w.summary));
+    const derived = writes.map(writeDerivedRows);
     return this.#tx(async (c) => {
       const now = nowIso();
       const ids = writes.map((w) => w.cveId);

@@ -22,7 +22,7 @@ import {
   jobCounts,
   currentRow,
   decide,
-  derivedRows,
+  writeDerivedRows,
   idKey,
   laterDate,
   nowIso,
@@ -315,7 +315,7 @@ export class SqliteStore implements Store {
       this.#run('DELETE FROM record_replacements WHERE cve_id = ?', w.cveId);
       this.#run(bulk ? `DELETE FROM ${STAGE_TABLE} WHERE rowid = ?` : 'DELETE FROM record_fts WHERE rowid = ?', r.idKey);
     }
-    const d = derivedRows(w.cveId, w.summary);
+    const d = writeDerivedRows(w);
     d.affected.forEach((a, ord) => {
       this.#run(
         `INSERT INTO record_affected (cve_id, ord, source, vendor, product, vendor_lc, product_lc, package_name, collection_url, default_status, cpes)
