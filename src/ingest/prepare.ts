@@ -15,7 +15,7 @@ import {
   type RecordSummary,
   type ValidationIssue,
 } from '../cve/index.ts';
-import { summaryRows, type QuarantineInput, type RecordWrite, type SummaryRows } from '../store/index.ts';
+import { summaryRows, type DerivedRows, type FtsDoc, type QuarantineInput, type RecordWrite, type SummaryRows } from '../store/index.ts';
 import type { RawItem } from './types.ts';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
@@ -115,18 +115,24 @@ export type Completion =
  */
 export function encodeCompletion(done: Completion, cveId: string): string {
   if (done.kind !== 'valid') return JSON.stringify(done);
-  return JSON.stringify({ kind: 'valid', dateUpdated: done.dateUpdated, rows: done.rows ?? summaryRows(cveId, done.summary) });
+  const { current, derived } = done.rows ?? summaryRows(cveId, done.summary);
+  // The full-text title and description are the current row's (`?? ''`): not sent twice.
+  const { title: _title, description: _description, ...fts } = derived.fts;
+  return JSON.stringify({ kind: 'valid', dateUpdated: done.dateUpdated, current, derived: { ...derived, fts } });
 }
 
 /** {@link encodeCompletion}'s text back, for the record whose stored JSON is `json`. */
 export function decodeCompletion(completionJson: string, json: string): Completion {
-  const c = JSON.parse(completionJson) as { kind: 'valid'; dateUpdated: string; rows: SummaryRows } | PrepareFailure;
+  type Wire = { kind: 'valid'; dateUpdated: string; current: SummaryRows['current']; derived: Omit<DerivedRows, 'fts'> & { fts: Omit<FtsDoc, 'title' | 'description'> } };
+  const c = JSON.parse(completionJson) as Wire | PrepareFailure;
   if (c.kind !== 'valid') return c;
+  const { current, derived } = c;
+  const fts: FtsDoc = { title: current.title ?? '', products: derived.fts.products, description: current.description, keywords: derived.fts.keywords, refs: derived.fts.refs };
   let summary: RecordSummary | undefined;
   return {
     kind: 'valid',
     dateUpdated: c.dateUpdated,
-    rows: c.rows,
+    rows: { current, derived: { ...derived, fts } },
     get summary(): RecordSummary {
       summary ??= summarizeRecord(JSON.parse(json) as CveRecordJson);
       return summary;
