@@ -14,6 +14,8 @@ import type { Store } from '../store/index.ts';
 import { sharedData } from '../../test/support/paths.ts';
 import { openTestStore, testBackends } from '../../test/support/stores.ts';
 import { importFrom, type ImportSummary } from './import.ts';
+import { prepareEvents } from './prepare-pool.ts';
+import type { RawEvent } from './types.ts';
 
 const real = readFileSync(sharedData('cve5', 'records.jsonl'), 'utf8').split('\n').filter(Boolean).slice(0, 500);
 const mutate = (line: string, fn: (rec: any) => void): string => {
@@ -85,3 +87,33 @@ for (const backend of testBackends()) {
     });
   });
 }
+
+describe('memory: a chunk\'s raw bytes are held once', () => {
+  const bad = [Buffer.from('{"dataType":"CVE_RECORD",'), Buffer.from(mutate(real[4], (r) => (r.containers.cna.descriptions = [])))];
+  const inputs = [...real.slice(0, 50).map((l) => Buffer.from(l)), ...bad];
+  async function* events(): AsyncGenerator<RawEvent> {
+    for (const [ordinal, bytes] of inputs.entries()) yield { kind: 'item', ordinal, position: `in:${ordinal + 1}`, bytes: new Uint8Array(bytes) };
+  }
+  const run = async (complete: boolean) => {
+    const out = [];
+    for await (const pe of prepareEvents(events(), { chunkSize: 20, workers: 1, complete: () => complete, inProcessChunks: 0 })) out.push(pe);
+    return out;
+  };
+
+  test('after the worker, a validated record keeps no bytes; a failed one keeps exactly its own', async () => {
+    const out = await run(true);
+    assert.equal(out.length, inputs.length);
+    for (const [i, pe] of out.entries()) {
+      assert.equal(pe.ev.position, `in:${i + 1}`);
+      assert.ok(pe.result !== undefined && pe.ev.kind === 'item');
+      const failed = pe.result.kind === 'quarantine' || ('completionJson' in pe.result && pe.result.completionJson?.startsWith('{"kind":"quarantine"'));
+      assert.equal(failed, i >= 50, `in:${i + 1}`);
+      assert.deepEqual(Buffer.from(pe.ev.bytes), failed ? inputs[i] : Buffer.alloc(0));
+    }
+  });
+
+  test('without validation in the worker every record keeps its bytes (they may be parsed again)', async () => {
+    const out = await run(false);
+    for (const [i, pe] of out.entries()) assert.ok(pe.ev.kind === 'item' && Buffer.from(pe.ev.bytes).equals(inputs[i]), `in:${i + 1}`);
+  });
+});
