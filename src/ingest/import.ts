@@ -156,11 +156,11 @@ export async function importSource(store: Store, input: InputSource, opts: Impor
   const job = await store.startJob(input.key, `import:${input.format}`);
   const resumed = job.position !== null;
   // Another job's bulk load left pending (killed, or failed and not resumed): build it now,
-  // so this import writes into a complete store. This job's own continues in bulk mode.
+  // so this import writes into a complete store. This job's own continues in bulk mode, and
+  // so does another process's that is still loading (this import's writes are staged too).
   const pendingBulk = await store.pendingBulkLoad();
-  if (pendingBulk && pendingBulk.jobId !== job.id) {
-    opts.logger?.info({ job: pendingBulk.jobId }, 'finishing an earlier bulk load');
-    await store.finishBulkLoad();
+  if (pendingBulk && pendingBulk.jobId !== job.id && (await store.finishBulkLoad({ jobId: job.id }))) {
+    opts.logger?.info({ job: pendingBulk.jobId }, 'finished an earlier bulk load');
   }
   const startOrdinal = resumed ? Number(JSON.parse(job.position as string).next ?? 0) : 0;
   const counts = emptyCounts();
@@ -285,7 +285,7 @@ export async function importSource(store: Store, input: InputSource, opts: Impor
     }
     if (pending > 0 || batch.length > 0 || quarantine.length > 0 || !resumed) await flush(lastOrdinal + 1);
     // A bulk load (the first import into an empty SQLite store) builds its indexes now.
-    if (await store.finishBulkLoad()) opts.logger?.info({ job: job.id }, 'bulk load: indexes and full text built');
+    if (await store.finishBulkLoad({ jobId: job.id })) opts.logger?.info({ job: job.id }, 'bulk load: indexes and full text built');
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     await store.finishJob(job.id, 'failed', counts, message);

@@ -84,13 +84,26 @@ export interface BulkLoadInfo {
   /** The import job that started it. */
   readonly jobId: string;
   readonly startedAt: string;
+  /** The process loading it (host name and process id), so other processes leave its build to it. */
+  readonly host?: string;
+  readonly pid?: number;
+}
+
+export interface FinishBulkLoadOptions {
+  /**
+   * The job asking: a bulk load is built at once when this is its own job, or when the
+   * process loading it is gone (killed, failed, another host's and idle). While its loader
+   * runs, other callers leave it alone (their writes are staged too) and get `false`.
+   */
+  readonly jobId?: string;
 }
 
 export interface MigrateOptions {
   /**
    * Leave a pending bulk load pending (the import that continues it does the build at
-   * its end). By default `migrate` completes it (`finishBulkLoad`), which is what opening
-   * a store for reading and writing, `cvekit db migrate` and `cvekit serve` rely on.
+   * its end). By default `migrate` completes it (`finishBulkLoad`) unless the process
+   * loading it is still running, which is what `cvekit db migrate`, `cvekit serve` and the
+   * other commands rely on after a crashed or failed import.
    */
   readonly keepBulkLoad?: boolean;
 }
@@ -267,7 +280,7 @@ export interface Store {
    * index in one pass, in one transaction (a crash rolls it back; calling again redoes
    * it). True when there was one to complete.
    */
-  finishBulkLoad(): Promise<boolean>;
+  finishBulkLoad(opts?: FinishBulkLoadOptions): Promise<boolean>;
   getRecord(cveId: CveId): Promise<StoredRecord | undefined>;
   /** Hashes of current versions, for many ids at once (fast unchanged check). */
   getCurrentHashes(cveIds: readonly CveId[]): Promise<Map<CveId, string>>;

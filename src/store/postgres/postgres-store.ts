@@ -30,6 +30,7 @@ import { PostgresSearch } from './search.ts';
 import { batchLoader } from './batch-loader.ts';
 import type {
   BulkLoadInfo,
+  FinishBulkLoadOptions,
   BatchResult,
   CweEntry,
   JobCheckpoint,
@@ -467,7 +468,7 @@ export class PostgresStore implements Store {
     return undefined;
   }
 
-  async finishBulkLoad(): Promise<boolean> {
+  async finishBulkLoad(_opts?: FinishBulkLoadOptions): Promise<boolean> {
     return false;
   }
 

@@ -14,6 +14,7 @@
  * (`INDEX_BUILDING`); everything else reads the tables, which are complete.
  * @internal
  */
+import { hostname } from 'node:os';
 import type { DatabaseSync } from 'node:sqlite';
 import { StoreError } from '../errors.ts';
 import type { SearchQuery, SearchStore } from '../search-types.ts';
@@ -29,8 +30,10 @@ export const STAGE_TABLE = 'bulk_fts_stage';
  */
 const BUILD_HASHSIZE = 16 * 1024 * 1024;
 const DEFAULT_HASHSIZE = 1024 * 1024;
+/** A bulk load recorded by another host counts as abandoned after this long without a checkpoint. */
+const STALE_MS = 10 * 60_000;
 
-interface BulkState extends BulkLoadInfo {
+export interface BulkState extends BulkLoadInfo {
   readonly indexes: readonly { readonly name: string; readonly sql: string }[];
 }
 
@@ -49,10 +52,41 @@ export function startBulkLoad(db: DatabaseSync, jobId: string, now: string): voi
     .prepare(`SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN (${marks}) ORDER BY tbl_name, name`)
     .all(...TABLES)
     .map((r) => ({ name: String(r.name), sql: String(r.sql) }));
-  const state: BulkState = { jobId, startedAt: now, indexes };
+  const state: BulkState = { jobId, startedAt: now, host: hostname(), pid: process.pid, indexes };
   db.prepare('INSERT INTO meta (key, value, updated_at) VALUES (?, ?, ?)').run(STATE_KEY, JSON.stringify(state), now);
   for (const ix of indexes) db.exec(`DROP INDEX "${ix.name.replaceAll('"', '""')}"`);
   db.exec(`CREATE TABLE ${STAGE_TABLE} (rowid INTEGER PRIMARY KEY, title TEXT, products TEXT, description TEXT, keywords TEXT, refs TEXT)`);
+}
+
+/**
+ * The job's batch continues the load from this process (a resumed import runs in a new
+ * one): record it as the loader, so other processes leave the build to it. In the batch's
+ * transaction; a no-op when it already is.
+ */
+export function claimBulkLoad(db: DatabaseSync, state: BulkState, jobId: string, now: string): void {
+  if (state.jobId !== jobId || (state.pid === process.pid && state.host === hostname())) return;
+  const next: BulkState = { ...state, host: hostname(), pid: process.pid };
+  db.prepare('UPDATE meta SET value = ?, updated_at = ? WHERE key = ?').run(JSON.stringify(next), now, STATE_KEY);
+}
+
+/**
+ * Whether another process on this host is loading this bulk load now (its process
+ * exists). A load recorded by another host is taken as running while its job
+ * checkpointed in the last `STALE_MS`; one without a loader (older state) as gone.
+ */
+export function loaderRunning(db: DatabaseSync, state: BulkState): boolean {
+  if (state.pid === undefined || state.host === undefined) return false;
+  if (state.host !== hostname()) {
+    const row = db.prepare('SELECT updated_at FROM import_jobs WHERE id = ?').get(state.jobId);
+    return row !== undefined && Date.now() - Date.parse(String(row.updated_at)) < STALE_MS;
+  }
+  if (state.pid === process.pid) return false;
+  try {
+    process.kill(state.pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /** Build what the bulk load left out; inside a write transaction. False when none was pending. */

@@ -34,6 +34,7 @@ import { cweEntry, jobInfo, kevEntry, mergeSource, quarantineItem, sourceInfo, s
 import type {
   BatchResult,
   BulkLoadInfo,
+  FinishBulkLoadOptions,
   MigrateOptions,
   CweEntry,
   JobCheckpoint,
@@ -59,7 +60,7 @@ import type {
 import type { Row } from '../mapping.ts';
 import type { SearchStore } from '../search-types.ts';
 import { SqliteSearch } from './search.ts';
-import { STAGE_TABLE, buildBulkLoad, bulkState, guardSearch, startBulkLoad } from './bulk-load.ts';
+import { STAGE_TABLE, buildBulkLoad, bulkState, claimBulkLoad, guardSearch, loaderRunning, startBulkLoad } from './bulk-load.ts';
 type Param = null | number | bigint | string | Uint8Array;
 
 const MIGRATIONS_DIR = join(import.meta.dirname, 'migrations');
@@ -191,7 +192,9 @@ export class SqliteStore implements Store {
     return this.#tx(() => {
       const now = nowIso();
       const outcomes: WriteOutcome[] = [];
-      let bulk = bulkState(this.#db) !== undefined;
+      const state = bulkState(this.#db);
+      let bulk = state !== undefined;
+      if (state && checkpoint) claimBulkLoad(this.#db, state, checkpoint.jobId, now);
       if (!bulk && checkpoint?.bulkLoad && writes.length > 0 && !this.#get('SELECT 1 AS x FROM records LIMIT 1')) {
         startBulkLoad(this.#db, checkpoint.jobId, now);
         bulk = true;
@@ -366,11 +369,14 @@ export class SqliteStore implements Store {
 
   async pendingBulkLoad(): Promise<BulkLoadInfo | undefined> {
     const s = bulkState(this.#db);
-    return s && { jobId: s.jobId, startedAt: s.startedAt };
+    return s && { jobId: s.jobId, startedAt: s.startedAt, ...(s.host !== undefined && { host: s.host }), ...(s.pid !== undefined && { pid: s.pid }) };
   }
 
-  async finishBulkLoad(): Promise<boolean> {
-    if (this.#readonly || !bulkState(this.#db)) return false;
+  async finishBulkLoad(opts: FinishBulkLoadOptions = {}): Promise<boolean> {
+    const state = this.#readonly ? undefined : bulkState(this.#db);
+    if (!state) return false;
+    // Its loader builds it at its end; until then another process's writes are staged too.
+    if (state.jobId !== opts.jobId && loaderRunning(this.#db, state)) return false;
     // The index builds sort in temporary files, not memory: at 300,000 records that keeps
     // ~45 MiB off the peak RSS (measured: +115 MiB with MEMORY, +71 MiB with FILE) and costs
     // no CPU. The staging table's statements are dropped with it: forget the cached ones.
