@@ -17,24 +17,13 @@ import { describe, test } from 'node:test';
 import { buildApp } from '../../src/http/app.ts';
 import { importFrom } from '../../src/ingest/index.ts';
 import { openStore, StoreError, type SearchQuery, type Store } from '../../src/store/index.ts';
-import { runCvekit, type RunResult } from '../support/kill.ts';
+import { runCvekit, type RunResult, rng } from '../support/kill.ts';
 import { createTestDb, otherVersionLines, realRecordLines, testBackends } from '../support/stores.ts';
 
 const RECORDS = 4000;
 const BATCH = '250';
 
 const seed = Number(process.env.CVEKIT_CRASH_SEED ?? Date.now() % 100000);
-
-function rng(seed0: number): () => number {
-  let s = seed0 >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Real records, with other versions of 100 of them before (they become `updated`) and of 100 after (`older`). */
 function inputFile(): string {

@@ -9,24 +9,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { openStore } from '../../src/store/index.ts';
-import { runCvekit, type RunResult } from '../support/kill.ts';
+import { runCvekit, type RunResult, rng } from '../support/kill.ts';
 import { createTestDb, realRecordLines, testBackends } from '../support/stores.ts';
 
 const KILLS = 3;
 const RECORDS = 6000;
 const BAD_LINES = 2;
-
-/** Small seeded generator so a failing run can be repeated (the seed is in the test name). */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Run `cvekit import`; with `kill`, SIGKILL it as soon as the store holds at least `atRecords`

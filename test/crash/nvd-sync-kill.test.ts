@@ -15,7 +15,7 @@ import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { openStore } from '../../src/store/index.ts';
 import { sharedData } from '../support/paths.ts';
-import { runCvekit, type RunResult } from '../support/kill.ts';
+import { runCvekit, type RunResult, rng } from '../support/kill.ts';
 import { createTestDb, testBackends } from '../support/stores.ts';
 
 const DAY = 86_400_000;
@@ -24,18 +24,6 @@ const PAGE = 20;
 const KILLS = 4;
 const LATENCY_MS = 25;
 const CURSOR_KEY = 'sync:nvd:cves';
-
-/** Small seeded generator so a failing run can be repeated (the seed is in the test name). */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const seed = Number(process.env.CVEKIT_CRASH_SEED ?? Date.now() % 100000);
 const now = Date.now();

@@ -63,3 +63,15 @@ export function runCvekit(args: readonly string[], db: string, kill?: KillPlan):
     });
   });
 }
+
+/** A small seeded generator, so a failing crash test can be repeated (the seed is in its name). */
+export function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
