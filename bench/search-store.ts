@@ -4,7 +4,10 @@
  * queries of http.bench.ts, alternating, wall and CPU time. For quick iterations.
  *   node bench/search-store.ts sqlite:/tmp/x.db [reps]
  *   node bench/search-store.ts postgres://… [reps]
+ * With SEARCH_PG_PID=<postmaster pid> (a local server) the CPU also counts the server's
+ * processes (/proc, Linux), so PostgreSQL's work is measured as SQLite's is.
  */
+import { readFileSync, readdirSync } from 'node:fs';
 import { DatabaseSync } from 'node:sqlite';
 import pg from 'pg';
 import { parseQuery } from '../src/search/query.ts';
@@ -47,6 +50,28 @@ if (url.startsWith('sqlite:')) {
   raw = async (c) => (await client.query({ name: `raw-${c.q}`, text: sql, values: [c.phrase !== undefined ? c.phrase.split(/\s+/).join(' <-> ') : c.words!.join(' & ')] })).rowCount ?? 0;
   close = async () => client.end();
 }
+// The CPU time (ms) of the PostgreSQL server's processes (the children of its postmaster)
+// since `since`, a snapshot by pid: a connection that ended in between is left out.
+const pgPid = process.env.SEARCH_PG_PID;
+const serverTicks = (): Map<string, number> => {
+  const out = new Map<string, number>();
+  if (!pgPid) return out;
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const f = readFileSync(`/proc/${d}/stat`, 'utf8').split(') ')[1].split(' ');
+      if (f[1] === pgPid) out.set(d, Number(f[11]) + Number(f[12]));
+    } catch {
+      // The process ended.
+    }
+  }
+  return out;
+};
+const serverCpu = (since: Map<string, number>): number => {
+  let ticks = 0;
+  for (const [pid, t] of serverTicks()) ticks += t - (since.get(pid) ?? 0);
+  return ticks * 10;
+};
 const pct = (l: number[], p: number): number => [...l].sort((a, b) => a - b)[Math.min(l.length - 1, Math.ceil((p / 100) * l.length) - 1)];
 for (const c of CASES) {
   const parsed = parseQuery(c.q);
@@ -63,14 +88,18 @@ for (const c of CASES) {
   for (let i = 0; i < reps; i++) {
     for (const [k, f] of runs) {
       const u = process.cpuUsage();
+      const sc = serverTicks();
       const s = performance.now();
       await f();
       (wall[k] ??= []).push(performance.now() - s);
       const d = process.cpuUsage(u);
-      (cpu[k] ??= []).push((d.user + d.system) / 1000);
+      (cpu[k] ??= []).push((d.user + d.system) / 1000 + serverCpu(sc));
     }
   }
-  const cell = (k: string): string => `${k} ${pct(wall[k], 50).toFixed(0)}/${pct(wall[k], 95).toFixed(0)} cpu ${pct(cpu[k], 50).toFixed(0)}${k === 'raw' ? '' : ` = ${(pct(wall[k], 95) / pct(wall.raw, 95)).toFixed(2)}x p95, ${(pct(cpu[k], 50) / pct(cpu.raw, 50)).toFixed(2)}x cpu`}`;
+  // The mean CPU too: the server's is counted in 10 ms ticks.
+  const mean = (l: number[]): number => l.reduce((a, b) => a + b, 0) / l.length;
+  const cell = (k: string): string =>
+    `${k} ${pct(wall[k], 50).toFixed(0)}/${pct(wall[k], 95).toFixed(0)} cpu ${pct(cpu[k], 50).toFixed(0)} (mean ${mean(cpu[k]).toFixed(1)})${k === 'raw' ? '' : ` = ${(pct(wall[k], 95) / pct(wall.raw, 95)).toFixed(2)}x p95, ${(pct(cpu[k], 50) / pct(cpu.raw, 50)).toFixed(2)}x cpu, ${(mean(cpu[k]) / mean(cpu.raw)).toFixed(2)}x mean cpu`}`;
   console.log(`${c.q} ${totals.size === 1 ? 'same answers' : 'ANSWERS DIFFER'}\n  ${runs.map(([k]) => cell(k)).join('\n  ')}`);
 }
 console.log(`load ${(await import('node:os')).loadavg().map((x) => x.toFixed(1)).join(' ')}`);
