@@ -51,6 +51,11 @@ export interface ImportOptions {
    * be larger than two batches; a delta stays on this thread: no thread start, one schema compile).
    */
   readonly workersFromStart?: boolean;
+  /**
+   * Test hook: whether this thread prepares records itself while it waits for a worker
+   * (default `idle`; `always` steals every other time it can, `never` not at all).
+   */
+  readonly steal?: 'idle' | 'never' | 'always';
   readonly reader?: ReaderOptions;
   /**
    * Let the store load in bulk mode when this import is the first to write records into it
@@ -272,6 +277,8 @@ export async function importSource(store: Store, input: InputSource, opts: Impor
       workers: opts.workers ?? DEFAULT_WORKERS,
       complete: () => speculate,
       inProcessChunks: (opts.workersFromStart ?? isLargeInput(input, batchSize)) ? 0 : IN_PROCESS_CHUNKS,
+      steal: opts.steal,
+      onStats: (stats) => opts.logger?.debug(stats, 'record preparation: chunks prepared here while waiting for the worker'),
     });
     for await (const ev of prepared) {
       if (opts.signal?.aborted) throw new ImportAbortedError('import aborted');

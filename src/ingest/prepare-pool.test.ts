@@ -66,12 +66,14 @@ for (const backend of testBackends()) {
       const dir = mkdtempSync(join(tmpdir(), 'cvekit-pool-'));
       const input = mixedInput(dir);
       const runs = [];
-      // 0 workers; 1 worker after two chunks on this thread (a small input); 1 worker from the start (a large one).
-      for (const [workers, workersFromStart] of [[0, false], [1, false], [1, true]] as const) {
+      // 0 workers; 1 worker after two chunks on this thread (a small input); 1 worker from the start (a large one);
+      // then both with this thread forced to prepare every other part of the input itself (stealing).
+      const configs = [[0, false, 'idle'], [1, false, 'idle'], [1, true, 'idle'], [1, false, 'always'], [1, true, 'always']] as const;
+      for (const [workers, workersFromStart, steal] of configs) {
         const { store, cleanup } = await openTestStore(backend);
         try {
           const summaries = [];
-          for (const path of [input.first, input.first, input.changed]) summaries.push(comparable(await importFrom(store, path, { batchSize: 60, workers, workersFromStart })));
+          for (const path of [input.first, input.first, input.changed]) summaries.push(comparable(await importFrom(store, path, { batchSize: 60, workers, workersFromStart, steal })));
           runs.push({ summaries, state: await snapshot(store) });
         } finally {
           await cleanup();
@@ -94,26 +96,33 @@ describe('memory: a chunk\'s raw bytes are held once', () => {
   async function* events(): AsyncGenerator<RawEvent> {
     for (const [ordinal, bytes] of inputs.entries()) yield { kind: 'item', ordinal, position: `in:${ordinal + 1}`, bytes: new Uint8Array(bytes) };
   }
-  const run = async (complete: boolean) => {
+  const run = async (complete: boolean, steal: 'never' | 'always' = 'never') => {
     const out = [];
-    for await (const pe of prepareEvents(events(), { chunkSize: 20, workers: 1, complete: () => complete, inProcessChunks: 0 })) out.push(pe);
+    let stolen = 0;
+    const onStats = (s: { stolenChunks: number }) => (stolen = s.stolenChunks);
+    for await (const pe of prepareEvents(events(), { chunkSize: 20, workers: 1, complete: () => complete, inProcessChunks: 0, steal, onStats })) out.push(pe);
+    assert.equal(stolen > 0, steal === 'always');
     return out;
   };
 
-  test('after the worker, a validated record keeps no bytes; a failed one keeps exactly its own', async () => {
-    const out = await run(true);
+  for (const steal of ['never', 'always'] as const) test(`after the worker${steal === 'always' ? ' or stolen by this thread' : ''}, a validated record keeps no bytes; a failed one keeps exactly its own`, async () => {
+    const out = await run(true, steal);
     assert.equal(out.length, inputs.length);
     for (const [i, pe] of out.entries()) {
       assert.equal(pe.ev.position, `in:${i + 1}`);
       assert.ok(pe.result !== undefined && pe.ev.kind === 'item');
-      const failed = pe.result.kind === 'quarantine' || ('completionJson' in pe.result && pe.result.completionJson?.startsWith('{"kind":"quarantine"'));
+      const failed =
+        pe.result.kind === 'quarantine' ||
+        ('completionJson' in pe.result && pe.result.completionJson?.startsWith('{"kind":"quarantine"')) ||
+        ('completion' in pe.result && pe.result.completion.kind === 'quarantine');
+      assert.ok(!('record' in pe.result), `in:${i + 1} keeps no parsed object`);
       assert.equal(failed, i >= 50, `in:${i + 1}`);
       assert.deepEqual(Buffer.from(pe.ev.bytes), failed ? inputs[i] : Buffer.alloc(0));
     }
   });
 
-  test('without validation in the worker every record keeps its bytes (they may be parsed again)', async () => {
-    const out = await run(false);
+  for (const steal of ['never', 'always'] as const) test(`without validation in the worker${steal === 'always' ? ' or when stolen' : ''} every record keeps its bytes (they may be parsed again)`, async () => {
+    const out = await run(false, steal);
     for (const [i, pe] of out.entries()) assert.ok(pe.ev.kind === 'item' && Buffer.from(pe.ev.bytes).equals(inputs[i]), `in:${i + 1}`);
   });
 });

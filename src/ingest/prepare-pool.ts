@@ -11,7 +11,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { RawError, RawEvent, RawItem } from './types.ts';
-import { parseBytes, type ParsedRecord, type PrepareFailure } from './prepare.ts';
+import { completeRecord, parseBytes, type Completion, type ParsedRecord, type PrepareFailure } from './prepare.ts';
 
 /** A record as a worker returns it: no parsed object (too costly to copy back), maybe its completion. */
 export interface PreparedRecord {
@@ -29,6 +29,15 @@ export interface PreparedRecord {
 }
 
 export type PreparedResult = PreparedRecord | PrepareFailure;
+
+/** A record this thread prepared while waiting for a worker: validated and summarised at once (its parsed object is not kept). */
+export interface CompletedRecord {
+  readonly kind: 'parsed';
+  readonly cveId: string;
+  readonly json: string;
+  readonly hash: string;
+  readonly completion: Completion;
+}
 
 /** @internal */
 export interface PrepareRequest {
@@ -57,7 +66,7 @@ export type PrepareResponse =
  */
 export type PreparedEvent =
   | { readonly ev: RawError; readonly result?: undefined }
-  | { readonly ev: RawItem; readonly result: ParsedRecord | PreparedRecord | PrepareFailure };
+  | { readonly ev: RawItem; readonly result: ParsedRecord | PreparedRecord | CompletedRecord | PrepareFailure };
 
 /** A worker's answer for one chunk. */
 interface PreparedChunk {
@@ -71,6 +80,8 @@ const EMPTY = new Uint8Array(0);
 const WORKER_URL = new URL('./prepare-worker.ts', import.meta.url);
 /** Chunks prepared on this thread before any worker starts (unless told otherwise). */
 export const IN_PROCESS_CHUNKS = 2;
+/** A chunk stolen by this thread is this share of a worker's (finer steps balance the two threads better). */
+const STEAL_PARTS = 4;
 
 /** A worker that prepares chunks of items, answering in order. */
 class PrepareWorker {
@@ -145,6 +156,15 @@ export interface PrepareOptions {
    * once (their start-up overlaps this thread's) and this thread never compiles the schema.
    */
   readonly inProcessChunks?: number;
+  /**
+   * Whether this thread prepares part of the input itself when it would wait for a worker:
+   * `idle` (default) when the oldest chunk is still at a worker, `never`, or `always`
+   * (tests: every other time it could, whether or not the worker is ready). At most one
+   * chunk's worth of items is stolen ahead of the consumer.
+   */
+  readonly steal?: 'idle' | 'never' | 'always';
+  /** Told at the end how many chunks went through and how many of them were stolen. */
+  readonly onStats?: (stats: { readonly chunks: number; readonly stolenChunks: number }) => void;
 }
 
 function prepareHere(chunk: readonly RawEvent[]): PreparedEvent[] {
@@ -152,32 +172,75 @@ function prepareHere(chunk: readonly RawEvent[]): PreparedEvent[] {
 }
 
 /**
+ * A chunk prepared on this thread while it would otherwise wait for a worker: what the
+ * worker would have said, and as little held as the worker's answer holds. With `complete`,
+ * each record is validated and summarised at once, and a record that validated keeps
+ * neither its parsed object nor its raw bytes (like the worker's); without, it keeps both
+ * (like `prepareHere`: it may be validated later).
+ */
+function stealHere(chunk: readonly RawEvent[], complete: boolean): PreparedEvent[] {
+  return chunk.map((ev): PreparedEvent => {
+    if (ev.kind === 'error') return { ev };
+    const parsed = parseBytes(ev.bytes, ev.nameHint);
+    if (parsed.kind === 'quarantine' || !complete) return { ev, result: parsed };
+    const { cveId, json, hash } = parsed;
+    const completion = completeRecord(parsed.record, cveId);
+    return { ev: completion.kind === 'quarantine' ? ev : { ...ev, bytes: EMPTY }, result: { kind: 'parsed', cveId, json, hash, completion } };
+  });
+}
+
+/** A chunk on its way to the consumer: prepared here (ready) or at a worker (ready once it answers). */
+interface Slot {
+  readonly events: Promise<PreparedEvent[]>;
+  readonly atWorker: boolean;
+  /** Prepared here while waiting for a worker (counted against the stealing bound). */
+  readonly stolen: boolean;
+  readonly size: number;
+  ready: boolean;
+}
+
+/** The next macrotask: a worker's answer that has arrived is delivered before it. */
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/**
  * The events of `events`, in order, each with what preparing it said. The first two chunks
  * are prepared on this thread (small inputs never start a worker); later ones on the workers,
- * round robin, up to `workers + 1` chunks ahead of the consumer.
+ * round robin, up to `workers + 1` chunks ahead of the consumer. When the consumer asks for
+ * the next event and the oldest chunk is still at a worker, this thread prepares the next
+ * part of the input itself instead of waiting ("stealing", see {@link PrepareOptions.steal}):
+ * on two cores the worker is the slower side of a first import, and the import's thread would
+ * otherwise sit idle. Results still come in input order: one queue of chunks, some at a
+ * worker, some prepared here.
  */
 export async function* prepareEvents(events: AsyncIterable<RawEvent>, opts: PrepareOptions): AsyncGenerator<PreparedEvent> {
   const workers: PrepareWorker[] = [];
   const depth = opts.workers + 1;
   const inProcess = opts.inProcessChunks ?? IN_PROCESS_CHUNKS;
-  const queue: Promise<PreparedEvent[]>[] = [];
+  const steal = opts.workers === 0 ? 'never' : (opts.steal ?? 'idle');
+  const stealSize = Math.max(1, Math.ceil(opts.chunkSize / STEAL_PARTS));
+  const queue: Slot[] = [];
   let chunks = 0;
+  let sent = 0;
+  /** Chunks at a worker and items stolen, not yet given to the consumer (the memory bound). */
+  let atWorker = 0;
+  let stolenItems = 0;
+  let stolenChunks = 0;
   const dispatch = (chunk: RawEvent[]): void => {
     chunks++;
     // A worker costs a thread start and its own schema compile: not worth it for inputs
     // of two batches or less (an hourly delta), so the first two stay on this thread.
     if (opts.workers === 0 || chunks <= inProcess) {
-      queue.push(Promise.resolve(prepareHere(chunk)));
+      queue.push({ events: Promise.resolve(prepareHere(chunk)), atWorker: false, stolen: false, size: chunk.length, ready: true });
       return;
     }
     if (workers.length < opts.workers) workers.push(new PrepareWorker());
-    const worker = workers[(chunks - inProcess - 1) % workers.length];
+    const worker = workers[sent++ % workers.length];
     const items = chunk.filter((ev): ev is RawItem => ev.kind === 'item');
-    const sent = worker.prepare(items, opts.complete());
+    const sentChunk = worker.prepare(items, opts.complete());
     // From here on the reader's own copies of the bytes are not referenced: only the events
     // without them, and what the worker sends back.
     const slim = chunk.map((ev): RawEvent => (ev.kind === 'error' ? ev : { ...ev, bytes: EMPTY }));
-    const done = sent.then(({ results, kept, keptEnds }) => {
+    const done = sentChunk.then(({ results, kept, keptEnds }) => {
       let k = 0;
       return slim.map((ev): PreparedEvent => {
         if (ev.kind === 'error') return { ev };
@@ -187,25 +250,64 @@ export async function* prepareEvents(events: AsyncIterable<RawEvent>, opts: Prep
         return { ev: end > start ? { ...ev, bytes: new Uint8Array(kept, start, end - start) } : ev, result };
       });
     });
+    const slot: Slot = { events: done, atWorker: true, stolen: false, size: chunk.length, ready: false };
+    const settle = () => {
+      slot.ready = true;
+    };
     // Awaited in order below; a failure of a later chunk must not go unhandled meanwhile.
-    done.catch(() => undefined);
-    queue.push(done);
+    done.then(settle, settle);
+    atWorker++;
+    queue.push(slot);
+  };
+  const iterator = events[Symbol.asyncIterator]();
+  let exhausted = false;
+  const read = async (n: number): Promise<RawEvent[]> => {
+    const chunk: RawEvent[] = [];
+    while (chunk.length < n && !exhausted) {
+      const next = await iterator.next();
+      if (next.done) exhausted = true;
+      else chunk.push(next.value);
+    }
+    return chunk;
+  };
+  // Forced stealing (tests): every other part of the input is prepared here.
+  let alternate = false;
+  const shouldSteal = async (): Promise<boolean> => {
+    if (steal === 'never' || exhausted || workers.length === 0 || stolenItems + stealSize > opts.chunkSize) return false;
+    if (steal === 'always') return (alternate = !alternate);
+    const head = queue[0];
+    if (head === undefined || !head.atWorker || head.ready) return false;
+    // Let an answer that has already arrived be delivered before deciding.
+    await nextTurn();
+    return !head.ready;
   };
   // Started before the first chunk is read, so the thread start and schema compile overlap the reading.
   if (inProcess === 0) while (workers.length < opts.workers) workers.push(new PrepareWorker());
   try {
-    let chunk: RawEvent[] = [];
-    for await (const ev of events) {
-      chunk.push(ev);
-      if (chunk.length >= opts.chunkSize) {
-        dispatch(chunk);
-        chunk = [];
-        if (queue.length >= depth) yield* await (queue.shift() as Promise<PreparedEvent[]>);
+    for (;;) {
+      // Keep the workers supplied: `depth` chunks at them (or, before they start, in the queue).
+      while (!exhausted && (workers.length === 0 ? queue.length : atWorker) < depth) {
+        const chunk = await read(opts.chunkSize);
+        if (chunk.length > 0) dispatch(chunk);
       }
+      if (await shouldSteal()) {
+        const chunk = await read(stealSize);
+        if (chunk.length > 0) {
+          stolenItems += chunk.length;
+          stolenChunks++;
+          queue.push({ events: Promise.resolve(stealHere(chunk, opts.complete())), atWorker: false, stolen: true, size: chunk.length, ready: true });
+        }
+        continue;
+      }
+      const head = queue.shift();
+      if (head === undefined) break;
+      if (head.atWorker) atWorker--;
+      if (head.stolen) stolenItems -= head.size;
+      yield* await head.events;
     }
-    if (chunk.length > 0) dispatch(chunk);
-    while (queue.length > 0) yield* await (queue.shift() as Promise<PreparedEvent[]>);
   } finally {
+    opts.onStats?.({ chunks, stolenChunks });
     await Promise.all(workers.map((w) => w.close()));
+    await iterator.return?.();
   }
 }
