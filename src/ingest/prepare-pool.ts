@@ -11,7 +11,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { RawError, RawEvent, RawItem } from './types.ts';
-import { completeRecord, parseBytes, type Completion, type ParsedRecord, type PrepareFailure } from './prepare.ts';
+import { completeRecord, encodeCompletion, parseBytes, type ParsedRecord, type PrepareFailure } from './prepare.ts';
 
 /** A record as a worker returns it: no parsed object (too costly to copy back), maybe its completion. */
 export interface PreparedRecord {
@@ -29,15 +29,6 @@ export interface PreparedRecord {
 }
 
 export type PreparedResult = PreparedRecord | PrepareFailure;
-
-/** A record this thread prepared while waiting for a worker: validated and summarised at once (its parsed object is not kept). */
-export interface CompletedRecord {
-  readonly kind: 'parsed';
-  readonly cveId: string;
-  readonly json: string;
-  readonly hash: string;
-  readonly completion: Completion;
-}
 
 /** @internal */
 export interface PrepareRequest {
@@ -66,7 +57,7 @@ export type PrepareResponse =
  */
 export type PreparedEvent =
   | { readonly ev: RawError; readonly result?: undefined }
-  | { readonly ev: RawItem; readonly result: ParsedRecord | PreparedRecord | CompletedRecord | PrepareFailure };
+  | { readonly ev: RawItem; readonly result: ParsedRecord | PreparedRecord | PrepareFailure };
 
 /** A worker's answer for one chunk. */
 interface PreparedChunk {
@@ -172,20 +163,21 @@ function prepareHere(chunk: readonly RawEvent[]): PreparedEvent[] {
 }
 
 /**
- * A chunk prepared on this thread while it would otherwise wait for a worker: what the
- * worker would have said, and as little held as the worker's answer holds. With `complete`,
- * each record is validated and summarised at once, and a record that validated keeps
- * neither its parsed object nor its raw bytes (like the worker's); without, it keeps both
- * (like `prepareHere`: it may be validated later).
+ * A chunk prepared on this thread while it would otherwise wait for a worker: exactly what
+ * the worker would have answered (the same functions), holding no more than its answer
+ * holds: the completion as text, no parsed object, and raw bytes only for a record that
+ * failed or was not validated (`complete` off: it may be parsed again).
  */
 function stealHere(chunk: readonly RawEvent[], complete: boolean): PreparedEvent[] {
   return chunk.map((ev): PreparedEvent => {
     if (ev.kind === 'error') return { ev };
     const parsed = parseBytes(ev.bytes, ev.nameHint);
-    if (parsed.kind === 'quarantine' || !complete) return { ev, result: parsed };
+    if (parsed.kind === 'quarantine') return { ev, result: parsed };
     const { cveId, json, hash } = parsed;
-    const completion = completeRecord(parsed.record, cveId);
-    return { ev: completion.kind === 'quarantine' ? ev : { ...ev, bytes: EMPTY }, result: { kind: 'parsed', cveId, json, hash, completion } };
+    if (!complete) return { ev, result: { kind: 'parsed', cveId, json, hash } };
+    const done = completeRecord(parsed.record, cveId);
+    const result: PreparedRecord = { kind: 'parsed', cveId, json, hash, completionJson: encodeCompletion(done, cveId) };
+    return { ev: done.kind === 'quarantine' ? ev : { ...ev, bytes: EMPTY }, result };
   });
 }
 
