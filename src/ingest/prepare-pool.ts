@@ -71,8 +71,10 @@ const EMPTY = new Uint8Array(0);
 const WORKER_URL = new URL('./prepare-worker.ts', import.meta.url);
 /** Chunks prepared on this thread before any worker starts (unless told otherwise). */
 export const IN_PROCESS_CHUNKS = 2;
-/** A chunk stolen by this thread is this share of a worker's (finer steps balance the two threads better). */
-const STEAL_PARTS = 4;
+/** A part stolen by this thread is this share of a worker's chunk (finer steps balance the two threads better). */
+const STEAL_PARTS = 8;
+/** At most this share of a chunk stolen and not yet consumed (peak RSS is a target). */
+const STEAL_AHEAD_PARTS = 4;
 
 /** A worker that prepares chunks of items, answering in order. */
 class PrepareWorker {
@@ -150,8 +152,8 @@ export interface PrepareOptions {
   /**
    * Whether this thread prepares part of the input itself when it would wait for a worker:
    * `idle` (default) when the oldest chunk is still at a worker, `never`, or `always`
-   * (tests: every other time it could, whether or not the worker is ready). At most one
-   * chunk's worth of items is stolen ahead of the consumer.
+   * (tests: every other time it could, whether or not the worker is ready). At most half a
+   * chunk's worth of items is stolen ahead of the consumer, an eighth of a chunk at a time.
    */
   readonly steal?: 'idle' | 'never' | 'always';
   /** Told at the end how many chunks went through and how many of them were stolen. */
@@ -265,7 +267,7 @@ export async function* prepareEvents(events: AsyncIterable<RawEvent>, opts: Prep
   // Forced stealing (tests): every other part of the input is prepared here.
   let alternate = false;
   const shouldSteal = async (): Promise<boolean> => {
-    if (steal === 'never' || exhausted || workers.length === 0 || stolenItems + stealSize > opts.chunkSize) return false;
+    if (steal === 'never' || exhausted || workers.length === 0 || stolenItems + stealSize > stealSize * STEAL_AHEAD_PARTS) return false;
     if (steal === 'always') return (alternate = !alternate);
     const head = queue[0];
     if (head === undefined || !head.atWorker || head.ready) return false;
