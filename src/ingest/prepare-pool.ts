@@ -9,6 +9,7 @@
  * unchanged records, quarantines and checkpoints as before. At most `depth` chunks are
  * in flight, so memory stays bounded whatever the input size.
  */
+import { availableParallelism, loadavg } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { RawError, RawEvent, RawItem } from './types.ts';
 import { completeRecord, encodeCompletion, parseBytes, type ParsedRecord, type PrepareFailure } from './prepare.ts';
@@ -151,7 +152,8 @@ export interface PrepareOptions {
   readonly inProcessChunks?: number;
   /**
    * Whether this thread prepares part of the input itself when it would wait for a worker:
-   * `idle` (default) when the oldest chunk is still at a worker, `never`, or `always`
+   * `idle` (default) when the oldest chunk is still at a worker and the machine's load
+   * leaves a core free, `never`, or `always`
    * (tests: every other time it could, whether or not the worker is ready). At most half a
    * chunk's worth of items is stolen ahead of the consumer, an eighth of a chunk at a time.
    */
@@ -192,6 +194,15 @@ interface Slot {
   readonly size: number;
   ready: boolean;
 }
+
+/**
+ * Whether a core is likely free for this thread's stealing: the one-minute load average
+ * below the cores plus one (this import's own two threads count in it). On a machine
+ * already busy with other work, this thread's wait is not idle time (another process runs)
+ * and preparing here costs more CPU than on the worker (a larger heap, more collection):
+ * measured no faster there, so it waits as before.
+ */
+const spareCore = (): boolean => loadavg()[0] < availableParallelism() + 1;
 
 /** The next macrotask: a worker's answer that has arrived is delivered before it. */
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -270,7 +281,7 @@ export async function* prepareEvents(events: AsyncIterable<RawEvent>, opts: Prep
     if (steal === 'never' || exhausted || workers.length === 0 || stolenItems + stealSize > stealSize * STEAL_AHEAD_PARTS) return false;
     if (steal === 'always') return (alternate = !alternate);
     const head = queue[0];
-    if (head === undefined || !head.atWorker || head.ready) return false;
+    if (head === undefined || !head.atWorker || head.ready || !spareCore()) return false;
     // Let an answer that has already arrived be delivered before deciding.
     await nextTurn();
     return !head.ready;
