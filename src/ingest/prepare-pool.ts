@@ -133,7 +133,17 @@ class PrepareWorker {
 
   async close(): Promise<void> {
     this.#failure ??= new Error('record preparation worker closed');
-    await this.#worker.terminate();
+    // A timer keeps this thread's event loop alive until the worker has stopped: an idle
+    // worker is unreferenced, and while `terminate()` is pending nothing else may hold the
+    // loop, so an otherwise idle process exited there, with code 0, in the middle of its
+    // caller's work (a failed import never returned; seen in about 1 run in 20 under load).
+    // `ref()` alone did not prevent it.
+    const keepAlive = setInterval(() => undefined, 1000);
+    try {
+      await this.#worker.terminate();
+    } finally {
+      clearInterval(keepAlive);
+    }
   }
 }
 
