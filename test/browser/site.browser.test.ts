@@ -140,6 +140,8 @@ for (const backend of testBackends()) {
       await page.keyboard.press('Tab');
       assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Skip to content');
       await page.keyboard.press('Enter');
+      // The fragment navigation lands after the key press returns (seen under load).
+      await page.waitForURL(/#main$/, { timeout: 10_000 });
       assert.match(page.url(), /#main$/);
       assert.ok(await page.getByLabel('Search by CVE name or words').isVisible());
       assert.ok(await page.getByLabel('CVE name, words or filters').isVisible());
