@@ -74,6 +74,24 @@ export interface SqliteStoreOptions {
   readonly readonly?: boolean;
 }
 
+/** A derived table's rows of one record, in column order (the CVE name comes first in SQL). */
+interface DerivedTable {
+  readonly table: string;
+  readonly cols: readonly string[];
+  readonly rows: readonly (readonly Param[])[];
+}
+
+const cell = (v: unknown): unknown => (v === undefined ? null : typeof v === 'boolean' ? (v ? 1 : 0) : v);
+
+/** The stored rows equal the new ones, as multisets (row order in SQL is not guaranteed). */
+function sameRows(stored: readonly (readonly unknown[])[], fresh: readonly (readonly unknown[])[]): boolean {
+  if (stored.length !== fresh.length) return false;
+  const key = (r: readonly unknown[]): string => JSON.stringify(r.map(cell));
+  const a = stored.map(key).sort();
+  const b = fresh.map(key).sort();
+  return a.every((x, i) => x === b[i]);
+}
+
 export class SqliteStore implements Store {
   readonly kind = 'sqlite' as const;
   readonly location: string;
@@ -310,50 +328,37 @@ export class SqliteStore implements Store {
       now,
       r.hasFix ? 1 : 0,
     );
-    if (outcome === 'updated') {
-      this.#run('DELETE FROM record_affected WHERE cve_id = ?', w.cveId);
-      this.#run('DELETE FROM record_cwes WHERE cve_id = ?', w.cveId);
-      this.#run('DELETE FROM record_metrics WHERE cve_id = ?', w.cveId);
-      this.#run('DELETE FROM record_references WHERE cve_id = ?', w.cveId);
-      this.#run('DELETE FROM record_replacements WHERE cve_id = ?', w.cveId);
-      this.#run(bulk ? `DELETE FROM ${STAGE_TABLE} WHERE rowid = ?` : 'DELETE FROM record_fts WHERE rowid = ?', r.idKey);
-    }
     const d = writeDerivedRows(w);
-    d.affected.forEach((a, ord) => {
-      this.#run(
-        `INSERT INTO record_affected (cve_id, ord, source, vendor, product, vendor_lc, product_lc, package_name, collection_url, default_status, cpes)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        w.cveId,
-        ord,
-        a.source,
-        a.vendor,
-        a.product,
-        a.vendorLc,
-        a.productLc,
-        a.packageName,
-        a.collectionUrl,
-        a.defaultStatus,
-        a.cpes,
-      );
-    });
-    for (const c of d.cwes) this.#run('INSERT INTO record_cwes (cve_id, cwe_id) VALUES (?, ?)', w.cveId, c);
-    d.metrics.forEach((m, ord) => {
-      this.#run(
-        'INSERT INTO record_metrics (cve_id, ord, source, cvss_version, score, severity, vector) VALUES (?, ?, ?, ?, ?, ?, ?)',
-        w.cveId,
-        ord,
-        m.source,
-        m.cvssVersion,
-        m.score,
-        m.severity,
-        m.vector,
-      );
-    });
-    d.references.forEach((ref, ord) => {
-      this.#run('INSERT INTO record_references (cve_id, ord, source, url, name, tags) VALUES (?, ?, ?, ?, ?, ?)', w.cveId, ord, ref.source, ref.url, ref.name, ref.tags);
-    });
-    for (const x of d.replacements) {
-      this.#run('INSERT INTO record_replacements (cve_id, kind, target, origin) VALUES (?, ?, ?, ?)', w.cveId, x.kind, x.target, x.origin);
+    const tables: DerivedTable[] = [
+      {
+        table: 'record_affected',
+        cols: ['ord', 'source', 'vendor', 'product', 'vendor_lc', 'product_lc', 'package_name', 'collection_url', 'default_status', 'cpes'],
+        rows: d.affected.map((a, ord) => [ord, a.source, a.vendor, a.product, a.vendorLc, a.productLc, a.packageName, a.collectionUrl, a.defaultStatus, a.cpes]),
+      },
+      { table: 'record_cwes', cols: ['cwe_id'], rows: d.cwes.map((c) => [c]) },
+      {
+        table: 'record_metrics',
+        cols: ['ord', 'source', 'cvss_version', 'score', 'severity', 'vector'],
+        rows: d.metrics.map((m, ord) => [ord, m.source, m.cvssVersion, m.score, m.severity, m.vector]),
+      },
+      { table: 'record_references', cols: ['ord', 'source', 'url', 'name', 'tags'], rows: d.references.map((x, ord) => [ord, x.source, x.url, x.name, x.tags]) },
+      { table: 'record_replacements', cols: ['kind', 'target', 'origin'], rows: d.replacements.map((x) => [x.kind, x.target, x.origin]) },
+    ];
+    for (const t of tables) {
+      // An update rewrites a table's rows only when they changed: a delta mostly changes
+      // descriptions and dates, and every row and index entry rewritten is a page written
+      // (2,000 updates spread over a large store dirty tens of thousands of pages).
+      if (outcome === 'updated') {
+        const cols = t.cols.join(', ');
+        const old = this.#all(`SELECT ${cols} FROM ${t.table} WHERE cve_id = ?`, w.cveId).map((r) => t.cols.map((c) => r[c]));
+        if (sameRows(old, t.rows)) continue;
+        this.#run(`DELETE FROM ${t.table} WHERE cve_id = ?`, w.cveId);
+      }
+      const sql = `INSERT INTO ${t.table} (cve_id, ${t.cols.join(', ')}) VALUES (${['?', ...t.cols.map(() => '?')].join(', ')})`;
+      for (const row of t.rows) this.#run(sql, w.cveId, ...row);
+    }
+    if (outcome === 'updated') {
+      this.#run(bulk ? `DELETE FROM ${STAGE_TABLE} WHERE rowid = ?` : 'DELETE FROM record_fts WHERE rowid = ?', r.idKey);
     }
     this.#run(
       `INSERT INTO ${bulk ? STAGE_TABLE : 'record_fts'} (rowid, title, products, description, keywords, refs) VALUES (?, ?, ?, ?, ?, ?)`,

@@ -1,0 +1,76 @@
+/**
+ * An updated record on SQLite rewrites a derived table only when its rows changed (a
+ * delta mostly changes descriptions and dates). The observable answer must not depend on
+ * that: derived rows, filters and full text follow the newest version either way.
+ */
+import { strict as assert } from 'node:assert';
+import { after, describe, test } from 'node:test';
+import { DatabaseSync } from 'node:sqlite';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openStore } from '../index.ts';
+import { realRecordLines, recordWrite } from '../../../test/support/stores.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'cvekit-update-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+/** A record as plain, editable JSON. */
+interface EditableRecord {
+  cveMetadata: { cveId: string; state: string; dateUpdated?: string };
+  containers: { cna: Record<string, unknown> & { descriptions: { lang: string; value: string }[] } };
+}
+
+/** A real record with affected products, CWEs and references. */
+function richRecord(): EditableRecord {
+  for (const line of realRecordLines(3000)) {
+    const r = JSON.parse(line);
+    const cna = r.containers?.cna;
+    if (r.cveMetadata.state === 'PUBLISHED' && cna?.affected?.length >= 1 && cna?.problemTypes?.[0]?.descriptions?.some((d: { cweId?: string }) => d.cweId) && cna?.references?.length >= 2) return r;
+  }
+  throw new Error('no rich record in the sample');
+}
+
+function derived(path: string, cveId: string): string {
+  const db = new DatabaseSync(path, { readOnly: true });
+  try {
+    const rows = (t: string, order: string) => db.prepare(`SELECT * FROM ${t} WHERE cve_id = ? ORDER BY ${order}`).all(cveId);
+    return JSON.stringify([rows('record_affected', 'ord'), rows('record_cwes', 'cwe_id'), rows('record_metrics', 'ord'), rows('record_references', 'ord'), rows('record_replacements', 'kind, target')]);
+  } finally {
+    db.close();
+  }
+}
+
+describe('sqlite: updates rewrite only changed derived rows', () => {
+  test('a description-only update keeps the derived rows and re-indexes the text; a changed product, CWE and reference replace them', async () => {
+    const path = join(dir, 'u.db');
+    const store = await openStore(`sqlite:${path}`);
+    await store.migrate();
+    const v1 = richRecord();
+    const id = v1.cveMetadata.cveId;
+    await store.writeBatch([recordWrite(JSON.stringify(v1))]);
+    const before = derived(path, id);
+
+    const v2 = structuredClone(v1);
+    v2.cveMetadata.dateUpdated = '2030-01-01T00:00:00.000Z';
+    v2.containers.cna.descriptions = [{ lang: 'en', value: 'Zyxwvutsrq quux description after the update.' }];
+    assert.deepEqual((await store.writeBatch([recordWrite(JSON.stringify(v2))])).outcomes, ['updated']);
+    assert.equal(derived(path, id), before, 'unchanged derived rows are as they were');
+    assert.deepEqual((await store.search.search({ words: ['zyxwvutsrq'], limit: 5 })).items.map((h) => h.cveId), [id]);
+    assert.equal((await store.search.search({ words: [String(v1.containers.cna.descriptions[0].value).match(/[A-Za-z]{6,}/)?.[0] ?? 'x', 'zyxwvutsrq'], limit: 5 })).items.length, 1);
+
+    const v3 = structuredClone(v2);
+    v3.cveMetadata.dateUpdated = '2030-02-01T00:00:00.000Z';
+    v3.containers.cna.affected = [{ vendor: 'Acme Updated', product: 'Widget Nine', versions: [{ version: '1.0', status: 'affected' }] }];
+    v3.containers.cna.problemTypes = [{ descriptions: [{ lang: 'en', type: 'CWE', cweId: 'CWE-918', description: 'CWE-918 SSRF' }] }];
+    v3.containers.cna.references = [{ url: 'https://example.org/advisory-updated' }];
+    assert.deepEqual((await store.writeBatch([recordWrite(JSON.stringify(v3))])).outcomes, ['updated']);
+    const after3 = JSON.parse(derived(path, id));
+    assert.deepEqual(after3[0].map((a: { vendor: string; product: string }) => [a.vendor, a.product]), [['Acme Updated', 'Widget Nine']]);
+    assert.deepEqual(after3[1].map((c: { cwe_id: string }) => c.cwe_id), ['CWE-918']);
+    assert.deepEqual(after3[3].map((r: { url: string }) => r.url), ['https://example.org/advisory-updated']);
+    const hits = await store.search.search({ vendors: ['acme updated'], limit: 5 });
+    assert.deepEqual(hits.items.map((h) => h.cveId), [id]);
+    await store.close();
+  });
+});
