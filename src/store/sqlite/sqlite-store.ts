@@ -81,6 +81,20 @@ interface DerivedTable {
   readonly rows: readonly (readonly Param[])[];
 }
 
+/** The statements of a derived table, made once per table (not per record). */
+const derivedSql = new Map<string, { readonly insert: string; readonly select: string }>();
+function derivedStatements(t: DerivedTable): { readonly insert: string; readonly select: string } {
+  let s = derivedSql.get(t.table);
+  if (!s) {
+    const cols = t.cols.join(', ');
+    s = { insert: `INSERT INTO ${t.table} (cve_id, ${cols}) VALUES (${['?', ...t.cols.map(() => '?')].join(', ')})`, select: `SELECT ${cols} FROM ${t.table} WHERE cve_id = ?` };
+    derivedSql.set(t.table, s);
+  }
+  return s;
+}
+const insertSql = (t: DerivedTable): string => derivedStatements(t).insert;
+const selectSql = (t: DerivedTable): string => derivedStatements(t).select;
+
 const cell = (v: unknown): unknown => (v === undefined ? null : typeof v === 'boolean' ? (v ? 1 : 0) : v);
 
 /** The stored rows equal the new ones, as multisets (row order in SQL is not guaranteed). */
@@ -349,12 +363,11 @@ export class SqliteStore implements Store {
       // descriptions and dates, and every row and index entry rewritten is a page written
       // (2,000 updates spread over a large store dirty tens of thousands of pages).
       if (outcome === 'updated') {
-        const cols = t.cols.join(', ');
-        const old = this.#all(`SELECT ${cols} FROM ${t.table} WHERE cve_id = ?`, w.cveId).map((r) => t.cols.map((c) => r[c]));
+        const old = this.#all(selectSql(t), w.cveId).map((r) => t.cols.map((c) => r[c]));
         if (sameRows(old, t.rows)) continue;
         this.#run(`DELETE FROM ${t.table} WHERE cve_id = ?`, w.cveId);
       }
-      const sql = `INSERT INTO ${t.table} (cve_id, ${t.cols.join(', ')}) VALUES (${['?', ...t.cols.map(() => '?')].join(', ')})`;
+      const sql = insertSql(t);
       for (const row of t.rows) this.#run(sql, w.cveId, ...row);
     }
     if (outcome === 'updated') {
