@@ -66,6 +66,9 @@ type Param = null | number | bigint | string | Uint8Array;
 const MIGRATIONS_DIR = join(import.meta.dirname, 'migrations');
 const BUSY_TIMEOUT_MS = 30_000;
 const PAGE_SIZE = 16_384;
+/** Page cache: 32 MiB (negative: KiB); 8 MiB while a bulk load's indexes are built. */
+const CACHE_SIZE = -32_768;
+const BUILD_CACHE_SIZE = -8_192;
 
 const str = (v: unknown): string => v as string;
 const optStr = (v: unknown): string | undefined => (v === null || v === undefined ? undefined : (v as string));
@@ -135,7 +138,7 @@ export class SqliteStore implements Store {
     // (the default 2 MB cache spills mid-transaction), and checkpoint less often. 32 MiB,
     // not more: the cache counts in an import's peak RSS (< 300 MiB is a target), and
     // 64 MiB was measured no faster.
-    this.#db.exec('PRAGMA cache_size = -32768');
+    this.#db.exec(`PRAGMA cache_size = ${CACHE_SIZE}`);
     this.#db.exec('PRAGMA temp_store = MEMORY');
     this.#db.exec('PRAGMA wal_autocheckpoint = 16384');
     this.#db.exec('PRAGMA foreign_keys = ON');
@@ -398,12 +401,17 @@ export class SqliteStore implements Store {
     // The index builds sort in temporary files, not memory: at 300,000 records that keeps
     // ~45 MiB off the peak RSS (measured: +115 MiB with MEMORY, +71 MiB with FILE) and costs
     // no CPU. The staging table's statements are dropped with it: forget the cached ones.
+    // The sorter's memory follows the page cache's size: 8 MiB during the build keeps the
+    // peak RSS of a 300,000-record import off the 300 MiB target (291-298 MiB measured with
+    // the 32 MiB cache); the sorts spill to the temporary files a little sooner.
     this.#db.exec('PRAGMA temp_store = FILE');
+    this.#db.exec(`PRAGMA cache_size = ${BUILD_CACHE_SIZE}`);
     let done: boolean;
     try {
       done = this.#tx(() => buildBulkLoad(this.#db));
     } finally {
       this.#db.exec('PRAGMA temp_store = MEMORY');
+      this.#db.exec(`PRAGMA cache_size = ${CACHE_SIZE}`);
     }
     for (const sql of this.#statements.keys()) if (sql.includes(STAGE_TABLE)) this.#statements.delete(sql);
     return done;
