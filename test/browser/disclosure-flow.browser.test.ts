@@ -196,6 +196,8 @@ for (const backend of testBackends()) {
 
       // Every read and change through the pages is in the case's audit log, under the member's name.
       await psirt.click('a:has-text("Audit log")');
+      await psirt.waitForURL(/\/audit$/);
+      await psirt.waitForSelector('h1:has-text("Audit log")');
       const audit = (await psirt.textContent('main')) ?? '';
       for (const action of ['case.read', 'case.participant-add', 'case.cve-reserve', 'case.cve-draft', 'case.advisory-draft', 'case.publication-schedule', 'message.post', 'case.drafts-read']) {
         assert.ok(audit.includes(action), `audit has ${action}`);
