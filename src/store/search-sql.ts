@@ -423,6 +423,12 @@ export interface SearchDialect {
    * (SQLite: through the covering index of migration 102 when the store has it).
    */
   readonly recordsByKey?: string;
+  /**
+   * Derived tables with an `id_key` column leading an index (SQLite: `record_cwes`,
+   * migration 103): a filter checked per text candidate probes them with the key itself
+   * instead of the CVE name computed from it.
+   */
+  readonly keyedTables?: readonly string[];
 }
 
 export class SqlBuilder {
@@ -489,7 +495,7 @@ export function resultParts(b: SqlBuilder, f: FilterPlan, withRank: boolean): Re
   const col = (c: string): string => (perCandidate ? `+x.${c}` : `x.${c}`);
   const derived = (table: string, conds: string): string =>
     perCandidate
-      ? `EXISTS (SELECT 1 FROM ${table} x WHERE x.cve_id = ${d.cveIdOf(key)} AND ${conds})`
+      ? `EXISTS (SELECT 1 FROM ${table} x WHERE ${d.keyedTables?.includes(table) ? `x.id_key = ${key}` : `x.cve_id = ${d.cveIdOf(key)}`} AND ${conds})`
       : `${key} IN (SELECT ${d.keyOf('x.cve_id')} FROM ${table} x WHERE ${conds})`;
   if (f.vendors) keyWhere.push(derived('record_affected', d.inList(b, col('vendor_lc'), f.vendors)));
   if (f.products) keyWhere.push(derived('record_affected', d.inList(b, col('product_lc'), f.products)));
@@ -713,7 +719,7 @@ function countCtes(b: SqlBuilder, plan: PagePlan): string {
   const cols = 'r.cve_id, r.state, r.year, r.assigner_short_name, r.cvss_severity, r.kev, r.has_fix';
   const h = sampledPg
     ? `SELECT ${cols} FROM records r WHERE r.${d.joinKey} = ANY(ARRAY(SELECT hk.k FROM hk WHERE TRUE${sample}))`
-    : `SELECT ${cols} FROM hk CROSS JOIN records r WHERE r.${d.joinKey} = hk.k${sample}`;
+    : `SELECT ${cols} FROM hk CROSS JOIN ${d.recordsByKey ?? 'records r'} WHERE r.${d.joinKey} = hk.k${sample}`;
   return `c AS MATERIALIZED (SELECT count(*) AS n FROM hk),
     h AS MATERIALIZED (${h})${ha}`;
 }

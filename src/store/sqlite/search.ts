@@ -27,7 +27,8 @@ import {
   planSearch,
   rowKeys,
 } from '../search-sql.ts';
-import type { SearchDialect, TextPlan, TextTerm } from '../search-sql.ts';
+import type { PagePlan, SearchDialect, TextPlan, TextTerm } from '../search-sql.ts';
+import { ReadWorker } from './read-worker.ts';
 import type {
   ChangeQuery,
   FacetCount,
@@ -92,17 +93,46 @@ export const SQLITE_SEARCH_DIALECT: SearchDialect = {
   notExcluded: (b, text) => `r.id_key NOT IN (SELECT rowid FROM record_fts WHERE record_fts MATCH ${b.p(negative(text))})`,
 };
 
-/** Migration 102's covering index of what a text search reads per hit (see 102-search-keys.sql). */
+/** Migration 102's covering index of what a text search reads per hit (see 102-search-keys.sql, 103-search-facet-keys.sql). */
 const KEYS_INDEX = 'records_search_keys_idx';
-/** The dialect when the store has it: SQLite would otherwise take the id_key index and read each row. */
-const SQLITE_KEYED_DIALECT: SearchDialect = { ...SQLITE_SEARCH_DIALECT, recordsByKey: `records r INDEXED BY ${KEYS_INDEX}` };
+/** Migration 103's index of `record_cwes` by id_key. */
+const CWE_KEYS_INDEX = 'record_cwes_key_idx';
+/**
+ * The dialect for the indexes the store has: with the covering index SQLite would
+ * otherwise take the id_key index and read each row; with the CWE key index a CWE filter
+ * probes it by key.
+ */
+const DIALECTS = [false, true].map((cweKeys) =>
+  [false, true].map(
+    (recordKeys): SearchDialect => ({
+      ...SQLITE_SEARCH_DIALECT,
+      ...(recordKeys && { recordsByKey: `records r INDEXED BY ${KEYS_INDEX}` }),
+      ...(cweKeys && { keyedTables: ['record_cwes'] }),
+    }),
+  ),
+);
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+export interface SqliteSearchOptions {
+  /** The store's file: a text search then counts and facets on a second connection in a worker thread, beside its page. */
+  readonly path?: string;
+  readonly busyTimeoutMs?: number;
+}
 
 export class SqliteSearch implements SearchStore {
   readonly #db: DatabaseSync;
   readonly #statements = new Map<string, StatementSync>();
+  readonly #reader: ReadWorker | undefined;
 
-  constructor(db: DatabaseSync) {
+  constructor(db: DatabaseSync, opts: SqliteSearchOptions = {}) {
     this.#db = db;
+    if (opts.path !== undefined) this.#reader = new ReadWorker(opts.path, opts.busyTimeoutMs ?? 5000);
+  }
+
+  /** Stops the read worker, if it was started. */
+  async close(): Promise<void> {
+    await this.#reader?.close();
   }
 
   #all(sql: string, params: readonly unknown[]): Row[] {
@@ -118,18 +148,20 @@ export class SqliteSearch implements SearchStore {
   async search(query: SearchQuery): Promise<SearchResult> {
     const plan = planSearch(query);
     const one = oneStatement(plan);
-    // Asked each time: a store is migrated after it is opened, and a bulk load drops the index a while.
-    const keyed = one && this.#all("SELECT 1 AS x FROM sqlite_master WHERE type = 'index' AND name = ?1", [KEYS_INDEX]).length > 0;
-    const b = new SqlBuilder(keyed ? SQLITE_KEYED_DIALECT : SQLITE_SEARCH_DIALECT);
+    // Asked each time: a store is migrated after it is opened, and a bulk load drops the indexes a while.
+    const has = new Set(this.#all("SELECT name FROM sqlite_master WHERE type = 'index' AND name IN (?1, ?2)", [KEYS_INDEX, CWE_KEYS_INDEX]).map((r) => r.name));
+    const dialect = DIALECTS[has.has(CWE_KEYS_INDEX) ? 1 : 0][has.has(KEYS_INDEX) ? 1 : 0];
+    const b = new SqlBuilder(dialect);
+    // Text with facets and no filter checked per candidate: the total and the facets on the
+    // read worker while this thread ranks the page, so the latency is the longer of the two,
+    // not their sum. The candidates are matched twice (the count skips ranking), so only
+    // while the worker is idle: under concurrent searches one statement costs less CPU.
+    const reader = this.#reader;
+    if (one && plan.facets.length > 0 && !oneStatement(plan, true) && reader?.ready && reader.idle) return this.#split(plan, dialect, reader);
     // With text: page, total and facets in one statement, the hits computed once.
     const all = this.#all(one ? resultSql(b, plan) : pageSql(b, plan), b.params);
     const rows = one ? resultPage(all) : all;
-    const more = rows.length > plan.limit;
-    const page = more ? rows.slice(0, plan.limit) : rows;
-    const withRank = plan.sort.keys.some(([k]) => k === 'rank');
-    const items: SearchHit[] = page.map((r) => hitFromRow(r, withRank));
-    const out: { -readonly [K in keyof SearchResult]: SearchResult[K] } = { items };
-    if (more) out.nextCursor = encodeCursor(plan.fingerprint, rowKeys(page[page.length - 1], plan.sort.keys.length));
+    const out = this.#pageOut(plan, rows);
     if (one) {
       collect(all, plan.facets, out);
       if (!plan.total) delete out.total;
@@ -140,11 +172,45 @@ export class SqliteSearch implements SearchStore {
       collect([{ f: '#total', n: 0 }], plan.facets, out);
       if (!plan.total) delete out.total;
     } else if (plan.total || plan.facets.length > 0) {
-      const c = new SqlBuilder(SQLITE_SEARCH_DIALECT);
+      const c = new SqlBuilder(dialect);
       const counts = this.#all(countSql(c, plan), c.params);
       collect(counts, plan.facets, out);
       if (!plan.total) delete out.total;
     }
+    return out;
+  }
+
+  /** The answer's items and cursor from the page rows (one more than the page when there is a next one). */
+  #pageOut(plan: PagePlan, rows: readonly Row[]): Mutable<SearchResult> {
+    const more = rows.length > plan.limit;
+    const page = more ? rows.slice(0, plan.limit) : rows;
+    const withRank = plan.sort.keys.some(([k]) => k === 'rank');
+    const out: Mutable<SearchResult> = { items: page.map((r) => hitFromRow(r, withRank)) };
+    if (more) out.nextCursor = encodeCursor(plan.fingerprint, rowKeys(page[page.length - 1], plan.sort.keys.length));
+    return out;
+  }
+
+  #splits = 0;
+
+  /** Text searches whose total and facets were counted on the read worker (tests). */
+  get splitCount(): number {
+    return this.#splits;
+  }
+
+  async #split(plan: PagePlan, dialect: SearchDialect, reader: ReadWorker): Promise<SearchResult> {
+    this.#splits++;
+    const c = new SqlBuilder(dialect);
+    const countQuery = countSql(c, plan);
+    // Settled at once, so a failing page leaves no unhandled rejection; a worker that failed
+    // leaves the counting to this thread.
+    const counted = reader.all(countQuery, c.params).then(
+      (rows) => rows,
+      () => undefined,
+    );
+    const b = new SqlBuilder(dialect);
+    const out = this.#pageOut(plan, this.#all(pageSql(b, plan), b.params));
+    collect((await counted) ?? this.#all(countQuery, c.params), plan.facets, out);
+    if (!plan.total) delete out.total;
     return out;
   }
 

@@ -120,6 +120,7 @@ export class SqliteStore implements Store {
   readonly #statements = new Map<string, StatementSync>();
   /** Full text, filters, facets, stats, feeds and exports (issue 4). */
   readonly search: SearchStore;
+  readonly #search: SqliteSearch;
 
   /** `path` is a file path or `:memory:`. */
   constructor(path: string, opts: SqliteStoreOptions = {}) {
@@ -144,7 +145,8 @@ export class SqliteStore implements Store {
     this.#db.exec('PRAGMA foreign_keys = ON');
     if (this.#readonly) this.#db.exec('PRAGMA query_only = ON');
     this.disclosure = new SqliteDisclosureStore(this.#db, () => this.#checkWritable());
-    this.search = guardSearch(new SqliteSearch(this.#db), () => bulkState(this.#db));
+    this.#search = new SqliteSearch(this.#db, path === ':memory:' ? {} : { path, busyTimeoutMs: BUSY_TIMEOUT_MS });
+    this.search = guardSearch(this.#search, () => bulkState(this.#db));
     this.cna = new SqliteCnaStore(this.#db, { readonly: this.#readonly });
     this.enrich = new SqliteEnrichStore(this.#db, { readonly: this.#readonly });
   }
@@ -216,6 +218,7 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
+    await this.#search.close();
     this.#statements.clear();
     if (this.#db.isOpen) this.#db.close();
   }
@@ -352,7 +355,8 @@ export class SqliteStore implements Store {
         cols: ['ord', 'source', 'vendor', 'product', 'vendor_lc', 'product_lc', 'package_name', 'collection_url', 'default_status', 'cpes'],
         rows: d.affected.map((a, ord) => [ord, a.source, a.vendor, a.product, a.vendorLc, a.productLc, a.packageName, a.collectionUrl, a.defaultStatus, a.cpes]),
       },
-      { table: 'record_cwes', cols: ['cwe_id'], rows: d.cwes.map((c) => [c]) },
+      // id_key: the text search's CWE filter probes (id_key, cwe_id) with the FTS rowid (migration 103).
+      { table: 'record_cwes', cols: ['id_key', 'cwe_id'], rows: d.cwes.map((c) => [r.idKey, c]) },
       {
         table: 'record_metrics',
         cols: ['ord', 'source', 'cvss_version', 'score', 'severity', 'vector'],
