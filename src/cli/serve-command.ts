@@ -36,7 +36,7 @@ export async function serveCommand(args: readonly string[], io: Io): Promise<num
     const seeded = await loadSample(store, { onlyIfEmpty: true, logger });
     if (seeded.loaded) logger.info({ records: seeded.records?.counts.read, kev: seeded.kev, cwe: seeded.cwe }, 'empty store: loaded the bundled sample');
   }
-  const app = await buildApp({ store, logger });
+  const app = await buildApp({ store, logger, trustProxy: config.trustProxy });
   const address = await app.listen({ host: config.host, port: config.port });
   logger.info({ address }, `cvekit is serving on ${address}`);
   await new Promise<void>((resolve) => {

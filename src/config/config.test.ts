@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ConfigError, SETTINGS, loadConfig } from './config.ts';
+import { ConfigError, SETTINGS, loadConfig, parseTrustProxy } from './config.ts';
 
 describe('config: disclosure settings', () => {
   it('are in the settings table', () => {
@@ -33,6 +33,32 @@ describe('config: disclosure settings', () => {
     ];
     for (const [env, message] of cases) {
       assert.throws(() => loadConfig({}, env), (e: Error) => e instanceof ConfigError && message.test(e.message) && !e.message.includes('secret'), JSON.stringify(env));
+    }
+  });
+});
+
+describe('config: CVEKIT_TRUST_PROXY', () => {
+  it('takes none, a hop count, or addresses, CIDR ranges and range names', () => {
+    assert.equal(loadConfig({}, {}).trustProxy, false);
+    assert.equal(parseTrustProxy('false'), false);
+    assert.equal(parseTrustProxy('2'), 2);
+    assert.deepEqual(parseTrustProxy(' loopback, 10.0.0.0/8 ,::1,fd00::/8, 192.0.2.10'), ['loopback', '10.0.0.0/8', '::1', 'fd00::/8', '192.0.2.10']);
+    assert.deepEqual(loadConfig({}, { CVEKIT_TRUST_PROXY: 'uniquelocal' }).trustProxy, ['uniquelocal']);
+  });
+
+  it('refuses trusting everyone, bad hop counts and entries that are not addresses, naming the entry', () => {
+    const cases: [string, RegExp][] = [
+      ['true', /would let any client pick its own address/],
+      ['*', /would let any client pick its own address/],
+      ['0', /a hop count is a whole number from 1 to 10, got "0"/],
+      ['11', /a hop count is a whole number from 1 to 10/],
+      ['10.0.0.0/33', /entry 1 "10.0.0.0\/33" is not an IP address/],
+      ['loopback,proxy.example.org', /entry 2 "proxy.example.org"/],
+      ['::1/129', /entry 1/],
+      ['10.0.0.1/8/8', /entry 1/],
+    ];
+    for (const [value, message] of cases) {
+      assert.throws(() => loadConfig({}, { CVEKIT_TRUST_PROXY: value }), (e: Error) => e instanceof ConfigError && message.test(e.message), value);
     }
   });
 });

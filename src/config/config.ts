@@ -2,6 +2,8 @@
  * @module One config object, read from flags and environment, checked once at start-up.
  */
 
+import { isIP } from 'node:net';
+
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
@@ -15,7 +17,17 @@ export interface Config {
   readonly seed: boolean;
   /** Coordinated disclosure settings, checked here; the disclosure service reads the same variables. */
   readonly disclosure: DisclosureSettings;
+  /**
+   * The reverse proxies whose `X-Forwarded-For`, `-Proto` and `-Host` are believed: none
+   * (`false`), the number of proxy hops in front of cvekit, or their addresses and CIDR
+   * ranges (`loopback`, `linklocal`, `uniquelocal` name those ranges).
+   */
+  readonly trustProxy: TrustProxy;
 }
+
+export type TrustProxy = false | number | readonly string[];
+const PROXY_RANGES = ['loopback', 'linklocal', 'uniquelocal'];
+const MAX_PROXY_HOPS = 10;
 
 /** The disclosure settings as given (environment only; secrets are never printed). */
 export interface DisclosureSettings {
@@ -44,6 +56,7 @@ export const SETTINGS = [
   { flag: '--host', env: 'HOST', default: '127.0.0.1', help: 'address the HTTP server listens on' },
   { flag: '--port', env: 'PORT', default: '8080', help: 'HTTP port' },
   { flag: '--log-level', env: 'CVEKIT_LOG_LEVEL', default: 'info', help: `log level: ${LOG_LEVELS.join(', ')}` },
+  { flag: '-', env: 'CVEKIT_TRUST_PROXY', default: '(none)', help: `reverse proxies in front of cvekit whose X-Forwarded-For/-Proto/-Host are believed: a hop count (1-${MAX_PROXY_HOPS}) or comma-separated addresses and CIDR ranges (loopback, 10.0.0.0/8, ::1, …). The forwarded client address then counts for rate limits, lockouts and reports, and https for Secure cookies` },
   { flag: '--no-seed', env: 'CVEKIT_SEED', default: 'true', help: 'load the bundled sample into an empty store on serve (CVEKIT_SEED=false to skip)' },
   { flag: '-', env: 'CVEKIT_TEAM_TOKEN', default: '(none)', help: 'disclosure: the PSIRT team API token, 32+ characters; no team access without it' },
   { flag: '-', env: 'CVEKIT_REPORT_KEY', default: '(none)', help: 'disclosure: 32-byte key (64 hex or base64) sealing reports and cases at rest (AES-256-GCM)' },
@@ -92,7 +105,40 @@ export function loadConfig(flags: ConfigInput, env: NodeJS.ProcessEnv = process.
     throw new ConfigError(`CVEKIT_SEED must be true or false, got "${seedEnv}"`);
   }
   const seed = flags.seed ?? (seedEnv === undefined ? true : seedEnv === 'true' || seedEnv === '1');
-  return { db, host: flags.host ?? env.HOST ?? '127.0.0.1', port, logLevel: logLevel as LogLevel, seed, disclosure: disclosureSettings(env) };
+  return {
+    db,
+    host: flags.host ?? env.HOST ?? '127.0.0.1',
+    port,
+    logLevel: logLevel as LogLevel,
+    seed,
+    disclosure: disclosureSettings(env),
+    trustProxy: parseTrustProxy(env.CVEKIT_TRUST_PROXY),
+  };
+}
+
+/** `CVEKIT_TRUST_PROXY`: unset or `false`, a hop count, or addresses and CIDR ranges. Trusting every sender is refused. */
+export function parseTrustProxy(text: string | undefined): TrustProxy {
+  const value = text?.trim() ?? '';
+  if (value === '' || value === 'false') return false;
+  if (value === 'true' || value === '*') {
+    throw new ConfigError('CVEKIT_TRUST_PROXY=true would let any client pick its own address (X-Forwarded-For); give the proxy\'s address, e.g. loopback or 10.0.0.5, or a hop count');
+  }
+  if (/^\d+$/.test(value)) {
+    const hops = Number(value);
+    if (hops < 1 || hops > MAX_PROXY_HOPS) throw new ConfigError(`CVEKIT_TRUST_PROXY: a hop count is a whole number from 1 to ${MAX_PROXY_HOPS}, got "${value}"`);
+    return hops;
+  }
+  const entries = value.split(',').map((e) => e.trim());
+  entries.forEach((entry, i) => {
+    if (PROXY_RANGES.includes(entry)) return;
+    const [address, prefix, extra] = entry.split('/');
+    const family = isIP(address ?? '');
+    const prefixOk = prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 6 ? 128 : 32));
+    if (family === 0 || !prefixOk || extra !== undefined) {
+      throw new ConfigError(`CVEKIT_TRUST_PROXY: entry ${i + 1} "${entry.slice(0, 60)}" is not an IP address, a CIDR range (10.0.0.0/8) or one of ${PROXY_RANGES.join(', ')}`);
+    }
+  });
+  return entries;
 }
 
 /** A 32-byte key as 64 hex digits or base64 (`CVEKIT_REPORT_KEY`). */

@@ -223,6 +223,36 @@ for (const backend of testBackends()) {
       }
     });
 
+    test('behind a trusted proxy (CVEKIT_TRUST_PROXY) the forwarded client has the bucket and https its Secure cookie; anyone else forwarding is ignored', async () => {
+      const limits = { capacity: 2, refillPerSecond: 0.01 };
+      const viaProxy = await buildApp({ store: t.store, now: () => NOW, rateLimit: limits, trustProxy: ['loopback', '10.0.0.0/8'] });
+      const oneHop = await buildApp({ store: t.store, now: () => NOW, rateLimit: limits, trustProxy: 1 });
+      const direct = await buildApp({ store: t.store, now: () => NOW, rateLimit: limits });
+      const from = (app: typeof direct, client: string, peer = '127.0.0.1') =>
+        app.inject({ url: '/api/v1/status', remoteAddress: peer, headers: { 'x-forwarded-for': client } }).then((r) => r.statusCode);
+      try {
+        // Through the proxy: each client its own bucket.
+        assert.deepEqual([await from(viaProxy, '198.51.100.1'), await from(viaProxy, '198.51.100.1'), await from(viaProxy, '198.51.100.1')], [200, 200, 429]);
+        assert.equal(await from(viaProxy, '198.51.100.2'), 200, 'another client through the same proxy');
+        assert.equal(await from(viaProxy, '198.51.100.3', '10.1.2.3'), 200, 'through another trusted proxy');
+        assert.equal(await from(viaProxy, '198.51.100.1', '10.1.2.3'), 429, 'the first client, whichever proxy it comes through');
+        // A peer that is not a trusted proxy cannot choose its address by a header.
+        assert.deepEqual([await from(viaProxy, '203.0.113.1', '192.0.2.50'), await from(viaProxy, '203.0.113.2', '192.0.2.50'), await from(viaProxy, '203.0.113.3', '192.0.2.50')], [200, 200, 429]);
+        // One trusted hop: the address the nearest proxy saw, not what the client wrote before it.
+        assert.deepEqual([await from(oneHop, '6.6.6.6, 198.51.100.9'), await from(oneHop, '7.7.7.7, 198.51.100.9'), await from(oneHop, '8.8.8.8, 198.51.100.9')], [200, 200, 429]);
+        assert.equal(await from(oneHop, '6.6.6.6, 198.51.100.10'), 200, 'another address seen by the proxy');
+        // No trusted proxy (the default): the header changes nothing.
+        assert.deepEqual([await from(direct, '203.0.113.1'), await from(direct, '203.0.113.2'), await from(direct, '203.0.113.3')], [200, 200, 429]);
+        // The scheme: a sign-in page behind a TLS proxy sets a Secure cookie, and only then.
+        const cookie = async (app: typeof direct) =>
+          String((await app.inject({ url: '/cna/login', headers: { 'x-forwarded-proto': 'https' } })).headers['set-cookie']);
+        assert.match(await cookie(viaProxy), /; Secure$/);
+        assert.doesNotMatch(await cookie(direct), /Secure/);
+      } finally {
+        await Promise.all([viaProxy.close(), oneHop.close(), direct.close()]);
+      }
+    });
+
     test('X1520-8.1 X1520-8.4 X1520-9.3 X1520-9.4 X1520-9.5: /docs/cve says where content comes from, how it is selected and when it is next updated', async () => {
       const r = await get('/docs/cve');
       assert.match(r.body, /<h2 id="sources">Where the content comes from<\/h2>/);

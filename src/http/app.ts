@@ -5,6 +5,7 @@
 import swagger from '@fastify/swagger';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
+import type { TrustProxy } from '../config/index.ts';
 import { StoreError, type Store } from '../store/index.ts';
 import { html, notFoundBody, SCRIPT, STYLESHEET } from '../web/index.ts';
 import { registerApiRoutes } from './api-routes.ts';
@@ -28,6 +29,11 @@ export interface AppOptions {
   readonly rateLimit?: RateLimitOptions | false;
   /** Largest request body in bytes (the bulk resolve takes up to 10,000 names). */
   readonly bodyLimit?: number;
+  /**
+   * Reverse proxies whose `X-Forwarded-*` headers are believed (`CVEKIT_TRUST_PROXY`): a hop
+   * count or addresses and ranges. Default none: the peer's address is the client's.
+   */
+  readonly trustProxy?: TrustProxy;
 }
 
 /** 300 requests at once, then 5 per second (300 a minute) per client address. */
@@ -57,6 +63,9 @@ function wantsData(req: FastifyRequest): boolean {
   return /application\/(?:json|xml)|text\/(?:plain|csv)/.test(accept) && !accept.includes('text/html');
 }
 
+/** Trust the nearest `hops` senders of a request (proxy-addr asks hop 0, 1, … until one is not trusted). */
+const trustHops = (hops: number) => (_address: string, hop: number): boolean => hop < hops;
+
 export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   const { store } = opts;
   const now = opts.now ?? (() => new Date());
@@ -64,7 +73,9 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     loggerInstance: opts.logger as FastifyBaseLogger | undefined,
     logController: new LogController({ disableRequestLogging: !opts.logger }),
     bodyLimit: opts.bodyLimit ?? DEFAULT_BODY_LIMIT,
-    trustProxy: false,
+    // Behind a trusted proxy, req.ip (rate limits, lockouts) is the forwarded client and
+    // req.protocol (Secure cookies, absolute links) the forwarded scheme.
+    trustProxy: typeof opts.trustProxy === 'number' ? trustHops(opts.trustProxy) : opts.trustProxy ? [...opts.trustProxy] : false,
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 300 },
   });
   const ctx = createContext(store, now);
