@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { openStore } from '../index.ts';
+import { idKey } from '../rows.ts';
 import { FACETS } from '../search-types.ts';
 import type { SearchQuery } from '../search-types.ts';
 import type { Store } from '../types.ts';
@@ -31,8 +32,6 @@ const QUERIES: SearchQuery[] = [
   { words: ['scripting'], limit: 5, cwes: ['CWE-79', 'CWE-80'] },
   { words: ['zzznotaword'], limit: 5, facets: FACETS },
 ];
-
-const key = (cveId: string): number => Number(cveId.slice(4, 8)) * 1e10 + Number(cveId.slice(9));
 
 async function loaded(name: string): Promise<{ store: Store; path: string }> {
   const path = join(dir, name);
@@ -89,7 +88,7 @@ describe('sqlite: search keys and the read worker', () => {
       const rows = check.prepare('SELECT cve_id, id_key FROM record_cwes').all();
       check.close();
       assert.ok(rows.length > 1000);
-      for (const r of rows) assert.equal(Number(r.id_key), key(String(r.cve_id)), String(r.cve_id));
+      for (const r of rows) assert.equal(Number(r.id_key), idKey(String(r.cve_id)), String(r.cve_id));
       assert.deepEqual(await answers(reopened), expected, 'the same answers with it');
     } finally {
       await reopened.close();

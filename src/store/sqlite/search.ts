@@ -102,15 +102,13 @@ const CWE_KEYS_INDEX = 'record_cwes_key_idx';
  * otherwise take the id_key index and read each row; with the CWE key index a CWE filter
  * probes it by key.
  */
-const DIALECTS = [false, true].map((cweKeys) =>
-  [false, true].map(
-    (recordKeys): SearchDialect => ({
-      ...SQLITE_SEARCH_DIALECT,
-      ...(recordKeys && { recordsByKey: `records r INDEXED BY ${KEYS_INDEX}` }),
-      ...(cweKeys && { keyedTables: ['record_cwes'] }),
-    }),
-  ),
-);
+function dialectFor(indexes: ReadonlySet<unknown>): SearchDialect {
+  return {
+    ...SQLITE_SEARCH_DIALECT,
+    ...(indexes.has(KEYS_INDEX) && { recordsByKey: `records r INDEXED BY ${KEYS_INDEX}` }),
+    ...(indexes.has(CWE_KEYS_INDEX) && { keyedTables: ['record_cwes'] }),
+  };
+}
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
@@ -149,9 +147,7 @@ export class SqliteSearch implements SearchStore {
     const plan = planSearch(query);
     const one = oneStatement(plan);
     // Asked each time: a store is migrated after it is opened, and a bulk load drops the indexes a while.
-    const has = new Set(this.#all("SELECT name FROM sqlite_master WHERE type = 'index' AND name IN (?1, ?2)", [KEYS_INDEX, CWE_KEYS_INDEX]).map((r) => r.name));
-    const dialect = DIALECTS[has.has(CWE_KEYS_INDEX) ? 1 : 0][has.has(KEYS_INDEX) ? 1 : 0];
-    const b = new SqlBuilder(dialect);
+    const dialect = dialectFor(new Set(this.#all("SELECT name FROM sqlite_master WHERE type = 'index' AND name IN (?1, ?2)", [KEYS_INDEX, CWE_KEYS_INDEX]).map((r) => r.name)));
     // Text with facets and no filter checked per candidate: the total and the facets on the
     // read worker while this thread ranks the page, so the latency is the longer of the two,
     // not their sum. The candidates are matched twice (the count skips ranking), so only
@@ -159,6 +155,7 @@ export class SqliteSearch implements SearchStore {
     const reader = this.#reader;
     if (one && plan.facets.length > 0 && !oneStatement(plan, true) && reader?.ready && reader.idle) return this.#split(plan, dialect, reader);
     // With text: page, total and facets in one statement, the hits computed once.
+    const b = new SqlBuilder(dialect);
     const all = this.#all(one ? resultSql(b, plan) : pageSql(b, plan), b.params);
     const rows = one ? resultPage(all) : all;
     const out = this.#pageOut(plan, rows);

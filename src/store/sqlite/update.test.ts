@@ -10,6 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore } from '../index.ts';
+import { idKey } from '../rows.ts';
 import { realRecordLines, recordWrite } from '../../../test/support/stores.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'cvekit-update-'));
@@ -67,7 +68,7 @@ describe('sqlite: updates rewrite only changed derived rows', () => {
     assert.deepEqual((await store.writeBatch([recordWrite(JSON.stringify(v3))])).outcomes, ['updated']);
     const after3 = JSON.parse(derived(path, id));
     assert.deepEqual(after3[0].map((a: { vendor: string; product: string }) => [a.vendor, a.product]), [['Acme Updated', 'Widget Nine']]);
-    assert.deepEqual(after3[1].map((c: { cwe_id: string; id_key: number }) => [c.cwe_id, c.id_key]), [['CWE-918', Number(id.slice(4, 8)) * 1e10 + Number(id.slice(9))]]);
+    assert.deepEqual(after3[1].map((c: { cwe_id: string; id_key: number }) => [c.cwe_id, c.id_key]), [['CWE-918', idKey(id)]]);
     assert.deepEqual(after3[3].map((r: { url: string }) => r.url), ['https://example.org/advisory-updated']);
     const hits = await store.search.search({ vendors: ['acme updated'], limit: 5 });
     assert.deepEqual(hits.items.map((h) => h.cveId), [id]);
