@@ -5,6 +5,7 @@
  */
 import type { DatabaseSync } from 'node:sqlite';
 import { SqliteConnection } from './connection.ts';
+import { MultiInsert, type InsertShape } from './multi-insert.ts';
 import type { CveId, RecordState } from '../../cve/index.ts';
 import { StoreError } from '../errors.ts';
 import { nowIso } from '../rows.ts';
@@ -34,47 +35,23 @@ type Row = Record<string, unknown>;
 const CHUNK = 500;
 /** Page cache during a bulk import (KiB): inserts in key order need few pages. */
 const BULK_CACHE_KIB = 8192;
-/** Rows per multi-row legacy insert (15 parameters each, well under SQLite's 32,766). */
-const LEGACY_ROWS = 100;
-
-/** Rows per multi-row insert (at most 15 parameters each, well under SQLite's 32,766). */
-const MULTI_ROWS = 100;
-const NVD_VERSION_INSERT = {
-  head: 'INSERT INTO nvd_record_versions (cve_id, version, hash, format, json, last_modified, published, vuln_status, source_identifier, origin, arrived_at) VALUES ',
-  tuple: '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-  tail: '',
+const NVD_VERSION_INSERT: InsertShape = {
+  head: 'INSERT INTO nvd_record_versions (cve_id, version, hash, format, json, last_modified, published, vuln_status, source_identifier, origin, arrived_at)',
+  width: 11,
 };
-const NVD_RECORD_UPSERT = {
-  head: 'INSERT INTO nvd_records (cve_id, version, last_version, hash, last_modified, published, vuln_status, source_identifier, arrived_at) VALUES ',
-  tuple: '(?, ?, ?, ?, ?, ?, ?, ?, ?)',
+const NVD_RECORD_UPSERT: InsertShape = {
+  head: 'INSERT INTO nvd_records (cve_id, version, last_version, hash, last_modified, published, vuln_status, source_identifier, arrived_at)',
+  width: 9,
   tail: ` ON CONFLICT (cve_id) DO UPDATE SET version = excluded.version, last_version = excluded.last_version, hash = excluded.hash, last_modified = excluded.last_modified,
     published = excluded.published, vuln_status = excluded.vuln_status, source_identifier = excluded.source_identifier, arrived_at = excluded.arrived_at`,
 };
-const multiRows = new Map<string, string>();
-function multiRow(sql: { readonly head: string; readonly tuple: string; readonly tail: string }, rows: number): string {
-  const key = `${rows} ${sql.head}`;
-  let text = multiRows.get(key);
-  if (!text) {
-    text = `${sql.head}${Array.from({ length: rows }, () => sql.tuple).join(', ')}${sql.tail}`;
-    multiRows.set(key, text);
-  }
-  return text;
-}
-
-const legacyInserts = new Map<number, string>();
-/** `INSERT … VALUES (…), (…) ON CONFLICT … DO UPDATE` for `rows` entries. */
-function legacyInsert(rows: number): string {
-  let sql = legacyInserts.get(rows);
-  if (!sql) {
-    sql = `INSERT INTO legacy_entries (cve_id, format, original_name, status, phase, rejected, reserved, disputed, replaced_by, hash, json, release, origin, first_seen, last_seen)
-      VALUES ${Array.from({ length: rows }, () => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}
-      ON CONFLICT (cve_id, format) DO UPDATE SET original_name = excluded.original_name, status = excluded.status, phase = excluded.phase, rejected = excluded.rejected,
-        reserved = excluded.reserved, disputed = excluded.disputed, replaced_by = excluded.replaced_by, hash = excluded.hash, json = excluded.json,
-        release = excluded.release, origin = excluded.origin, last_seen = excluded.last_seen`;
-    legacyInserts.set(rows, sql);
-  }
-  return sql;
-}
+const LEGACY_UPSERT: InsertShape = {
+  head: 'INSERT INTO legacy_entries (cve_id, format, original_name, status, phase, rejected, reserved, disputed, replaced_by, hash, json, release, origin, first_seen, last_seen)',
+  width: 15,
+  tail: ` ON CONFLICT (cve_id, format) DO UPDATE SET original_name = excluded.original_name, status = excluded.status, phase = excluded.phase, rejected = excluded.rejected,
+    reserved = excluded.reserved, disputed = excluded.disputed, replaced_by = excluded.replaced_by, hash = excluded.hash, json = excluded.json,
+    release = excluded.release, origin = excluded.origin, last_seen = excluded.last_seen`,
+};
 
 export class SqliteEnrichStore implements EnrichStore {
   readonly #db: DatabaseSync;
@@ -135,11 +112,11 @@ export class SqliteEnrichStore implements EnrichStore {
     });
   }
 
-  /** `rows` through `sql` (one `VALUES` tuple), 100 rows a statement. */
-  #insertRows(sql: { readonly head: string; readonly tuple: string; readonly tail: string }, rows: readonly Param[][]): void {
-    let i = 0;
-    for (; i + MULTI_ROWS <= rows.length; i += MULTI_ROWS) this.#c.run(multiRow(sql, MULTI_ROWS), ...rows.slice(i, i + MULTI_ROWS).flat());
-    for (; i < rows.length; i++) this.#c.run(multiRow(sql, 1), ...rows[i]);
+  /** `rows` of `shape` as multi-row statements. */
+  #insertRows(shape: InsertShape, rows: readonly Param[][]): void {
+    const m = new MultiInsert((sql) => this.#c.stmt(sql));
+    for (const row of rows) m.add(shape, ...row);
+    m.flush();
   }
 
   #setMeta(key: string, value: string, at: string): void {
@@ -275,9 +252,7 @@ export class SqliteEnrichStore implements EnrichStore {
         e.cveId, e.format, e.originalName, e.status ?? null, e.phase ?? null, e.rejected ? 1 : 0, e.reserved ? 1 : 0, e.disputed ? 1 : 0,
         JSON.stringify(e.replacedBy), e.hash, e.json, e.release ?? null, e.origin ?? null, at, at,
       ];
-      let i = 0;
-      for (; i + LEGACY_ROWS <= write.length; i += LEGACY_ROWS) this.#c.run(legacyInsert(LEGACY_ROWS), ...write.slice(i, i + LEGACY_ROWS).flatMap(params));
-      for (; i < write.length; i++) this.#c.run(legacyInsert(1), ...params(write[i]));
+      this.#insertRows(LEGACY_UPSERT, write.map(params));
       return outcomes;
     });
   }

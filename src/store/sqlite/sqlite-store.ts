@@ -60,6 +60,7 @@ import type {
 import type { Row } from '../mapping.ts';
 import type { SearchStore } from '../search-types.ts';
 import { SqliteSearch } from './search.ts';
+import { MultiInsert, type InsertShape } from './multi-insert.ts';
 import { STAGE_TABLE, buildBulkLoad, bulkState, claimBulkLoad, guardSearch, loaderRunning, startBulkLoad } from './bulk-load.ts';
 type Param = null | number | bigint | string | Uint8Array;
 
@@ -85,18 +86,39 @@ interface DerivedTable {
 }
 
 /** The statements of a derived table, made once per table (not per record). */
-const derivedSql = new Map<string, { readonly insert: string; readonly select: string }>();
-function derivedStatements(t: DerivedTable): { readonly insert: string; readonly select: string } {
+const derivedSql = new Map<string, { readonly insert: InsertShape; readonly select: string }>();
+function derivedStatements(t: DerivedTable): { readonly insert: InsertShape; readonly select: string } {
   let s = derivedSql.get(t.table);
   if (!s) {
     const cols = t.cols.join(', ');
-    s = { insert: `INSERT INTO ${t.table} (cve_id, ${cols}) VALUES (${['?', ...t.cols.map(() => '?')].join(', ')})`, select: `SELECT ${cols} FROM ${t.table} WHERE cve_id = ?` };
+    s = { insert: { head: `INSERT INTO ${t.table} (cve_id, ${cols})`, width: t.cols.length + 1 }, select: `SELECT ${cols} FROM ${t.table} WHERE cve_id = ?` };
     derivedSql.set(t.table, s);
   }
   return s;
 }
-const insertSql = (t: DerivedTable): string => derivedStatements(t).insert;
+const insertShape = (t: DerivedTable): InsertShape => derivedStatements(t).insert;
 const selectSql = (t: DerivedTable): string => derivedStatements(t).select;
+const VERSION_INSERT: InsertShape = { head: 'INSERT INTO record_versions (cve_id, version, hash, json, date_updated, source, origin, arrived_at)', width: 8 };
+/** The current row: `kev` is the CISA ADP's flag or an entry in the KEV catalog. */
+const RECORD_UPSERT: InsertShape = {
+  head: `INSERT INTO records (cve_id, id_key, year, state, data_version, version, last_version, hash, date_updated,
+    date_published, date_reserved, date_rejected, date_public, assigner_org_id, assigner_short_name,
+    title, description, cvss_score, cvss_severity, kev, kev_adp, source, arrived_at, has_fix)`,
+  width: 25,
+  tuple: `(${Array.from({ length: 19 }, () => '?').join(', ')}, (? OR EXISTS (SELECT 1 FROM kev_entries WHERE cve_id = ?)), ?, ?, ?, ?)`,
+  tail: ` ON CONFLICT (cve_id) DO UPDATE SET state = excluded.state, data_version = excluded.data_version,
+    version = excluded.version, last_version = excluded.last_version, hash = excluded.hash,
+    date_updated = excluded.date_updated, date_published = excluded.date_published,
+    date_reserved = excluded.date_reserved, date_rejected = excluded.date_rejected,
+    date_public = excluded.date_public, assigner_org_id = excluded.assigner_org_id,
+    assigner_short_name = excluded.assigner_short_name, title = excluded.title,
+    description = excluded.description, cvss_score = excluded.cvss_score,
+    cvss_severity = excluded.cvss_severity, kev = excluded.kev, kev_adp = excluded.kev_adp,
+    source = excluded.source, arrived_at = excluded.arrived_at, has_fix = excluded.has_fix`,
+};
+const FTS_COLUMNS = '(rowid, title, products, description, keywords, refs)';
+const FTS_INSERT: InsertShape = { head: `INSERT INTO record_fts ${FTS_COLUMNS}`, width: 6 };
+const STAGE_INSERT: InsertShape = { head: `INSERT INTO ${STAGE_TABLE} ${FTS_COLUMNS}`, width: 6 };
 
 const cell = (v: unknown): unknown => (v === undefined ? null : typeof v === 'boolean' ? (v ? 1 : 0) : v);
 
@@ -237,7 +259,10 @@ export class SqliteStore implements Store {
         startBulkLoad(this.#db, checkpoint.jobId, now);
         bulk = true;
       }
-      for (const w of writes) outcomes.push(this.#writeOne(w, now, bulk));
+      // The batch's names are distinct: no write reads rows another one left in the buffer.
+      const rows = new MultiInsert((sql) => this.#stmt(sql));
+      for (const w of writes) outcomes.push(this.#writeOne(w, now, bulk, rows));
+      rows.flush();
       for (const [source, d] of sourceDeltas(writes, outcomes)) {
         const row = this.#get('SELECT content_date, counts FROM sources WHERE id = ?', source);
         const counts = addCounts(parseCounts(row?.counts as string | undefined), d.counts);
@@ -273,8 +298,12 @@ export class SqliteStore implements Store {
     if (Number(r.changes) !== 1) throw new StoreError('NOT_FOUND', `checkpoint for unknown job ${c.jobId}`, { jobId: c.jobId });
   }
 
-  /** `bulk`: a bulk load is pending, the full text goes to its staging table (`bulk-load.ts`). */
-  #writeOne(w: RecordWrite, now: string, bulk: boolean): WriteOutcome {
+  /**
+   * `bulk`: a bulk load is pending, the full text goes to its staging table (`bulk-load.ts`).
+   * New rows go to `rows` (written as multi-row inserts when the batch ends); reads and
+   * deletes touch this record's rows only.
+   */
+  #writeOne(w: RecordWrite, now: string, bulk: boolean, rows: MultiInsert): WriteOutcome {
     const cur = this.#get('SELECT version, last_version, hash, date_updated, source FROM records WHERE cve_id = ?', w.cveId);
     let state: CurrentState | undefined;
     if (cur) {
@@ -294,42 +323,21 @@ export class SqliteStore implements Store {
     const outcome = decide(w, state);
     if (outcome === 'unchanged') return outcome;
     const version = state ? state.lastVersion + 1 : 1;
-    this.#run(
-      'INSERT INTO record_versions (cve_id, version, hash, json, date_updated, source, origin, arrived_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-      w.cveId,
-      version,
-      w.hash,
-      w.json,
-      w.dateUpdated,
-      w.source,
-      w.origin ?? null,
-      now,
-    );
+    rows.add(VERSION_INSERT, w.cveId, version, w.hash, w.json, w.dateUpdated, w.source, w.origin ?? null, now);
     if (outcome === 'older' || outcome === 'protected') {
       this.#run('UPDATE records SET last_version = ? WHERE cve_id = ?', version, w.cveId);
       return outcome;
     }
     const r = currentRow(w);
-    this.#run(
-      `INSERT INTO records (cve_id, id_key, year, state, data_version, version, last_version, hash, date_updated,
-         date_published, date_reserved, date_rejected, date_public, assigner_org_id, assigner_short_name,
-         title, description, cvss_score, cvss_severity, kev, kev_adp, source, arrived_at, has_fix)
-       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,
-         (?19 OR EXISTS (SELECT 1 FROM kev_entries WHERE cve_id = ?1)), ?19, ?20, ?21, ?22)
-       ON CONFLICT (cve_id) DO UPDATE SET state = excluded.state, data_version = excluded.data_version,
-         version = excluded.version, last_version = excluded.last_version, hash = excluded.hash,
-         date_updated = excluded.date_updated, date_published = excluded.date_published,
-         date_reserved = excluded.date_reserved, date_rejected = excluded.date_rejected,
-         date_public = excluded.date_public, assigner_org_id = excluded.assigner_org_id,
-         assigner_short_name = excluded.assigner_short_name, title = excluded.title,
-         description = excluded.description, cvss_score = excluded.cvss_score,
-         cvss_severity = excluded.cvss_severity, kev = excluded.kev, kev_adp = excluded.kev_adp,
-         source = excluded.source, arrived_at = excluded.arrived_at, has_fix = excluded.has_fix`,
+    const kevAdp = r.kevAdp ? 1 : 0;
+    rows.add(
+      RECORD_UPSERT,
       r.cveId,
       r.idKey,
       r.year,
       r.state,
       r.dataVersion,
+      version,
       version,
       r.hash,
       r.dateUpdated,
@@ -343,7 +351,9 @@ export class SqliteStore implements Store {
       r.description,
       r.cvssScore,
       r.cvssSeverity,
-      r.kevAdp ? 1 : 0,
+      kevAdp,
+      r.cveId,
+      kevAdp,
       r.source,
       now,
       r.hasFix ? 1 : 0,
@@ -374,21 +384,13 @@ export class SqliteStore implements Store {
         if (sameRows(old, t.rows)) continue;
         this.#run(`DELETE FROM ${t.table} WHERE cve_id = ?`, w.cveId);
       }
-      const sql = insertSql(t);
-      for (const row of t.rows) this.#run(sql, w.cveId, ...row);
+      const shape = insertShape(t);
+      for (const row of t.rows) rows.add(shape, w.cveId, ...row);
     }
     if (outcome === 'updated') {
       this.#run(bulk ? `DELETE FROM ${STAGE_TABLE} WHERE rowid = ?` : 'DELETE FROM record_fts WHERE rowid = ?', r.idKey);
     }
-    this.#run(
-      `INSERT INTO ${bulk ? STAGE_TABLE : 'record_fts'} (rowid, title, products, description, keywords, refs) VALUES (?, ?, ?, ?, ?, ?)`,
-      r.idKey,
-      d.fts.title,
-      d.fts.products,
-      d.fts.description,
-      d.fts.keywords,
-      d.fts.refs,
-    );
+    rows.add(bulk ? STAGE_INSERT : FTS_INSERT, r.idKey, d.fts.title, d.fts.products, d.fts.description, d.fts.keywords, d.fts.refs);
     return outcome;
   }
 
