@@ -99,5 +99,32 @@ for (const backend of testBackends()) {
       assert.equal(new Set(got).size, 30);
       assert.deepEqual([...new Set(refused)], ['EXCEEDED_ID_QUOTA']);
     });
+
+    it('IDs reserved upstream: one taken by another org refuses the whole insert, and nothing of it stays (IDs, year counters, audit)', async () => {
+      await h.org('upa', ['CNA'], 100);
+      await h.org('upb', ['CNA'], 100);
+      const a = (await h.store.cna.getOrg('upa'))!.uuid;
+      const b = (await h.store.cna.getOrg('upb'))!.uuid;
+      const y = year + 3;
+      const at = new Date().toISOString();
+      const id = (owner: string, n: number) => ({
+        cveId: `CVE-${y}-${n}`, year: y, number: n, state: 'RESERVED' as const, owningOrg: owner, requestedByOrg: owner, requestedByUser: '',
+        reserved: at, created: at, modified: at, rev: 1,
+      });
+      const audit = (org: string) => ({ at, actorOrg: org, actorUser: '', org, action: 'cve-id.upstream', target: `CVE-${y}` });
+      assert.equal(await h.store.cna.insertCveIds([id(a, 1500)], audit(a)), 'ok');
+      const range = await h.store.cna.getYearRange(y);
+      const auditBefore = (await h.store.cna.listAudit({ org: b })).length;
+      // 90000 first: its year counter moves and its row is written before the conflict on 1500.
+      assert.equal(await h.store.cna.insertCveIds([id(b, 90000), id(b, 1500)], audit(b)), 'conflict');
+      assert.equal(await h.store.cna.getCveId(`CVE-${y}-90000`), undefined);
+      assert.equal((await h.store.cna.getCveId(`CVE-${y}-1500`))?.owningOrg, a);
+      assert.deepEqual(await h.store.cna.getYearRange(y), range);
+      assert.equal((await h.store.cna.listAudit({ org: b })).length, auditBefore);
+      // The store still works after the rollback: the same insert without the taken ID goes in.
+      assert.equal(await h.store.cna.insertCveIds([id(b, 90000)], audit(b)), 'ok');
+      assert.equal((await h.store.cna.getCveId(`CVE-${y}-90000`))?.owningOrg, b);
+      assert.notDeepEqual(await h.store.cna.getYearRange(y), range);
+    });
   });
 }

@@ -7,7 +7,7 @@
  * failures roll back and the transaction is retried.
  */
 import type pg from 'pg';
-import { withTransaction } from './transaction.ts';
+import { RollbackWith, withTransaction } from './transaction.ts';
 import type { PoolClient } from 'pg';
 import { StoreError } from '../errors.ts';
 import { adpOrgsText, advanceRange, auditFromRow, cveIdFromRow, defaultYearRange, draftFromRow, formatCveId, jsonOrNull, orgFromRow, outboxFromRow, planAllocation, recordFromRow, sessionFromRow, upstreamFromRow, userFromRow } from '../cna-rows.ts';
@@ -551,9 +551,8 @@ export class PostgresCnaStore implements CnaStore {
       for (const id of ids) {
         const cur = await this.#one('SELECT state, owning_org FROM cna_cve_ids WHERE cve_id = $1 FOR UPDATE', [id.cveId], c);
         if (cur && !(cur.state === 'AVAILABLE' || (cur.state === 'RESERVED' && cur.owning_org === id.owningOrg))) {
-          await c.query('ROLLBACK');
-          await c.query('BEGIN');
-          return 'conflict' as const;
+          // The year counters moved above stay as they were.
+          throw new RollbackWith('conflict' as const);
         }
         await c.query(
           `INSERT INTO cna_cve_ids (cve_id, year, number, state, owning_org, requested_by_org, requested_by_user, reserved, created, modified, rev) VALUES ($1, $2, $3, 'RESERVED', $4, $5, $6, $7, $8, $9, 1)
