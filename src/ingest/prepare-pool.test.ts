@@ -24,6 +24,9 @@ const mutate = (line: string, fn: (rec: any) => void): string => {
   return JSON.stringify(rec);
 };
 
+const WIDE_ID = 'CVE-2024-999991';
+const BOM_ID = 'CVE-2024-999992';
+
 /** 500 real records and, among them, every kind of bad or special line. */
 function mixedInput(dir: string): { first: string; changed: string } {
   const lines: (string | Buffer)[] = [...real];
@@ -35,6 +38,12 @@ function mixedInput(dir: string): { first: string; changed: string } {
   lines.splice(215, 0, real[205]); // duplicate name in the same batch
   lines.splice(260, 0, JSON.stringify(JSON.parse(real[6]), null, 2).replace(/\n/g, '')); // spaced, not minified
   lines.splice(300, 0, mutate(real[7], (r) => (r.cveMetadata.dateUpdated = '2001-01-01T00:00:00.000Z'))); // older
+  // Text beyond ASCII (two, three and four UTF-8 bytes, a line separator), and a line with a BOM.
+  lines.splice(320, 0, mutate(real[8], (r) => {
+    r.cveMetadata.cveId = WIDE_ID;
+    r.containers.cna.descriptions[0].value += ' (é — 漢字 😀 \u2028 end)';
+  }));
+  lines.splice(340, 0, Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(mutate(real[9], (r) => (r.cveMetadata.cveId = BOM_ID)))]));
   const write = (name: string, ls: readonly (string | Buffer)[]) => {
     const path = join(dir, name);
     writeFileSync(path, Buffer.concat(ls.map((l) => Buffer.concat([Buffer.from(l), Buffer.from('\n')]))));
@@ -53,8 +62,7 @@ async function snapshot(store: Store) {
     quarantine.push({ position: q.position, code: q.code, message: q.message, cveId: q.cveId, path: q.path, raw: Buffer.from(full?.raw ?? []).toString('hex') });
   }
   const records = [];
-  for (const line of real) {
-    const id = JSON.parse(line).cveMetadata.cveId as string;
+  for (const id of [...real.map((line) => JSON.parse(line).cveMetadata.cveId as string), WIDE_ID, BOM_ID]) {
     records.push({ id, versions: (await store.listVersions(id)).map((v) => [v.version, v.hash, v.current, v.origin]), current: (await store.getRecord(id))?.json });
   }
   return { counts: await store.counts(), quarantine, records };
@@ -80,6 +88,14 @@ for (const backend of testBackends()) {
         }
       }
       assert.equal(runs[1].summaries[0].counts.quarantined, 4);
+      // Stored exactly as JSON.stringify writes them, characters intact and no BOM, by every pipeline.
+      for (const run of runs) {
+        const wide = run.state.records.find((r) => r.id === WIDE_ID)?.current;
+        assert.equal(wide, JSON.stringify(JSON.parse(wide ?? 'null')));
+        assert.match(wide ?? '', /\(é — 漢字 😀 \u2028 end\)/);
+        const bom = run.state.records.find((r) => r.id === BOM_ID)?.current;
+        assert.equal(bom, mutate(real[9], (r) => (r.cveMetadata.cveId = BOM_ID)));
+      }
       assert.equal(runs[1].summaries[0].counts.duplicates, 1);
       assert.equal(runs[1].summaries[1].counts.unchanged > 400, true);
       for (const run of runs.slice(1)) {
