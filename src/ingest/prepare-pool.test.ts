@@ -14,7 +14,7 @@ import type { Store } from '../store/index.ts';
 import { sharedData } from '../../test/support/paths.ts';
 import { openTestStore, testBackends } from '../../test/support/stores.ts';
 import { importFrom, type ImportSummary } from './import.ts';
-import { prepareEvents } from './prepare-pool.ts';
+import { prepareEvents, spareCoreMeter } from './prepare-pool.ts';
 import type { RawEvent } from './types.ts';
 
 const real = readFileSync(sharedData('cve5', 'records.jsonl'), 'utf8').split('\n').filter(Boolean).slice(0, 500);
@@ -137,5 +137,76 @@ describe('memory: a chunk\'s raw bytes are held once', () => {
   for (const steal of ['never', 'always'] as const) test(`without validation in the worker${steal === 'always' ? ' or when stolen' : ''} every record keeps its bytes (they may be parsed again)`, async () => {
     const out = await run(false, steal);
     for (const [i, pe] of out.entries()) assert.ok(pe.ev.kind === 'item' && Buffer.from(pe.ev.bytes).equals(inputs[i]), `in:${i + 1}`);
+  });
+});
+
+describe('stealing only when a core is spare', () => {
+  /** A clock whose counters the test moves: machine busy time, this process's time, cores. */
+  const fakeClock = (cores: number) => {
+    const c = { t: 0, busy: 0, own: 0, reads: 0 };
+    return {
+      c,
+      clock: {
+        now: () => c.t,
+        machineBusyMs: () => (c.reads++, c.busy),
+        processMs: () => c.own,
+        cores: () => cores,
+      },
+    };
+  };
+
+  test('other processes using a core or more of two: no stealing; this import\'s own CPU does not count', () => {
+    const { c, clock } = fakeClock(2);
+    const spare = spareCoreMeter(clock);
+    assert.equal(spare(), true, 'optimistic before the first window');
+    // Both cores busy, all of it this process (its two threads): spare.
+    c.t += 500;
+    c.busy += 1000;
+    c.own += 1000;
+    assert.equal(spare(), true);
+    // 600 ms of others' CPU in 500 ms: 1.2 cores. Not spare.
+    c.t += 500;
+    c.busy += 1000;
+    c.own += 400;
+    assert.equal(spare(), false);
+    // Within the window the decision holds, without reading the counters again.
+    const reads = c.reads;
+    c.t += 200;
+    c.busy += 0;
+    assert.equal(spare(), false);
+    assert.equal(c.reads, reads);
+    // The other load stops: spare again at the next window.
+    c.t += 300;
+    c.busy += 700;
+    c.own += 700;
+    assert.equal(spare(), true);
+  });
+
+  test('on four cores, 1.2 cores of other load still leaves one for stealing; 3 do not', () => {
+    const { c, clock } = fakeClock(4);
+    const spare = spareCoreMeter(clock);
+    c.t += 1000;
+    c.busy += 3200;
+    c.own += 2000;
+    assert.equal(spare(), true);
+    c.t += 1000;
+    c.busy += 5000;
+    c.own += 2000;
+    assert.equal(spare(), false);
+  });
+
+  test('`idle` stealing asks the meter: a machine without a spare core steals nothing', async () => {
+    const lines = real.slice(0, 120).map((l) => Buffer.from(l));
+    async function* events(): AsyncGenerator<RawEvent> {
+      for (const [ordinal, bytes] of lines.entries()) yield { kind: 'item', ordinal, position: `in:${ordinal + 1}`, bytes: new Uint8Array(bytes) };
+    }
+    let asked = 0;
+    let stolen = -1;
+    const out = [];
+    const spareCore = () => (asked++, false);
+    for await (const pe of prepareEvents(events(), { chunkSize: 20, workers: 1, complete: () => true, inProcessChunks: 0, steal: 'idle', spareCore, onStats: (s) => (stolen = s.stolenChunks) })) out.push(pe);
+    assert.equal(out.length, 120);
+    assert.equal(stolen, 0);
+    assert.ok(asked > 0, 'the meter was asked while the worker had the oldest chunk');
   });
 });

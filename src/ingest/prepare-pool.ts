@@ -9,7 +9,7 @@
  * unchanged records, quarantines and checkpoints as before. At most `depth` chunks are
  * in flight, so memory stays bounded whatever the input size.
  */
-import { availableParallelism, loadavg } from 'node:os';
+import { availableParallelism, cpus } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { RawError, RawEvent, RawItem } from './types.ts';
 import { completeRecord, encodeCompletion, parseBytes, type ParsedRecord, type PrepareFailure } from './prepare.ts';
@@ -168,6 +168,8 @@ export interface PrepareOptions {
    * chunk's worth of items is stolen ahead of the consumer, an eighth of a chunk at a time.
    */
   readonly steal?: 'idle' | 'never' | 'always';
+  /** For `idle` stealing: whether a core is free now (default {@link spareCoreMeter}). */
+  readonly spareCore?: () => boolean;
   /** Told at the end how many chunks went through and how many of them were stolen. */
   readonly onStats?: (stats: { readonly chunks: number; readonly stolenChunks: number }) => void;
 }
@@ -205,14 +207,64 @@ interface Slot {
   ready: boolean;
 }
 
+/** CPU time counters the stealing decision reads (injectable for tests). */
+export interface CpuClock {
+  /** Milliseconds since some origin. */
+  now(): number;
+  /** Busy CPU time of the whole machine, all cores (ms): user, nice, system, irq. */
+  machineBusyMs(): number;
+  /** This process's CPU time, all its threads (ms). */
+  processMs(): number;
+  /** Cores. */
+  cores(): number;
+}
+
+const systemClock: CpuClock = {
+  now: () => performance.now(),
+  machineBusyMs: () => {
+    let busy = 0;
+    for (const c of cpus()) busy += c.times.user + c.times.nice + c.times.sys + c.times.irq;
+    return busy;
+  },
+  processMs: () => {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1000;
+  },
+  cores: () => availableParallelism(),
+};
+
+/** How often the machine's other load is measured again (the decision holds in between). */
+const SPARE_WINDOW_MS = 500;
+
 /**
- * Whether a core is likely free for this thread's stealing: the one-minute load average
- * below the cores plus one (this import's own two threads count in it). On a machine
- * already busy with other work, this thread's wait is not idle time (another process runs)
+ * Whether a core is likely free for this thread's stealing: what other processes used of the
+ * machine's CPU over the last half second leaves room for this import's two busy threads,
+ * i.e. other processes used less than `cores - 1` cores (on two cores: less than one). On a
+ * machine busy with other work this thread's wait is not idle time (another process runs)
  * and preparing here costs more CPU than on the worker (a larger heap, more collection):
- * measured no faster there, so it waits as before.
+ * measured no faster there, so it waits instead. Measured from CPU counters, not the
+ * one-minute load average, which lags a minute behind a load that started or stopped.
+ * Optimistic until the first window has passed.
  */
-const spareCore = (): boolean => loadavg()[0] < availableParallelism() + 1;
+export function spareCoreMeter(clock: CpuClock = systemClock): () => boolean {
+  let at = clock.now();
+  let busy = clock.machineBusyMs();
+  let own = clock.processMs();
+  let spare = true;
+  return () => {
+    const now = clock.now();
+    const elapsed = now - at;
+    if (elapsed < SPARE_WINDOW_MS) return spare;
+    const busyNow = clock.machineBusyMs();
+    const ownNow = clock.processMs();
+    const othersCores = Math.max(0, busyNow - busy - (ownNow - own)) / elapsed;
+    spare = othersCores < clock.cores() - 1;
+    at = now;
+    busy = busyNow;
+    own = ownNow;
+    return spare;
+  };
+}
 
 /** The next macrotask: a worker's answer that has arrived is delivered before it. */
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -233,6 +285,7 @@ export async function* prepareEvents(events: AsyncIterable<RawEvent>, opts: Prep
   const inProcess = opts.inProcessChunks ?? IN_PROCESS_CHUNKS;
   const steal = opts.workers === 0 ? 'never' : (opts.steal ?? 'idle');
   const stealSize = Math.max(1, Math.ceil(opts.chunkSize / STEAL_PARTS));
+  const spareCore = steal === 'idle' ? (opts.spareCore ?? spareCoreMeter()) : () => false;
   const queue: Slot[] = [];
   let chunks = 0;
   let sent = 0;
