@@ -1,6 +1,6 @@
 /**
  * @module What both backends derive from one write: the current-record row, the
- * index rows (affected, CWE, metrics, references, replacements) and the full-text
+ * index rows (affected, CWE, metrics, replacements) and the full-text
  * document. Pure; one definition so SQLite and PostgreSQL store the same meaning.
  * @internal
  */
@@ -135,14 +135,6 @@ export interface MetricRow {
   readonly vector: string;
 }
 
-export interface ReferenceRow {
-  readonly source: string;
-  readonly url: string;
-  readonly name: string | null;
-  /** JSON array of tags. */
-  readonly tags: string;
-}
-
 export interface ReplacementRow {
   readonly kind: string;
   readonly target: string;
@@ -163,7 +155,6 @@ export interface DerivedRows {
   readonly affected: readonly AffectedRow[];
   readonly cwes: readonly string[];
   readonly metrics: readonly MetricRow[];
-  readonly references: readonly ReferenceRow[];
   readonly replacements: readonly ReplacementRow[];
   readonly fts: FtsDoc;
 }
@@ -212,9 +203,6 @@ export function derivedRows(cveId: string, s: RecordSummary): DerivedRows {
   const metrics = s.metrics.map(
     (m): MetricRow => ({ source: m.source, cvssVersion: m.version, score: m.baseScore, severity: m.baseSeverity, vector: m.vectorString }),
   );
-  const references = s.references.map(
-    (r): ReferenceRow => ({ source: r.source, url: r.url, name: r.name ?? null, tags: JSON.stringify(r.tags) }),
-  );
   const seenEdge = new Set<string>();
   const replacements: ReplacementRow[] = [];
   for (const r of s.replacements) {
@@ -235,7 +223,7 @@ export function derivedRows(cveId: string, s: RecordSummary): DerivedRows {
     // URLs split into words so `log4j2` finds …/logging-log4j2 on both backends.
     refs: [...new Set(s.references.map((r) => r.url))].join(' ').replace(/[^\p{L}\p{N}]+/gu, ' '),
   };
-  return { affected, cwes, metrics, references, replacements, fts };
+  return { affected, cwes, metrics, replacements, fts };
 }
 
 /** The current version's facts a write is decided against. */

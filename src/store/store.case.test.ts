@@ -102,9 +102,9 @@ function readKevCatalog(path: string): KevCatalog {
 }
 
 /** Read the database behind a store directly (derived tables are not in the interface). */
-async function rawQuery(backend: StoreKind, db: string, sql: string, params: unknown[] = []): Promise<Record<string, unknown>[]> {
+async function rawQuery(backend: StoreKind, db: string, sql: string, params: unknown[] = [], opts: { write?: boolean } = {}): Promise<Record<string, unknown>[]> {
   if (backend === 'sqlite') {
-    const d = new DatabaseSync(db.slice('sqlite:'.length), { readOnly: true });
+    const d = new DatabaseSync(db.slice('sqlite:'.length), { readOnly: opts.write !== true });
     try {
       return d.prepare(sql.replace(/\$(\d+)/g, '?$1')).all(...(params as (string | number)[])) as Record<string, unknown>[];
     } finally {
@@ -155,6 +155,32 @@ for (const backend of testBackends()) {
         const second = await store.migrate();
         assert.deepEqual(second.applied, []);
         assert.equal(second.current, latest);
+      } finally {
+        await store.close();
+        await cleanup();
+      }
+    });
+
+    it('104 drops record_references (written, never read) from a store that still has it; records stay', async () => {
+      const { db, cleanup } = await createTestDb(backend);
+      const store = await openStore(db);
+      try {
+        await store.migrate();
+        await store.writeBatch([write('CVE-2024-0001')]);
+        // The store as it was before 104: the table with a row, 104 not applied.
+        const w = { write: true };
+        await rawQuery(backend, db, 'CREATE TABLE record_references (cve_id TEXT NOT NULL, ord INTEGER NOT NULL, source TEXT NOT NULL, url TEXT NOT NULL, name TEXT, tags TEXT NOT NULL, PRIMARY KEY (cve_id, ord))', [], w);
+        await rawQuery(backend, db, "INSERT INTO record_references VALUES ('CVE-2024-0001', 0, 'cna', 'https://example.com/a', NULL, '[]')", [], w);
+        await rawQuery(backend, db, 'DELETE FROM schema_migrations WHERE version = 104', [], w);
+        const again = await store.migrate();
+        assert.deepEqual(again.applied, ['104-drop-record-references']);
+        const left = await rawQuery(
+          backend,
+          db,
+          backend === 'sqlite' ? "SELECT name FROM sqlite_master WHERE name = 'record_references'" : "SELECT to_regclass('record_references') AS name",
+        );
+        assert.ok(left.length === 0 || left[0].name === null, JSON.stringify(left));
+        assert.equal((await store.getRecord('CVE-2024-0001'))?.version, 1);
       } finally {
         await store.close();
         await cleanup();
@@ -413,8 +439,8 @@ for (const backend of testBackends()) {
       assert.deepEqual(after.map((r) => ({ ...r })), [{ vendor: 'Globex', product: 'Gizmo' }]);
       assert.deepEqual(await rawQuery(backend, db, 'SELECT cwe_id FROM record_cwes WHERE cve_id = $1', ['CVE-2021-44228']), []);
       assert.deepEqual(await rawQuery(backend, db, 'SELECT score FROM record_metrics WHERE cve_id = $1', ['CVE-2021-44228']), []);
-      const refs = await rawQuery(backend, db, 'SELECT url FROM record_references WHERE cve_id = $1', ['CVE-2021-44228']);
-      assert.deepEqual(refs.map((r) => r.url), ['https://globex.example/psirt']);
+      // References are found through the full text (their URLs' words), not a table of their own (migration 104).
+      assert.deepEqual(await ftsMatch(backend, db, 'psirt'), ['CVE-2021-44228']);
       assert.deepEqual(await ftsMatch(backend, db, 'apache'), []);
       assert.deepEqual(await ftsMatch(backend, db, 'log4j'), []);
       assert.deepEqual(await ftsMatch(backend, db, 'globex'), ['CVE-2021-44228']);

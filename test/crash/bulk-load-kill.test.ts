@@ -64,7 +64,7 @@ async function snapshot(db: string): Promise<Record<string, unknown>> {
     const q = (sql: string) => raw.prepare(sql).all();
     out.records = q('SELECT * FROM records ORDER BY cve_id').map((r) => ({ ...r, arrived_at: undefined }));
     out.versions = q('SELECT cve_id, version, hash, date_updated, source, origin FROM record_versions ORDER BY cve_id, version');
-    for (const t of ['record_affected', 'record_cwes', 'record_metrics', 'record_references', 'record_replacements']) out[t] = q(`SELECT * FROM ${t} ORDER BY cve_id, 2`);
+    for (const t of ['record_affected', 'record_cwes', 'record_metrics', 'record_replacements']) out[t] = q(`SELECT * FROM ${t} ORDER BY cve_id, 2`);
     out.indexes = q("SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'index' ORDER BY name");
     out.tables = q("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'record_fts_%' ORDER BY name");
     out.fts = q("SELECT rowid FROM record_fts WHERE record_fts MATCH 'buffer OR injection OR apache' ORDER BY rowid");

@@ -271,7 +271,6 @@ export class PostgresStore implements Store {
           `WITH a AS (DELETE FROM record_affected WHERE cve_id = ANY($1::text[])),
                 b AS (DELETE FROM record_cwes WHERE cve_id = ANY($1::text[])),
                 m AS (DELETE FROM record_metrics WHERE cve_id = ANY($1::text[])),
-                r AS (DELETE FROM record_references WHERE cve_id = ANY($1::text[])),
                 x AS (DELETE FROM record_replacements WHERE cve_id = ANY($1::text[]))
            DELETE FROM record_fts WHERE cve_id = ANY($1::text[])`,
           [upIds],
@@ -691,7 +690,6 @@ async function insertDerived(c: Queryable, ids: readonly string[], derived: read
   const aff = { id: [] as string[], ord: [] as number[], source: [] as string[], vendor: [] as string[], product: [] as string[], vlc: [] as string[], plc: [] as string[], pkg: [] as (string | null)[], url: [] as (string | null)[], status: [] as (string | null)[], cpes: [] as string[] };
   const cwe = { id: [] as string[], cwe: [] as string[] };
   const met = { id: [] as string[], ord: [] as number[], source: [] as string[], version: [] as string[], score: [] as number[], severity: [] as string[], vector: [] as string[] };
-  const ref = { id: [] as string[], ord: [] as number[], source: [] as string[], url: [] as string[], name: [] as (string | null)[], tags: [] as string[] };
   const rep = { id: [] as string[], kind: [] as string[], target: [] as string[], origin: [] as string[] };
   derived.forEach((d, i) => {
     const id = ids[i];
@@ -721,14 +719,6 @@ async function insertDerived(c: Queryable, ids: readonly string[], derived: read
       met.severity.push(m.severity);
       met.vector.push(m.vector);
     });
-    d.references.forEach((r, ord) => {
-      ref.id.push(id);
-      ref.ord.push(ord);
-      ref.source.push(r.source);
-      ref.url.push(r.url);
-      ref.name.push(r.name);
-      ref.tags.push(r.tags);
-    });
     for (const x of d.replacements) {
       rep.id.push(id);
       rep.kind.push(x.kind);
@@ -744,15 +734,12 @@ async function insertDerived(c: Queryable, ids: readonly string[], derived: read
       w AS (INSERT INTO record_cwes (cve_id, cwe_id) SELECT * FROM unnest($12::text[], $13::text[])),
       m AS (INSERT INTO record_metrics (cve_id, ord, source, cvss_version, score, severity, vector)
             SELECT * FROM unnest($14::text[], $15::int[], $16::text[], $17::text[], $18::float8[], $19::text[], $20::text[])),
-      r AS (INSERT INTO record_references (cve_id, ord, source, url, name, tags)
-            SELECT * FROM unnest($21::text[], $22::int[], $23::text[], $24::text[], $25::text[], $26::jsonb[])),
-      x AS (INSERT INTO record_replacements (cve_id, kind, target, origin) SELECT * FROM unnest($27::text[], $28::text[], $29::text[], $30::text[]))
+      x AS (INSERT INTO record_replacements (cve_id, kind, target, origin) SELECT * FROM unnest($21::text[], $22::text[], $23::text[], $24::text[]))
       SELECT 1`,
     values: [
       aff.id, aff.ord, aff.source, aff.vendor, aff.product, aff.vlc, aff.plc, aff.pkg, aff.url, aff.status, aff.cpes,
       cwe.id, cwe.cwe,
       met.id, met.ord, met.source, met.version, met.score, met.severity, met.vector,
-      ref.id, ref.ord, ref.source, ref.url, ref.name, ref.tags,
       rep.id, rep.kind, rep.target, rep.origin,
     ],
   });

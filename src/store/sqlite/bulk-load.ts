@@ -22,7 +22,7 @@ import type { BulkLoadInfo } from '../types.ts';
 
 const STATE_KEY = 'store:bulk-load';
 /** The tables whose secondary indexes a bulk load builds at its end. */
-const TABLES = ['records', 'record_affected', 'record_cwes', 'record_metrics', 'record_references', 'record_replacements'];
+const TABLES = ['records', 'record_affected', 'record_cwes', 'record_metrics', 'record_replacements'];
 export const STAGE_TABLE = 'bulk_fts_stage';
 /**
  * FTS5 settings for the one-pass fill: a 16 MiB in-memory hash before each segment is

@@ -372,7 +372,6 @@ export class SqliteStore implements Store {
         cols: ['ord', 'source', 'cvss_version', 'score', 'severity', 'vector'],
         rows: d.metrics.map((m, ord) => [ord, m.source, m.cvssVersion, m.score, m.severity, m.vector]),
       },
-      { table: 'record_references', cols: ['ord', 'source', 'url', 'name', 'tags'], rows: d.references.map((x, ord) => [ord, x.source, x.url, x.name, x.tags]) },
       { table: 'record_replacements', cols: ['kind', 'target', 'origin'], rows: d.replacements.map((x) => [x.kind, x.target, x.origin]) },
     ];
     for (const t of tables) {
