@@ -190,7 +190,7 @@ describe('uniqueItems in linear time agrees with Ajv\'s pairwise check', () => {
     it(`${name}: same pair as Ajv`, () => assert.deepEqual(findDuplicateItems(items), ajvPair(items)));
   }
 
-  it('agrees with Ajv on 2,000 random arrays of small JSON values', () => {
+  it('agrees with Ajv on 2,000 random arrays of small JSON values, short (pairwise) and long (by signature)', () => {
     let seed = 7;
     const rnd = (n: number): number => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) % n);
     const value = (depth: number): unknown => {
@@ -207,10 +207,19 @@ describe('uniqueItems in linear time agrees with Ajv\'s pairwise check', () => {
         }
       }
     };
+    let long = 0;
+    let longWithPair = 0;
     for (let n = 0; n < 2000; n++) {
-      const items = Array.from({ length: rnd(8) }, () => value(0));
-      assert.deepEqual(findDuplicateItems(items), ajvPair(items), JSON.stringify(items));
+      const items = Array.from({ length: rnd(24) }, () => value(0));
+      const pair = ajvPair(items);
+      assert.deepEqual(findDuplicateItems(items), pair, JSON.stringify(items));
+      if (items.length > 8) {
+        long++;
+        if (pair) longWithPair++;
+      }
     }
+    // Both paths were exercised, the long one with and without duplicates.
+    assert.ok(long > 500 && longWithPair > 50 && longWithPair < long, `${long} long arrays, ${longWithPair} with a pair`);
   });
 
   it('a record with a repeated reference (keys reordered) fails as the stock Ajv says, naming both items', () => {

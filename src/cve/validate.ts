@@ -145,15 +145,23 @@ function deepEqual(a: unknown, b: unknown): boolean {
   return a !== a && b !== b;
 }
 
+/** Arrays up to this length are compared pairwise (at most 28 compares), longer ones bucketed by signature. */
+const PAIRWISE_MAX = 8;
+
 /**
  * The pair Ajv's pairwise `uniqueItems` reports, or undefined: the largest `i` equal to
- * an earlier item, and the largest such `j < i`. Items are bucketed by {@link signature}
- * and compared (with Ajv's deep equality) only within a bucket, so distinct items cost
- * one pass; pairwise over all items (as Ajv) only when an item is not plain JSON.
+ * an earlier item, and the largest such `j < i`. Up to {@link PAIRWISE_MAX} items, pairwise
+ * as Ajv does. Longer arrays: items are bucketed by {@link signature} and compared (with
+ * Ajv's deep equality) only within a bucket, so distinct items cost one pass; pairwise
+ * over all items only when an item is not plain JSON.
  * @internal
  */
 export function findDuplicateItems(items: readonly unknown[]): readonly [i: number, j: number] | undefined {
   const n = items.length;
+  // Short arrays (most of a record's: one description, one affected product, a few
+  // versions or references): Ajv's own pairwise compare, which stops at the first
+  // difference, costs less than hashing every item whole (and, nested, again per level).
+  if (n <= PAIRWISE_MAX) return n < 2 ? undefined : findDuplicateItemsPairwise(items);
   // previous[i]: the nearest earlier index with the same signature, or -1.
   const previous = new Array<number>(n);
   const lastBySignature = new Map<number, number>();
