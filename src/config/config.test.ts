@@ -12,8 +12,11 @@ describe('config: disclosure settings', () => {
     const c = loadConfig({}, {
       CVEKIT_TEAM_TOKEN: 'x'.repeat(40), CVEKIT_REPORT_KEY: 'ab'.repeat(32), CVEKIT_SMTP_URL: 'smtp://u:p@127.0.0.1:2525', CVEKIT_PUBLIC_URL: 'https://psirt.example.org',
       CVEKIT_TIME_ZONE: 'Europe/Berlin', CVEKIT_EMBARGO_PRESET: 'zdi', CVEKIT_POW_BITS: '12', CVEKIT_CNA_ORG: 'examplepsirt', CVEKIT_TEAM_EMAIL: 'psirt@example.org',
+      CVEKIT_ESCALATE_TO: 'National CERT <cert@coord.example>',
     });
     assert.equal(c.disclosure.cnaOrg, 'examplepsirt');
+    assert.equal(c.disclosure.escalateTo, 'National CERT <cert@coord.example>');
+    assert.equal(loadConfig({}, { CVEKIT_ESCALATE_TO: 'cert@coord.example' }).disclosure.escalateTo, 'cert@coord.example');
     assert.equal(c.disclosure.powBits, 12);
     assert.deepEqual(loadConfig({}, {}).disclosure, {});
   });
@@ -30,6 +33,8 @@ describe('config: disclosure settings', () => {
       [{ CVEKIT_POW_BITS: '40' }, /CVEKIT_POW_BITS must be a whole number from 0 to 32/],
       [{ CVEKIT_CNA_ORG: 'x' }, /CVEKIT_CNA_ORG must be a CNA short name/],
       [{ CVEKIT_TEAM_EMAIL: 'psirt' }, /CVEKIT_TEAM_EMAIL must be an e-mail address/],
+      [{ CVEKIT_ESCALATE_TO: 'National CERT' }, /CVEKIT_ESCALATE_TO must be "Name <address>" or an e-mail address/],
+      [{ CVEKIT_ESCALATE_TO: 'CERT <cert>' }, /CVEKIT_ESCALATE_TO must be/],
     ];
     for (const [env, message] of cases) {
       assert.throws(() => loadConfig({}, env), (e: Error) => e instanceof ConfigError && message.test(e.message) && !e.message.includes('secret'), JSON.stringify(env));

@@ -44,6 +44,7 @@ export interface DisclosureSettings {
   readonly powBits?: number;
   readonly cnaOrg?: string;
   readonly publisherName?: string;
+  readonly escalateTo?: string;
 }
 
 export const EMBARGO_PRESETS = ['default', 'cert', 'zdi', 'projectZero'] as const;
@@ -71,6 +72,7 @@ export const SETTINGS = [
   { flag: '-', env: 'CVEKIT_POW_BITS', default: '16', help: 'disclosure: proof-of-work difficulty of the report form (0-32 leading zero bits)' },
   { flag: '-', env: 'CVEKIT_CNA_ORG', default: '(none)', help: 'disclosure: short name of the CNA org of this cvekit that reserves and publishes the cases\' CVE IDs' },
   { flag: '-', env: 'CVEKIT_PUBLISHER_NAME', default: 'cvekit PSIRT', help: 'disclosure: publisher name of the advisories' },
+  { flag: '-', env: 'CVEKIT_ESCALATE_TO', default: '(none)', help: 'disclosure: coordinator of last resort, "Name <address>": offered a case (private link by mail) when no vendor acknowledged it in 15 days' },
 ] as const;
 
 export class ConfigError extends Error {
@@ -186,11 +188,15 @@ export function disclosureSettings(env: NodeJS.ProcessEnv): DisclosureSettings {
   const publisherName = get('CVEKIT_PUBLISHER_NAME');
   if (publisherName !== undefined && publisherName.length > 200) throw new ConfigError('CVEKIT_PUBLISHER_NAME must be at most 200 characters');
   const mailFrom = get('CVEKIT_MAIL_FROM');
+  const escalateTo = get('CVEKIT_ESCALATE_TO');
+  if (escalateTo !== undefined && !/^\s*(?:.{0,200}?\s*<[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+>|[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+)\s*$/su.test(escalateTo)) {
+    throw new ConfigError(`CVEKIT_ESCALATE_TO must be "Name <address>" or an e-mail address, got "${escalateTo.slice(0, 80)}"`);
+  }
   return {
     ...(teamToken ? { teamToken } : {}), ...(reportKey ? { reportKey } : {}), ...(oldKeys?.length ? { oldReportKeys: oldKeys } : {}),
     ...(secret ? { disclosureSecret: secret } : {}), ...(publicUrl ? { publicUrl } : {}), ...(smtpUrl ? { smtpUrl } : {}), ...(mailFrom ? { mailFrom } : {}),
     ...(teamEmail ? { teamEmail } : {}), ...(timeZone ? { timeZone } : {}), ...(preset ? { embargoPreset: preset } : {}), ...(powBits === undefined ? {} : { powBits }),
-    ...(cnaOrg ? { cnaOrg } : {}), ...(publisherName ? { publisherName } : {}),
+    ...(cnaOrg ? { cnaOrg } : {}), ...(publisherName ? { publisherName } : {}), ...(escalateTo ? { escalateTo } : {}),
   };
 }
 

@@ -16,9 +16,10 @@
  * | `CVEKIT_POW_BITS` | proof-of-work difficulty (leading zero bits, default 16) |
  * | `CVEKIT_CNA_ORG` | short name of the CNA organisation (of this cvekit) that reserves and publishes the team's CVE IDs |
  * | `CVEKIT_PUBLISHER_NAME` | the advisories' publisher name (CSAF `document.publisher.name`) |
+ * | `CVEKIT_ESCALATE_TO` | coordinator of last resort, `Name <address>`: offered a case whose vendor has not acknowledged it after 15 days |
  */
 import { embargoPolicy, reminderPolicy } from './domain/index.ts';
-import type { EmbargoPolicy, EmbargoPresetName, ReminderPolicy } from './domain/index.ts';
+import type { EmbargoPolicy, EmbargoPresetName, ParticipantInput, ReminderPolicy } from './domain/index.ts';
 import { bodyCodec, hashToken, parseKey } from './crypto.ts';
 import type { BodyCodec } from './crypto.ts';
 import { randomBytes } from 'node:crypto';
@@ -66,6 +67,8 @@ export interface DisclosureConfigInput extends Partial<Omit<DisclosureConfig, 't
   readonly challengeSecret?: string;
   readonly timeZone?: string;
   readonly embargoPreset?: EmbargoPresetName;
+  /** `CVEKIT_ESCALATE_TO` (see {@link parseEscalateTo}); ignored when `reminders` is given. */
+  readonly escalateTo?: string;
 }
 
 export function disclosureConfig(input: DisclosureConfigInput = {}): DisclosureConfig {
@@ -88,11 +91,30 @@ export function disclosureConfig(input: DisclosureConfigInput = {}): DisclosureC
     mailFrom: input.mailFrom ?? 'cvekit <cvekit@localhost>',
     ...(input.teamEmail === undefined ? {} : { teamEmail: input.teamEmail }),
     embargo: input.embargo ?? embargoPolicy({ timeZone, ...(input.embargoPreset ? { preset: input.embargoPreset } : {}) }),
-    reminders: input.reminders ?? reminderPolicy({ timeZone }),
+    reminders: input.reminders ?? reminderPolicy({ timeZone, ...(input.escalateTo ? { coordinator: parseEscalateTo(input.escalateTo) } : {}) }),
     attachments: input.attachments ?? DEFAULT_ATTACHMENT_LIMITS,
     ...(input.cnaOrg === undefined || input.cnaOrg === '' ? {} : { cnaOrg: input.cnaOrg }),
     publisherName: input.publisherName ?? 'cvekit PSIRT',
   };
+}
+
+const MAILBOX = /^\s*(?:(.*?)\s*<([^\s@<>]+@[^\s@<>]+\.[^\s@<>]+)>|([^\s@<>]+@[^\s@<>]+\.[^\s@<>]+))\s*$/su;
+
+/**
+ * The coordinator of last resort from `Name <address>` (or a bare address): the participant
+ * a case is offered to after the vendor-response deadline. Its id is derived from the
+ * address, so it is the same participant on every case and across restarts.
+ */
+export function parseEscalateTo(text: string): ParticipantInput {
+  const m = MAILBOX.exec(text);
+  const contact = m?.[2] ?? m?.[3];
+  if (!m || contact === undefined || contact.length > 320) {
+    throw new DisclosureServiceError('INVALID_CONFIG', `CVEKIT_ESCALATE_TO must be "Name <address>" or an e-mail address, got "${text.slice(0, 80)}"`);
+  }
+  const name = (m[1] ?? '').trim() || contact;
+  if (name.length > 200) throw new DisclosureServiceError('INVALID_CONFIG', 'CVEKIT_ESCALATE_TO: the name is longer than 200 characters');
+  const slug = contact.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+  return { id: `coordinator-${slug}`, kind: 'coordinator', name, contact, roles: ['coordinator'] };
 }
 
 /** The settings from environment variables (see the table above). */
@@ -115,5 +137,6 @@ export function disclosureConfigFromEnv(env: NodeJS.ProcessEnv = process.env): D
     ...(bits === undefined ? {} : { powBits: bits }),
     ...(env.CVEKIT_CNA_ORG ? { cnaOrg: env.CVEKIT_CNA_ORG } : {}),
     ...(env.CVEKIT_PUBLISHER_NAME ? { publisherName: env.CVEKIT_PUBLISHER_NAME } : {}),
+    ...(env.CVEKIT_ESCALATE_TO ? { escalateTo: env.CVEKIT_ESCALATE_TO } : {}),
   });
 }

@@ -81,7 +81,7 @@ export class DisclosureScheduler {
         const items = r.kind === 'escalate' ? [] : [s.reminderMail(recipients(c, r, s.config.teamEmail), c.id, describe(r), `reminder:${r.key}`)].filter((m) => JSON.parse(m.payload).to.length > 0);
         if (!(await s.store.disclosure.enqueue(items, { key: `reminder:${r.key}`, owner: this.#owner, at: now }))) continue;
         if (r.kind === 'escalate') {
-          await s.systemCommand(c.id, { type: 'offer-escalation', to: r.to });
+          await s.offerEscalation(c.id, r.to);
           escalations++;
         } else {
           reminders++;

@@ -18,7 +18,7 @@ import type { Store } from '../store/index.ts';
 import type { DisclosureAuditInput, DisclosureCaseRow, DisclosureCaseSideWrites, DisclosureEventRow, DisclosureFileRow, DisclosureMessageRow, DisclosureOutboxInput, DisclosureReportRow, DisclosureVendorRow } from '../store/index.ts';
 import { extractCveIds } from '../cve/index.ts';
 import { applyCommand, formatZoned, caseStateName, openCase } from './domain/index.ts';
-import type { Case, CaseCommand, CaseEvent, Participant, ParticipantKind, ParticipantRole, Report, ReportInput } from './domain/index.ts';
+import type { Case, CaseCommand, CaseEvent, Participant, ParticipantInput, ParticipantKind, ParticipantRole, Report, ReportInput } from './domain/index.ts';
 import type { DisclosureConfig } from './config.ts';
 import { hashToken, issueChallenge, newId, newToken, sha256Hex, verifyChallenge } from './crypto.ts';
 import type { Challenge } from './crypto.ts';
@@ -401,7 +401,16 @@ export class DisclosureService {
         if ((command.type === 'propose-embargo' || command.type === 'propose-default-embargo') && command.proposedBy !== undefined && command.proposedBy !== own) throw new DisclosureServiceError('FORBIDDEN', 'propose in your own name');
       }
       return [command];
-    }, { expectedRevision, action: `case.command:${command.type}` });
+    }, {
+      expectedRevision,
+      action: `case.command:${command.type}`,
+      // The team hears how an escalation offer was answered (a declined one leaves the case with it).
+      ...(command.type === 'answer-escalation' && this.config.teamEmail
+        ? { side: (c: Case) => ({ outbox: [this.#mail([this.config.teamEmail!], `Case ${c.id}: escalation ${command.accepted ? 'accepted' : 'declined'}`, `${c.escalation?.to.name ?? 'The coordinator'} ${command.accepted ? 'accepted to coordinate' : 'declined to coordinate'} case ${c.id}.`)] }) }
+        : {}),
+    });
+    // A coordinator that declined is no longer on the case: its answer is all it gets back.
+    if (command.type === 'answer-escalation' && !command.accepted && role !== 'team') return { id: c.id, escalation: { state: 'declined' }, role: 'coordinator' };
     const after = await this.access(p, c.id);
     if (after.offered) return offeredView(after.c);
     return this.#view(c, role, selfId);
@@ -442,7 +451,7 @@ export class DisclosureService {
     ], {
       action: 'case.participant-add',
       side: (c) => ({
-        tokens: token ? [{ hash: hashToken(token), kind: 'participant', caseId: c.id, participantId: id, createdAt: at, expiresAt: new Date(this.#now().getTime() + this.config.capabilityDays * 86_400_000).toISOString(), revoked: false }] : [],
+        tokens: token ? [this.#participantToken(token, c.id, id, at)] : [],
         outbox: input.notify && contact && url ? [this.#mail([contact], 'You are invited to a coordinated vulnerability disclosure case',
           `You were added to a confidential vulnerability disclosure case (${c.id}).\n\nRead it and answer on this private page:\n${url}\n\nKeep this link to yourself; replies go through that page, never by e-mail.`)] : [],
       }),
@@ -492,6 +501,35 @@ export class DisclosureService {
       if (attempt >= MAX_RETRIES) throw new DisclosureServiceError('CASE_CONFLICT', 'the case is changing too fast; try again');
       await new Promise((r) => setTimeout(r, Math.random() * 10 * (attempt + 1)));
     }
+  }
+
+  /** The stored form of a participant's private link (its hash), valid `capabilityDays`. */
+  #participantToken(token: string, caseId: string, participantId: string, at: string) {
+    const expiresAt = new Date(this.#now().getTime() + this.config.capabilityDays * 86_400_000).toISOString();
+    return { hash: hashToken(token), kind: 'participant' as const, caseId, participantId, createdAt: at, expiresAt, revoked: false };
+  }
+
+  /**
+   * Used by the scheduler: offer the case to the coordinator of last resort. In the same
+   * transaction the coordinator gets a private link (a capability for this case only) by
+   * mail, where it accepts or declines; until it accepts it sees the offer and nothing
+   * else. The team is told too.
+   */
+  async offerEscalation(caseId: string, to: ParticipantInput): Promise<Case> {
+    const token = to.contact !== undefined ? newToken() : undefined;
+    const url = token && `${this.config.publicUrl}/report/${token}`;
+    const at = this.now();
+    return this.#change({ kind: 'team', name: 'system' }, caseId, () => [{ type: 'offer-escalation', to }], {
+      action: 'system.command:offer-escalation',
+      side: (c) => ({
+        tokens: token ? [this.#participantToken(token, c.id, to.id, at)] : [],
+        outbox: [
+          ...(to.contact && url ? [this.#mail([to.contact], 'A vulnerability disclosure case is offered to you for coordination',
+            `The vendor of a confidential vulnerability disclosure case (${c.id}) has not answered within the deadline, and the case is offered to you as coordinator of last resort.\n\nAccept or decline it on this private page:\n${url}\n\nUntil you accept you see only the offer. Keep this link to yourself; replies go through that page, never by e-mail.`)] : []),
+          ...(this.config.teamEmail ? [this.#mail([this.config.teamEmail], `Case ${c.id} offered to ${to.name}`, `No vendor acknowledged case ${c.id} within the deadline; it is now offered to ${to.name} for coordination.`)] : []),
+        ],
+      }),
+    });
   }
 
   /** Used by the scheduler: a command as the system, with retries. */

@@ -176,6 +176,19 @@ export async function disclosureApi(app: FastifyInstance, opts: DisclosureApiOpt
     return reply.redirect(`/report/${req.params.token}#messages`, 303);
   });
 
+  // A coordinator of last resort answers the offer of a case (see `offerEscalation`).
+  app.post<{ Params: { token: string }; Body: Record<string, string> }>('/report/:token/escalation', async (req, reply) => {
+    const p = await service.capability(req.params.token).catch(() => undefined);
+    if (!p || p.kind !== 'participant') return sendPage(reply, 'Not found', linkNotValidBody(), 404);
+    const answer = typeof req.body?.answer === 'string' ? req.body.answer : '';
+    if (answer !== 'accept' && answer !== 'decline') {
+      return sendPage(reply, 'Error', html`<h1>Error</h1><p>Answer the offer with <em>Accept</em> or <em>Decline</em>.</p><p><a href="/report/${req.params.token}">Back to the offer</a></p>`, 400);
+    }
+    await service.command(p, p.caseId, { type: 'answer-escalation', accepted: answer === 'accept' });
+    if (answer === 'accept') return reply.redirect(`/report/${req.params.token}`, 303);
+    return sendPage(reply, 'Offer declined', html`<h1>Offer declined</h1><p>You declined to coordinate case ${p.caseId}. The team is told; this link no longer opens the case.</p>`);
+  });
+
   app.get<{ Params: { token: string; fileId: string } }>('/report/:token/files/:fileId', async (req, reply) => {
     const p = await service.capability(req.params.token).catch(() => undefined);
     if (!p) return sendPage(reply, 'Not found', linkNotValidBody(), 404);
@@ -422,6 +435,13 @@ ${text('vendorContactedAt', 'When (YYYY-MM-DD)', { type: 'date' })}
 <script src="/assets/disclosure-pow.js"></script>`;
 }
 
+/** The offer to a coordinator of last resort: what it is, and the two answers (the API's `answer-escalation`). */
+function offerBody(token: string, c: { id: string; escalation?: { offeredAt?: string } }, tz: string): SafeHtml {
+  return html`<h2>Coordination offer</h2>
+<p>Case ${c.id} is offered to you for coordination${c.escalation?.offeredAt ? html` (since ${formatZoned(c.escalation.offeredAt, tz)})` : ''}: no vendor acknowledged it within the deadline. Until you accept, you see only this offer.</p>
+<form method="post" action="/report/${token}/escalation"><p><button type="submit" name="answer" value="accept">Accept and open the case</button> <button type="submit" name="answer" value="decline">Decline</button></p></form>`;
+}
+
 function linkNotValidBody(): SafeHtml {
   return html`<h1>Not found</h1><p>This link is not valid or has expired.</p>`;
 }
@@ -447,7 +467,7 @@ ${c && !c.offered ? html`<h2>Case</h2><table>
 <tr><th>Embargo</th><td>${c.embargo?.state ?? 'none'}${c.embargo?.endsAt ? html`, ends ${formatZoned(c.embargo.endsAt, tz)}` : ''}</td></tr>
 <tr><th>Participants</th><td>${(c.participants ?? []).map((p, i) => html`${i ? ', ' : ''}${p.name} (${p.kind})`)}</td></tr>
 </table>` : ''}
-${c?.offered ? html`<p>This case is offered to you for coordination. Answer the offer with the API (<code>answer-escalation</code>).</p>` : ''}
+${c?.offered ? offerBody(token, c as { id: string; escalation?: { offeredAt?: string } }, tz) : ''}
 ${files.length ? html`<h2>Files</h2><ul>${files.map((f) => html`<li><a href="/report/${token}/files/${f.id}" download>${f.name}</a> <span class="muted">(${f.size} bytes)</span></li>`)}</ul>` : ''}
 <h2 id="messages">Messages</h2>
 ${messages.length ? html`<ol>${messages.map((m: MessageView) => html`<li id="${m.id}"><p><strong>${m.authorName}</strong> <span class="muted">${formatZoned(m.createdAt, tz)}</span>${m.parentId ? html` <span class="muted">in reply to <a href="#${m.parentId}">a message</a></span>` : ''}</p><p>${m.text}</p></li>`)}</ol>` : html`<p class="muted">No messages yet.</p>`}
