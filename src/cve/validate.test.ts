@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { sharedData } from '../../test/support/paths.ts';
 import { checkEnvelope, validateRecord } from './index.ts';
-import { compileFullSchemaValidator, findDuplicateItems } from './validate.ts';
+import { compileFullSchemaValidator, findDuplicateItems, loadPrecompiled, precompiledValidatorsSource } from './validate.ts';
 import type { ValidationIssue } from './index.ts';
 
 const lines = readFileSync(sharedData('cve5', 'records.jsonl'), 'utf8').split('\n').filter((line) => line !== '');
@@ -37,6 +37,47 @@ describe('validateRecord on the real CVE List sample', () => {
     broken.containers.cna.descriptions = [];
     const samples = [...records.filter((_, i) => i % 50 === 0), broken, fixture('cve-services', 'test-schemas-5.0', 'CVE-2017-4024_published.json')];
     for (const r of samples) assert.equal(validateRecord(r).ok, full(r));
+  });
+});
+
+describe('the precompiled validators (Ajv standalone, src/cve/schema/validators.generated.cjs)', () => {
+  it('the committed file is what `npm run generate:validator` writes for this schema, keywords and Ajv', () => {
+    const committed = readFileSync(new URL('./schema/validators.generated.cjs', import.meta.url), 'utf8');
+    assert.ok(committed === precompiledValidatorsSource(), 'stale: run `npm run generate:validator` and commit the file');
+  });
+
+  it('load, and give the verdict of the whole oneOf schema on every real record and on broken ones', () => {
+    const pre = loadPrecompiled();
+    assert.ok(pre, 'the generated file loads');
+    const full = compileFullSchemaValidator();
+    const broken: Record<string, any>[] = [];
+    for (const edit of [
+      (r: Record<string, any>) => (r.containers.cna.descriptions = []),
+      (r: Record<string, any>) => r.containers.cna.references.push(clone(r.containers.cna.references[0])),
+      (r: Record<string, any>) => (r.containers.cna.references[0].tags = ['patch', 'patch']),
+      (r: Record<string, any>) => (r.containers.cna.affected[0].versions = [{ version: '1', status: 'sideways' }]),
+      (r: Record<string, any>) => (r.containers.cna.descriptions[0].value = 'x'.repeat(4097)),
+      (r: Record<string, any>) => (r.containers.cna.descriptions[0].value = '😀'.repeat(4096)),
+      (r: Record<string, any>) => (r.containers.cna.descriptions[0].value = '😀'.repeat(4097)),
+      (r: Record<string, any>) => (r.cveMetadata.assignerOrgId = 'not-a-uuid'),
+      (r: Record<string, any>) => (r.containers.cna.unexpected = true),
+      (r: Record<string, any>) => (r.containers.cna.x_extension = { any: 'thing' }),
+    ]) {
+      const r = clone(base);
+      edit(r);
+      broken.push(r);
+    }
+    let disagreements = 0;
+    let invalid = 0;
+    for (const r of [...records, ...broken]) {
+      const state = (r.cveMetadata as { state: 'PUBLISHED' | 'REJECTED' }).state;
+      const verdict = full(r);
+      if (!verdict) invalid++;
+      if (pre![state](r) !== verdict) disagreements++;
+    }
+    assert.equal(disagreements, 0);
+    // The broken ones are mostly invalid (an x_ extension and 4,096 emoji are allowed): both paths were tried.
+    assert.equal(invalid, 8);
   });
 });
 

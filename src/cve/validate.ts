@@ -21,11 +21,14 @@
  *   only items whose hashes collide (linear), reporting the very pair Ajv reports;
  *   see {@link uniqueItemsKeyword}.
  */
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { Ajv, _, str } from 'ajv';
 import type { CodeKeywordDefinition, ErrorObject, KeywordCxt, Name, ValidateFunction } from 'ajv';
 import { checkDataTypes, DataType, getSchemaTypes } from 'ajv/dist/compile/validate/dataType.js';
 import { fullFormats } from 'ajv-formats/dist/formats.js';
+import * as standalone from 'ajv/dist/standalone/index.js';
 import { parseCveId } from './cve-id.ts';
 
 /** One problem found in a record, in words, located by a JSON pointer. */
@@ -49,6 +52,15 @@ export interface ValidateOptions {
 }
 
 const SCHEMA_URL = new URL('./schema/CVE_JSON_bundled_5.1.1.json', import.meta.url);
+/**
+ * The default validators (formats off, first error) as code generated ahead of time (Ajv
+ * standalone, `npm run generate:validator`): loading it takes a few milliseconds where
+ * compiling the schema takes about a second, in every process and worker thread that
+ * validates. Its first line names the schema's SHA-256; a file for another schema is not used.
+ */
+const PRECOMPILED_URL = new URL('./schema/validators.generated.cjs', import.meta.url);
+/** What the generated code `require`s for the linear uniqueItems (see {@link loadPrecompiled}). */
+const UNIQUE_ITEMS_MODULE = 'cvekit:unique-items';
 const SCHEMA_ID = 'https://cveproject.github.io/cve-schema/schema/CVE_Record_Format.json';
 /** CVE JSON 5 `definitions.dataVersion.pattern`: any 5.x or 5.x.y. */
 const DATA_VERSION = /^5\.(0|[1-9][0-9]*)(\.(0|[1-9][0-9]*))?$/;
@@ -61,10 +73,9 @@ const BRANCH_INDEX: Record<Branch, number> = { PUBLISHED: 0, REJECTED: 1 };
 
 interface Validators {
   /** Stops at the first error: the common case is a valid record. */
-  readonly fast: Record<Branch, ValidateFunction>;
+  readonly fast: Record<Branch, (json: unknown) => boolean>;
   /** All errors, compiled only when a record fails, to explain why. */
   explain?: Record<Branch, ValidateFunction>;
-  readonly ajvAll: Ajv;
 }
 
 const compiled = new Map<boolean, Validators>();
@@ -234,7 +245,8 @@ const uniqueItemsKeyword: CodeKeywordDefinition = {
     }
 
     function linear(i: Name, j: Name): void {
-      const find = gen.scopeValue('func', { ref: findDuplicateItems });
+      // `code`: how generated standalone code reaches the function (see loadPrecompiled).
+      const find = gen.scopeValue('func', { ref: findDuplicateItems, code: _`require(${UNIQUE_ITEMS_MODULE}).findDuplicateItems` });
       const dup = gen.const('dup', _`${find}(${data})`);
       gen.if(_`${dup} !== undefined`, () => {
         gen.assign(i, _`${dup}[0]`);
@@ -246,9 +258,10 @@ const uniqueItemsKeyword: CodeKeywordDefinition = {
   },
 };
 
-function newAjv(formats: boolean, allErrors: boolean, schema: object): Ajv {
+function newAjv(formats: boolean, allErrors: boolean, schema: object, source = false): Ajv {
   const ajv = new Ajv({
     allErrors,
+    ...(source ? { code: { source: true } } : {}),
     // The bundled schema carries annotation keys Ajv's strict mode rejects.
     strict: false,
     validateFormats: formats,
@@ -267,17 +280,75 @@ function branches(ajv: Ajv): Record<Branch, ValidateFunction> {
   };
 }
 
+let schemaText: string | undefined;
 let schemaJson: object | undefined;
 function loadSchema(): object {
-  schemaJson ??= JSON.parse(readFileSync(SCHEMA_URL, 'utf8')) as object;
+  schemaText ??= readFileSync(SCHEMA_URL, 'utf8');
+  schemaJson ??= JSON.parse(schemaText) as object;
   return schemaJson;
+}
+const schemaSha256 = (): string => {
+  loadSchema();
+  return createHash('sha256').update(schemaText!).digest('hex');
+};
+
+/** The exported names of the generated module and the schema each one checks. */
+const PRECOMPILED_EXPORTS: Record<Branch, string> = { PUBLISHED: 'published', REJECTED: 'rejected' };
+const branchId = (b: Branch): string => `cvekit:branch:${PRECOMPILED_EXPORTS[b]}`;
+
+/**
+ * The source of `validators.generated.cjs`: both branches' default validators (formats
+ * off, first error), sharing the schema's definitions. Used by the generator script and
+ * by the test that the committed file is current.
+ * @internal
+ */
+export function precompiledValidatorsSource(): string {
+  const ajv = newAjv(false, false, loadSchema(), true);
+  const refs: Record<string, string> = {};
+  for (const b of Object.keys(BRANCH_INDEX) as Branch[]) {
+    ajv.addSchema({ $id: branchId(b), allOf: [{ $ref: `${SCHEMA_ID}#/oneOf/${BRANCH_INDEX[b]}` }] });
+    refs[PRECOMPILED_EXPORTS[b]] = branchId(b);
+  }
+  // The module is CommonJS: Node's default import is the function itself, TypeScript sees `.default`.
+  const standaloneCode = (standalone as unknown as { default: (ajv: Ajv, refs: Record<string, string>) => string }).default;
+  const code = standaloneCode(ajv, refs);
+  return `// Generated by \`npm run generate:validator\` from CVE_JSON_bundled_5.1.1.json sha256 ${schemaSha256()}; do not edit.\n${code}\n`;
+}
+
+const nodeRequire = createRequire(import.meta.url);
+
+/**
+ * The generated validators, or undefined when the file is missing or made from another
+ * schema (the caller compiles instead). The code is Ajv's own output (what `ajv.compile`
+ * would evaluate in this process), evaluated with a `require` that gives it Ajv's runtime
+ * helpers and this module's {@link findDuplicateItems}.
+ * @internal
+ */
+export function loadPrecompiled(): Record<Branch, (json: unknown) => boolean> | undefined {
+  let code: string;
+  try {
+    code = readFileSync(PRECOMPILED_URL, 'utf8');
+  } catch {
+    return undefined;
+  }
+  if (!code.startsWith('// Generated') || !code.slice(0, code.indexOf('\n')).includes(`sha256 ${schemaSha256()};`)) return undefined;
+  const module = { exports: {} as Record<string, unknown> };
+  const load = (id: string): unknown => (id === UNIQUE_ITEMS_MODULE ? { findDuplicateItems } : nodeRequire(id));
+  // eslint-disable-next-line no-new-func -- Ajv's generated code, as Ajv itself evaluates it
+  new Function('require', 'module', 'exports', code)(load, module, module.exports);
+  const out = {} as Record<Branch, (json: unknown) => boolean>;
+  for (const b of Object.keys(BRANCH_INDEX) as Branch[]) {
+    const f = module.exports[PRECOMPILED_EXPORTS[b]];
+    if (typeof f !== 'function') return undefined;
+    out[b] = f as (json: unknown) => boolean;
+  }
+  return out;
 }
 
 function validators(formats: boolean): Validators {
   let v = compiled.get(formats);
   if (v === undefined) {
-    const schema = loadSchema();
-    v = { fast: branches(newAjv(formats, false, schema)), ajvAll: newAjv(formats, true, schema) };
+    v = { fast: (formats ? undefined : loadPrecompiled()) ?? branches(newAjv(formats, false, loadSchema())) };
     compiled.set(formats, v);
   }
   return v;
@@ -539,10 +610,10 @@ export function validateRecord(json: unknown, options: ValidateOptions = {}): Va
   const state = (json as { cveMetadata: { state: Branch } }).cveMetadata.state;
   const v = validators(options.formats === true);
   if (v.fast[state](json) === true) return { ok: true, issues: [] };
-  v.explain ??= branches(v.ajvAll);
+  v.explain ??= branches(newAjv(options.formats === true, true, loadSchema()));
   const explain = v.explain[state];
   explain(json);
-  const errors = explain.errors ?? v.fast[state].errors ?? [];
+  const errors = explain.errors ?? [];
   const issues = toIssues(errors);
   return { ok: false, issues: issues.length > 0 ? issues : [{ path: '', message: 'does not match the CVE Record Format 5.1.1 schema' }] };
 }
