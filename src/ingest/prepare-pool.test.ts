@@ -141,58 +141,34 @@ describe('memory: a chunk\'s raw bytes are held once', () => {
 });
 
 describe('stealing only when a core is spare', () => {
-  /** A clock whose counters the test moves: machine busy time, this process's time, cores. */
-  const fakeClock = (cores: number) => {
+  /** A meter on a clock whose counters the test moves: `step` adds elapsed, machine-busy and own ms, then asks. */
+  const fakeMeter = (cores: number) => {
     const c = { t: 0, busy: 0, own: 0, reads: 0 };
-    return {
-      c,
-      clock: {
-        now: () => c.t,
-        machineBusyMs: () => (c.reads++, c.busy),
-        processMs: () => c.own,
-        cores: () => cores,
-      },
+    const spare = spareCoreMeter({ now: () => c.t, machineBusyMs: () => (c.reads++, c.busy), processMs: () => c.own, cores: () => cores });
+    const step = (ms: number, busy: number, own: number): boolean => {
+      c.t += ms;
+      c.busy += busy;
+      c.own += own;
+      return spare();
     };
+    return { c, spare, step };
   };
 
   test('other processes using a core or more of two: no stealing; this import\'s own CPU does not count', () => {
-    const { c, clock } = fakeClock(2);
-    const spare = spareCoreMeter(clock);
+    const { c, spare, step } = fakeMeter(2);
     assert.equal(spare(), true, 'optimistic before the first window');
-    // Both cores busy, all of it this process (its two threads): spare.
-    c.t += 500;
-    c.busy += 1000;
-    c.own += 1000;
-    assert.equal(spare(), true);
-    // 600 ms of others' CPU in 500 ms: 1.2 cores. Not spare.
-    c.t += 500;
-    c.busy += 1000;
-    c.own += 400;
-    assert.equal(spare(), false);
-    // Within the window the decision holds, without reading the counters again.
+    assert.equal(step(500, 1000, 1000), true, 'both cores busy, all of it this process (its two threads)');
+    assert.equal(step(500, 1000, 400), false, '600 ms of others\' CPU in 500 ms: 1.2 cores');
     const reads = c.reads;
-    c.t += 200;
-    c.busy += 0;
-    assert.equal(spare(), false);
-    assert.equal(c.reads, reads);
-    // The other load stops: spare again at the next window.
-    c.t += 300;
-    c.busy += 700;
-    c.own += 700;
-    assert.equal(spare(), true);
+    assert.equal(step(200, 0, 0), false, 'within the window the decision holds');
+    assert.equal(c.reads, reads, 'without reading the counters again');
+    assert.equal(step(300, 700, 700), true, 'the other load stopped');
   });
 
   test('on four cores, 1.2 cores of other load still leaves one for stealing; 3 do not', () => {
-    const { c, clock } = fakeClock(4);
-    const spare = spareCoreMeter(clock);
-    c.t += 1000;
-    c.busy += 3200;
-    c.own += 2000;
-    assert.equal(spare(), true);
-    c.t += 1000;
-    c.busy += 5000;
-    c.own += 2000;
-    assert.equal(spare(), false);
+    const { step } = fakeMeter(4);
+    assert.equal(step(1000, 3200, 2000), true);
+    assert.equal(step(1000, 5000, 2000), false);
   });
 
   test('`idle` stealing asks the meter: a machine without a spare core steals nothing', async () => {
