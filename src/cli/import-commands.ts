@@ -83,7 +83,7 @@ export async function importCommand(args: readonly string[], io: Io): Promise<nu
       batchSize,
       logger,
       reader: { base: values.base, since: values.since, stdin: io.stdin as NodeJS.ReadableStream & AsyncIterable<Uint8Array> },
-      onProgress: (p) => bar.update({ done: p.done, total: p.total, bytes: p.bytes, totalBytes: p.totalBytes }),
+      onProgress: (p) => bar.update({ done: p.done, total: p.total, bytes: p.bytes, totalBytes: p.totalBytes, phase: p.phase }),
     }),
     // The import finishes a pending bulk load itself: its own by resuming it, another's first.
     { keepBulkLoad: true },
@@ -124,7 +124,7 @@ export async function syncCommand(args: readonly string[], io: Io): Promise<numb
           logger,
           signal: controller.signal,
           nextSyncAt: everyMs ? new Date(Date.now() + everyMs).toISOString() : undefined,
-          onProgress: (p) => bar.update({ done: p.done, total: p.total, bytes: p.bytes, totalBytes: p.totalBytes, label: p.label }),
+          onProgress: (p) => bar.update({ done: p.done, total: p.total, bytes: p.bytes, totalBytes: p.totalBytes, label: p.label, phase: p.phase }),
         }).finally(() => bar.done());
         if (values.json) printJson(io, { ok: true, ...report });
         else print(io, describeSync(report));

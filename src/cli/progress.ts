@@ -10,6 +10,8 @@ export interface ProgressState {
   readonly bytes?: number;
   readonly totalBytes?: number;
   readonly label?: string;
+  /** Work after the items, in words: shown instead of the bar (its end is not known). */
+  readonly phase?: string;
 }
 
 const WIDTH = 28;
@@ -31,6 +33,7 @@ export function renderProgress(state: ProgressState, elapsedSeconds: number, uni
   else if (state.totalBytes && state.bytes !== undefined) fraction = state.bytes / state.totalBytes;
   const rateText = `${Math.round(rate).toLocaleString('en')} ${unit}/s`;
   const label = state.label ? `${state.label} ` : '';
+  if (state.phase) return `${label}${state.done.toLocaleString('en')} ${unit} read; ${state.phase}…  ${formatDuration(elapsedSeconds)}`;
   if (fraction === undefined) return `${label}${state.done.toLocaleString('en')} ${unit}  ${rateText}  ${formatDuration(elapsedSeconds)}`;
   const f = Math.min(1, Math.max(0, fraction));
   const filled = Math.round(f * WIDTH);
@@ -49,11 +52,14 @@ export function createProgressBar(stream: NodeJS.WriteStream = process.stderr, u
   const started = performance.now();
   let last = 0;
   let lastLine = '';
+  let lastPhase: string | undefined;
   return {
     update(state) {
       if (!tty) return;
       const now = performance.now();
-      if (now - last < 100) return;
+      // A new phase is shown at once (the work after it may block this thread for a while).
+      if (now - last < 100 && state.phase === lastPhase) return;
+      lastPhase = state.phase;
       last = now;
       lastLine = renderProgress(state, (now - started) / 1000, unit);
       stream.write(`\r${lastLine.slice(0, (stream.columns ?? 120) - 1)}\x1b[K`);

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { after, describe, test } from 'node:test';
 import { importFrom } from '../../ingest/index.ts';
+import { BUILD_PHASE } from '../../ingest/import.ts';
 import { openStore } from '../index.ts';
 import type { Store } from '../index.ts';
 import { realRecordLines } from '../../../test/support/stores.ts';
@@ -112,6 +113,31 @@ describe('sqlite: who builds a pending bulk load', () => {
     setLoader(path, {}, new Date(Date.now() - 11 * 60_000).toISOString());
     await store.migrate();
     assert.equal(await store.pendingBulkLoad(), undefined, 'idle for eleven minutes: built');
+    await store.close();
+  });
+
+  test('the first import says when it builds: its last progress event names the build; a second import has none', async () => {
+    const path = join(dir, 'phase.db');
+    const input = join(dir, 'phase.jsonl');
+    writeFileSync(input, `${lines.join('\n')}\n`);
+    const store = await openStore(`sqlite:${path}`);
+    await store.migrate();
+    const phases: (string | undefined)[] = [];
+    let pendingAtPhase: unknown;
+    await importFrom(store, input, {
+      batchSize: 100,
+      onProgress: (p) => {
+        phases.push(p.phase);
+        if (p.phase) pendingAtPhase = (store as Store).pendingBulkLoad();
+      },
+    });
+    assert.equal(phases.at(-1), BUILD_PHASE);
+    assert.equal(phases.filter(Boolean).length, 1);
+    assert.ok(await pendingAtPhase, 'told before the build, while the load was still pending');
+    assert.equal(await store.pendingBulkLoad(), undefined);
+    const again: (string | undefined)[] = [];
+    await importFrom(store, input, { batchSize: 100, onProgress: (p) => again.push(p.phase) });
+    assert.ok(again.length > 0 && again.every((x) => x === undefined));
     await store.close();
   });
 });
