@@ -50,7 +50,7 @@ export type RelayOutcome<T> = { readonly kind: 'done'; readonly value: T } | { r
 
 /** `sync`: fetch the org's IDs reserved upstream since `since` that this store does not have. */
 /** `sync.record`: store here the record upstream has for an ID, if this store's differs or is missing. */
-type Op = 'reserve' | 'publish' | 'update' | 'reject' | 'reject.update' | 'state' | 'sync' | 'sync.record';
+type Op = 'reserve' | 'publish' | 'update' | 'reject' | 'reject.update' | 'state' | 'adp' | 'sync' | 'sync.record';
 
 interface Payload {
   readonly reserve?: ReserveParams;
@@ -221,6 +221,19 @@ export class CnaRelay {
     return this.#attempt(a, up, owner, op, cveId, { body }, opts);
   }
 
+  /**
+   * `PUT /cve/:id/adp`: an ADP org with an upstream adds its container there first (with its
+   * own upstream credentials: the record may belong to any CNA), then here. Everything this
+   * server would refuse is refused before anything goes upstream; never queued (an ADP
+   * container is replaced whole, so the client's retry is safe).
+   */
+  async submitAdp(a: Actor, cveId: string, body: unknown): Promise<unknown> {
+    const up = await this.#upstream(a.org.uuid);
+    if (!up) return this.service.submitAdp(a, cveId, body);
+    await this.service.checkAdp(a, cveId, body);
+    return ((await this.#attempt(a, up, a.org.uuid, 'adp', cveId, { body }, { queue: false })) as { kind: 'done'; value: unknown }).value;
+  }
+
   /** Reject an ID without a record, or undo that (`state` REJECTED / RESERVED), through the owner's upstream. */
   async changeState(a: Actor, cveId: string, state: 'REJECTED' | 'RESERVED', opts: RelayCallOptions = {}): Promise<RelayOutcome<unknown>> {
     const owner = (await this.service.store.cna.getCveId(cveId))?.owningOrg ?? '';
@@ -365,6 +378,10 @@ export class CnaRelay {
       case 'state': {
         await this.#call(up, 'PUT', `cve-id/${cveId}?state=${p.state}`);
         return this.service.changeCveId(a, cveId, { state: p.state });
+      }
+      case 'adp': {
+        await this.#call(up, 'PUT', `cve/${cveId}/adp`, p.body);
+        return this.service.submitAdp(a, cveId, p.body);
       }
       case 'sync':
         return this.#sync(a, up, p);

@@ -617,22 +617,32 @@ export class CnaService {
 
   /** PUT /cve/:id/adp (spec §4.3.6): no ownership check; one container per ADP org. */
   async submitAdp(a: Actor, cveId: string, body: unknown): Promise<{ record: CveRecordJson; replaced: boolean }> {
+    for (let attempt = 0; ; attempt++) {
+      const { id, existing, owner, merged } = await this.#prepareAdp(a, cveId, body);
+      if ((await this.#commitRecord(a, id, owner, merged.record, existing, merged.replaced ? 'record.adp.replace' : 'record.adp.add')) === 'ok') return merged;
+      if (attempt >= MAX_ATTEMPTS) throw new CnaError('SERVICE_NOT_AVAILABLE');
+    }
+  }
+
+  /** Every check `submitAdp` makes, storing nothing: the relay runs it before it goes upstream. */
+  async checkAdp(a: Actor, cveId: string, body: unknown): Promise<void> {
+    await this.#prepareAdp(a, cveId, body);
+  }
+
+  async #prepareAdp(a: Actor, cveId: string, body: unknown) {
     if (!hasRole(a, 'ADP', 'SECRETARIAT')) throw new CnaError('ADP_ONLY');
     if (!body || typeof body !== 'object' || !('adpContainer' in body)) throw new CnaError('BAD_ADP_FORMAT');
     const container = trimStrings((body as { adpContainer: unknown }).adpContainer);
     checkContainer(container, 'adp', this.#now());
-    for (let attempt = 0; ; attempt++) {
-      const id = await this.store.cna.getCveId(cveId);
-      if (!id || id.state === 'AVAILABLE') throw new CnaError('CVEID_DNE', { message: `${cveId} does not exist.` });
-      const existing = await this.store.cna.getRecord(cveId);
-      if (!existing) throw new CnaError('CVE_RECORD_DNE_UPDATE');
-      if (existing.state === 'REJECTED') throw new CnaError('CVE_RECORD_REJECTED');
-      const owner = (await this.store.cna.getOrgByUuid(id.owningOrg)) as CnaOrg;
-      const merged = mergeAdpContainer(JSON.parse(existing.json) as CveRecordJson, container as Record<string, unknown>, a.org, this.#ts());
-      checkFullRecord(merged.record, 'BAD_ADP_JSON');
-      if ((await this.#commitRecord(a, id, owner, merged.record, existing, merged.replaced ? 'record.adp.replace' : 'record.adp.add')) === 'ok') return merged;
-      if (attempt >= MAX_ATTEMPTS) throw new CnaError('SERVICE_NOT_AVAILABLE');
-    }
+    const id = await this.store.cna.getCveId(cveId);
+    if (!id || id.state === 'AVAILABLE') throw new CnaError('CVEID_DNE', { message: `${cveId} does not exist.` });
+    const existing = await this.store.cna.getRecord(cveId);
+    if (!existing) throw new CnaError('CVE_RECORD_DNE_UPDATE');
+    if (existing.state === 'REJECTED') throw new CnaError('CVE_RECORD_REJECTED');
+    const owner = (await this.store.cna.getOrgByUuid(id.owningOrg)) as CnaOrg;
+    const merged = mergeAdpContainer(JSON.parse(existing.json) as CveRecordJson, container as Record<string, unknown>, a.org, this.#ts());
+    checkFullRecord(merged.record, 'BAD_ADP_JSON');
+    return { id, existing, owner, merged };
   }
 
   /** POST/PUT /cve/:id, Secretariat only: the record is stored as sent (spec §4.3.7). */

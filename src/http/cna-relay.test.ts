@@ -444,5 +444,53 @@ for (const backend of testBackends()) {
         gateway.mode = { kind: 'pass' };
       }
     });
+
+    it('PUT /cve/:id/adp from an ADP org with an upstream: its container goes upstream first (its own credentials), then here; refused or unreachable: nothing stored here', async () => {
+      const upService = new CnaService(up.store);
+      await upService.createOrg(SYSTEM_ACTOR, { shortName: 'watch-up', name: 'Watch upstream', roles: ['ADP'], idQuota: 0 });
+      const watchUpKey = (await upService.createUser(SYSTEM_ACTOR, 'watch-up', { username: 'relay@watch.example' })).secret;
+      await service.createOrg(SYSTEM_ACTOR, { shortName: 'watch', name: 'Watch', roles: ['ADP'], idQuota: 0 });
+      const wendy: Creds = { org: 'watch', user: 'wendy@watch.example', key: (await service.createUser(SYSTEM_ACTOR, 'watch', { username: 'wendy@watch.example', roles: ['ADMIN'] })).secret };
+      const watchOrg = (await local.store.cna.getOrg('watch'))!;
+      await relay.configure({ org: watchOrg, user: (await local.store.cna.getUser(watchOrg.uuid, 'wendy@watch.example'))! }, { url: gateway.url, org: 'watch-up', user: 'relay@watch.example', key: watchUpKey });
+      const published = (await local.store.cna.listRecords({ state: 'PUBLISHED' }, { offset: 0, limit: 50 })).items.find((r) => r.assignerOrg === aliceActor.org.uuid);
+      assert.ok(published, 'a record acme published through its upstream');
+      const id = published.cveId;
+      assert.ok(await up.store.cna.getRecord(id), 'upstream has it too');
+      const adpOf = async (store: Store) => (JSON.parse((await store.cna.getRecord(id))!.json) as { containers: { adp?: { title?: string; providerMetadata: { shortName: string } }[] } }).containers.adp ?? [];
+
+      const ok = await req('PUT', `/api/cve/${id}/adp`, wendy, { adpContainer: { title: 'Watch note' } });
+      assert.equal(ok.statusCode, 200, ok.body);
+      assert.deepEqual((await adpOf(up.store)).map((c) => [c.providerMetadata.shortName, c.title]), [['watch-up', 'Watch note']], 'upstream got it under the upstream org');
+      assert.deepEqual((await adpOf(local.store)).map((c) => [c.providerMetadata.shortName, c.title]), [['watch', 'Watch note']], 'then this server');
+
+      // Refused here before anything goes upstream.
+      const hits = gateway.hits;
+      const bad = await req('PUT', `/api/cve/${id}/adp`, wendy, { adpContainer: { title: 1 } });
+      assert.equal(bad.statusCode, 400, bad.body);
+      assert.equal(gateway.hits, hits);
+
+      // Upstream unreachable: 503, and this server keeps what it had.
+      gateway.mode = { kind: 'down' };
+      try {
+        const down = await req('PUT', `/api/cve/${id}/adp`, wendy, { adpContainer: { title: 'Not while down' } });
+        assert.equal(down.statusCode, 503, down.body);
+        assert.equal((down.json() as { error: string }).error, 'UPSTREAM_UNAVAILABLE');
+      } finally {
+        gateway.mode = { kind: 'pass' };
+      }
+      assert.deepEqual((await adpOf(local.store)).map((c) => c.title), ['Watch note']);
+
+      // Upstream refuses (scripted): its status and body come back, nothing changes here.
+      gateway.mode = { kind: 'status', status: 403, body: JSON.stringify({ error: 'NOT_ALLOWED', message: 'scripted refusal' }) };
+      try {
+        const refused = await req('PUT', `/api/cve/${id}/adp`, wendy, { adpContainer: { title: 'Refused upstream' } });
+        assert.equal(refused.statusCode, 403, refused.body);
+        assert.match(refused.body, /scripted refusal/);
+      } finally {
+        gateway.mode = { kind: 'pass' };
+      }
+      assert.deepEqual((await adpOf(local.store)).map((c) => c.title), ['Watch note']);
+    });
   });
 }
