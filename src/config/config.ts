@@ -3,6 +3,7 @@
  */
 
 import { isIP } from 'node:net';
+import { parseMailbox } from './mailbox.ts';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -189,9 +190,9 @@ export function disclosureSettings(env: NodeJS.ProcessEnv): DisclosureSettings {
   if (publisherName !== undefined && publisherName.length > 200) throw new ConfigError('CVEKIT_PUBLISHER_NAME must be at most 200 characters');
   const mailFrom = get('CVEKIT_MAIL_FROM');
   const escalateTo = get('CVEKIT_ESCALATE_TO');
-  if (escalateTo !== undefined && !/^\s*(?:.{0,200}?\s*<[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+>|[^\s@<>]+@[^\s@<>]+\.[^\s@<>]+)\s*$/su.test(escalateTo)) {
-    throw new ConfigError(`CVEKIT_ESCALATE_TO must be "Name <address>" or an e-mail address, got "${escalateTo.slice(0, 80)}"`);
-  }
+  // The parser the disclosure service uses too: start-up refuses exactly what it would.
+  const mailbox = escalateTo === undefined ? undefined : parseMailbox(escalateTo, 'CVEKIT_ESCALATE_TO');
+  if (mailbox && 'error' in mailbox) throw new ConfigError(mailbox.error);
   return {
     ...(teamToken ? { teamToken } : {}), ...(reportKey ? { reportKey } : {}), ...(oldKeys?.length ? { oldReportKeys: oldKeys } : {}),
     ...(secret ? { disclosureSecret: secret } : {}), ...(publicUrl ? { publicUrl } : {}), ...(smtpUrl ? { smtpUrl } : {}), ...(mailFrom ? { mailFrom } : {}),

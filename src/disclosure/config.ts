@@ -24,6 +24,7 @@ import { bodyCodec, hashToken, parseKey } from './crypto.ts';
 import type { BodyCodec } from './crypto.ts';
 import { randomBytes } from 'node:crypto';
 import { DisclosureServiceError } from './errors.ts';
+import { parseMailbox } from '../config/index.ts';
 
 export interface AttachmentLimits {
   readonly maxFiles: number;
@@ -98,23 +99,16 @@ export function disclosureConfig(input: DisclosureConfigInput = {}): DisclosureC
   };
 }
 
-const MAILBOX = /^\s*(?:(.*?)\s*<([^\s@<>]+@[^\s@<>]+\.[^\s@<>]+)>|([^\s@<>]+@[^\s@<>]+\.[^\s@<>]+))\s*$/su;
-
 /**
  * The coordinator of last resort from `Name <address>` (or a bare address): the participant
  * a case is offered to after the vendor-response deadline. Its id is derived from the
  * address, so it is the same participant on every case and across restarts.
  */
 export function parseEscalateTo(text: string): ParticipantInput {
-  const m = MAILBOX.exec(text);
-  const contact = m?.[2] ?? m?.[3];
-  if (!m || contact === undefined || contact.length > 320) {
-    throw new DisclosureServiceError('INVALID_CONFIG', `CVEKIT_ESCALATE_TO must be "Name <address>" or an e-mail address, got "${text.slice(0, 80)}"`);
-  }
-  const name = (m[1] ?? '').trim() || contact;
-  if (name.length > 200) throw new DisclosureServiceError('INVALID_CONFIG', 'CVEKIT_ESCALATE_TO: the name is longer than 200 characters');
-  const slug = contact.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
-  return { id: `coordinator-${slug}`, kind: 'coordinator', name, contact, roles: ['coordinator'] };
+  const m = parseMailbox(text, 'CVEKIT_ESCALATE_TO');
+  if ('error' in m) throw new DisclosureServiceError('INVALID_CONFIG', m.error);
+  const slug = m.address.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+  return { id: `coordinator-${slug}`, kind: 'coordinator', name: m.name, contact: m.address, roles: ['coordinator'] };
 }
 
 /** The settings from environment variables (see the table above). */
