@@ -227,11 +227,13 @@ export class CnaRelay {
    * server would refuse is refused before anything goes upstream; never queued (an ADP
    * container is replaced whole, so the client's retry is safe).
    */
-  async submitAdp(a: Actor, cveId: string, body: unknown): Promise<unknown> {
+  async submitAdp(a: Actor, cveId: string, body: unknown): ReturnType<CnaService['submitAdp']> {
     const up = await this.#upstream(a.org.uuid);
     if (!up) return this.service.submitAdp(a, cveId, body);
     await this.service.checkAdp(a, cveId, body);
-    return ((await this.#attempt(a, up, a.org.uuid, 'adp', cveId, { body }, { queue: false })) as { kind: 'done'; value: unknown }).value;
+    // Never queued: done, or an error. The value is `service.submitAdp`'s (see #execute).
+    const done = (await this.#attempt(a, up, a.org.uuid, 'adp', cveId, { body }, { queue: false })) as { kind: 'done'; value: Awaited<ReturnType<CnaService['submitAdp']>> };
+    return done.value;
   }
 
   /** Reject an ID without a record, or undo that (`state` REJECTED / RESERVED), through the owner's upstream. */

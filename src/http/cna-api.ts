@@ -314,7 +314,7 @@ export async function cnaApi(app: FastifyInstance, opts: CnaApiOptions): Promise
   app.put('/cve/:id/adp', { bodyLimit: CNA_BODY_LIMIT }, async (req, reply) => {
     const actor = await auth(req);
     const id = pathCveId(params(req).id);
-    const r = (await relay.submitAdp(actor, id, req.body)) as Awaited<ReturnType<CnaService['submitAdp']>>;
+    const r = await relay.submitAdp(actor, id, req.body);
     return send(reply, { message: `${id} record had ${r.replaced ? 'replacement' : 'new'} ADP container for org ${actor.org.shortName} successfully inserted.`, updated: r.record });
   });
 

@@ -551,7 +551,7 @@ export class PostgresCnaStore implements CnaStore {
       for (const id of ids) {
         const cur = await this.#one('SELECT state, owning_org FROM cna_cve_ids WHERE cve_id = $1 FOR UPDATE', [id.cveId], c);
         if (cur && !(cur.state === 'AVAILABLE' || (cur.state === 'RESERVED' && cur.owning_org === id.owningOrg))) {
-          // The year counters moved above stay as they were.
+          // Everything above is rolled back too: the year counters keep their old values.
           throw new RollbackWith('conflict' as const);
         }
         await c.query(
