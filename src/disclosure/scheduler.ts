@@ -2,11 +2,12 @@
  * The in-process scheduler: every `intervalMs` it looks at open cases, queues each due
  * reminder once, offers escalations, and delivers the outbox. "Once" holds across
  * processes: a reminder is queued in the same transaction as the claim of its key
- * (`reminder:<idempotency key>`), which only one process can win. The clock is injected,
- * so tests drive `tick()` at any instant.
+ * (`reminder:<idempotency key>`), which only one process can win; an escalation is
+ * offered by a case change, which only one process can save. The clock is injected, so
+ * tests drive `tick()` at any instant.
  */
 import { randomBytes } from 'node:crypto';
-import { dueReminders } from './domain/index.ts';
+import { DisclosureError, dueReminders } from './domain/index.ts';
 import type { Case, Reminder } from './domain/index.ts';
 import type { DisclosureService } from './service.ts';
 import type { CasePublisher } from './publication.ts';
@@ -78,19 +79,33 @@ export class DisclosureScheduler {
     let escalations = 0;
     for (const c of await s.openCases()) {
       for (const r of dueReminders(c, now, s.config.reminders)) {
-        const items = r.kind === 'escalate' ? [] : [s.reminderMail(recipients(c, r, s.config.teamEmail), c.id, describe(r), `reminder:${r.key}`)].filter((m) => JSON.parse(m.payload).to.length > 0);
-        if (!(await s.store.disclosure.enqueue(items, { key: `reminder:${r.key}`, owner: this.#owner, at: now }))) continue;
         if (r.kind === 'escalate') {
-          await s.offerEscalation(c.id, r.to);
-          escalations++;
-        } else {
-          reminders++;
+          if (await offerOnce(s, c.id, r.to)) escalations++;
+          continue;
         }
+        const items = [s.reminderMail(recipients(c, r, s.config.teamEmail), c.id, describe(r), `reminder:${r.key}`)].filter((m) => JSON.parse(m.payload).to.length > 0);
+        if (await s.store.disclosure.enqueue(items, { key: `reminder:${r.key}`, owner: this.#owner, at: now })) reminders++;
       }
     }
     const published = this.#o.publisher ? (await this.#o.publisher.publishDue(now, this.#owner)).length : undefined;
     const d = await deliverOutbox({ store: s.store, now: () => this.#o.now?.() ?? new Date(s.now()), mailFrom: s.config.mailFrom, ...(this.#o.sendMail ? { sendMail: this.#o.sendMail } : {}), ...(this.#o.fetch ? { fetch: this.#o.fetch } : {}) });
     return { reminders, escalations, ...(published === undefined ? {} : { published }), ...d };
+  }
+}
+
+/**
+ * Offers the case unless it already was. No idempotency key: the case itself says whether
+ * it was offered (`escalation`), and the offer is saved with the case's revision check, so
+ * of two processes racing only one saves it and the other finds it offered. A crash before
+ * the save leaves the case unoffered, and the next tick offers it.
+ */
+async function offerOnce(s: DisclosureService, caseId: string, to: Parameters<DisclosureService['offerEscalation']>[1]): Promise<boolean> {
+  try {
+    await s.offerEscalation(caseId, to);
+    return true;
+  } catch (err) {
+    if (err instanceof DisclosureError && err.code === 'ESCALATION_STATE') return false;
+    throw err;
   }
 }
 

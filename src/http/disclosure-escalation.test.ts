@@ -130,6 +130,32 @@ for (const backend of testBackends()) {
       assert.ok(smtp.received.some((m) => m.to.includes('psirt@team.test') && /escalation declined/.test(m.raw)));
     });
 
+    it('an offer lost to a crash before its save is made on the next tick, and racing schedulers offer once', async () => {
+      const c = (await service.createCase(TEAM, `${CANARY} crash`)) as { id: string };
+      await service.addParticipant(TEAM, c.id, { kind: 'vendor', name: 'Silent Vendor', contact: 'silent@vendor.test', notify: true });
+      await scheduler.tick();
+      clock = new Date(clock.getTime() + 20 * 86_400_000);
+      smtp.received.length = 0;
+      // A process that dies as it saves the offer: nothing of it is stored.
+      const bind = <T extends object>(o: T, override: Partial<Record<string | symbol, unknown>>): T =>
+        new Proxy(o, { get: (target, prop) => (prop in override ? override[prop] : ((v) => (typeof v === 'function' ? v.bind(target) : v))(Reflect.get(target, prop))) });
+      const dying = bind(t.store, { disclosure: bind(t.store.disclosure, { saveCase: async () => { throw new Error('killed while saving'); } }) });
+      const config = service.config;
+      const crashed = new DisclosureScheduler({ service: new DisclosureService({ store: dying, config, now }), now, sendMail: sender.send });
+      await assert.rejects(crashed.tick(), /killed while saving/);
+      assert.equal(((await service.getCase(TEAM, c.id)) as { escalation?: unknown }).escalation, undefined);
+      // Two live processes tick at once: one offer, one mail.
+      const a = new DisclosureScheduler({ service: new DisclosureService({ store: t.store, config, now }), now, sendMail: sender.send });
+      const b = new DisclosureScheduler({ service: new DisclosureService({ store: t.store, config, now }), now, sendMail: sender.send });
+      const [ra, rb] = await Promise.all([a.tick(), b.tick()]);
+      assert.equal(ra.escalations + rb.escalations, 1, JSON.stringify([ra, rb]));
+      assert.equal(((await service.getCase(TEAM, c.id)) as { escalation?: { state: string } }).escalation?.state, 'offered');
+      await scheduler.tick();
+      const offers = smtp.received.filter((m) => m.to.includes('cert@coord.test'));
+      assert.equal(offers.length, 1, `one offer mail, got ${offers.length}`);
+      assert.equal((await scheduler.tick()).escalations, 0, 'never offered again');
+    });
+
     it('Decline on the page says so', async () => {
       const { token } = await escalatedCase(`${CANARY} declined on the page`);
       const declined = await app.inject({ method: 'POST', url: `/report/${token}/escalation`, headers: FORM, payload: 'answer=decline' });
