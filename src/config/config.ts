@@ -60,7 +60,7 @@ export const SETTINGS = [
   { flag: '--log-level', env: 'CVEKIT_LOG_LEVEL', default: 'info', help: `log level: ${LOG_LEVELS.join(', ')}` },
   { flag: '-', env: 'CVEKIT_TRUST_PROXY', default: '(none)', help: `reverse proxies in front of cvekit whose X-Forwarded-For/-Proto/-Host are believed: a hop count (1-${MAX_PROXY_HOPS}) or comma-separated addresses and CIDR ranges (loopback, 10.0.0.0/8, ::1, …). The forwarded client address then counts for rate limits, lockouts and reports, and https for Secure cookies` },
   { flag: '--no-seed', env: 'CVEKIT_SEED', default: 'true', help: 'load the bundled sample into an empty store on serve (CVEKIT_SEED=false to skip)' },
-  { flag: '-', env: 'CVEKIT_TEAM_TOKEN', default: '(none)', help: 'disclosure: the PSIRT team API token, 32+ characters; no team access without it' },
+  { flag: '-', env: 'CVEKIT_TEAM_TOKEN', default: '(none)', help: "disclosure: the PSIRT team API token, 32+ characters; no team access without it; without CVEKIT_CNA_ORG the team pages' sign-in too" },
   { flag: '-', env: 'CVEKIT_REPORT_KEY', default: '(none)', help: 'disclosure: 32-byte key (64 hex or base64) sealing reports and cases at rest (AES-256-GCM)' },
   { flag: '-', env: 'CVEKIT_REPORT_OLD_KEYS', default: '(none)', help: 'disclosure: comma-separated older keys, still read during a key rotation' },
   { flag: '-', env: 'CVEKIT_DISCLOSURE_SECRET', default: '(random)', help: 'disclosure: signs report form challenges; the same on every app process' },

@@ -3,7 +3,7 @@
  *
  * | variable | meaning |
  * | --- | --- |
- * | `CVEKIT_TEAM_TOKEN` | the team's API token (kept only as its sha256); no team access without it |
+ * | `CVEKIT_TEAM_TOKEN` | the team's API token (kept only as its sha256); no team access without it; without `CVEKIT_CNA_ORG` also the team pages' sign-in |
  * | `CVEKIT_REPORT_KEY` | 32-byte key (hex or base64) sealing report and case texts at rest (AES-256-GCM) |
  * | `CVEKIT_REPORT_OLD_KEYS` | comma-separated older keys, still read during a rotation |
  * | `CVEKIT_DISCLOSURE_SECRET` | signs form challenges; set it when several app processes serve the form |

@@ -169,3 +169,108 @@ for (const backend of testBackends()) {
     });
   });
 }
+
+for (const backend of testBackends()) {
+  describe(`${backend}: team pages of a team that is no CNA (signed in with the team token)`, () => {
+    const TOKEN = 'team-token-nocna-0123456789abcdefghijklmnopqrstuvwxyz';
+    let t: TestStore;
+    const apps: FastifyInstance[] = [];
+    const clock = new Date('2025-06-02T08:00:00.000Z');
+
+    /** The team pages with this disclosure configuration (no CNA org unless given). */
+    const appWith = async (input: { teamToken?: string; cnaOrg?: string }): Promise<FastifyInstance> => {
+      const config = disclosureConfig({ powBits: 4, minAnswerMs: 0, challengeSecret: 's', ...input });
+      const app = Fastify();
+      await app.register(disclosureWeb, { store: t.store, service: new DisclosureService({ store: t.store, config, now: () => clock }), now: () => clock });
+      await app.ready();
+      apps.push(app);
+      return app;
+    };
+    const signIn = async (app: FastifyInstance, token: string, ip = '192.0.2.1') => {
+      const form = await app.inject({ method: 'GET', url: '/team/login' });
+      const pre = /cvekit_team_pre=([^;]+)/.exec(String(form.headers['set-cookie']))![1];
+      return app.inject({ method: 'POST', url: '/team/login', remoteAddress: ip, headers: { ...FORM, cookie: `cvekit_team_pre=${pre}` }, payload: `_csrf=${pre}&token=${encodeURIComponent(token)}&next=${encodeURIComponent('/team/cases')}` });
+    };
+    const cookieOf = (r: { headers: Record<string, unknown> }) => `cvekit_team=${/cvekit_team=([^;]+)/.exec(String(r.headers['set-cookie']))![1]}`;
+
+    before(async () => {
+      t = await openTestStore(backend);
+    });
+    after(async () => {
+      for (const app of apps) await app.close();
+      await t.cleanup();
+    });
+
+    it('offers the token form, signs the team in with it, and its forms work as the team (audited as team)', async () => {
+      const app = await appWith({ teamToken: TOKEN });
+      const form = await app.inject({ method: 'GET', url: '/team/login' });
+      assert.match(form.body, /name="token" type="password"/);
+      assert.ok(!form.body.includes('name="username"'));
+      const wrong = await signIn(app, `${TOKEN}x`);
+      assert.equal(wrong.statusCode, 401);
+      assert.match(wrong.body, /Wrong team token/);
+      assert.ok(![wrong.headers['set-cookie']].flat().some((c) => String(c).startsWith('cvekit_team=')), 'no session for a wrong token');
+      const ok = await signIn(app, TOKEN);
+      assert.equal(ok.statusCode, 303, ok.body);
+      assert.equal(ok.headers.location, '/team/cases');
+      assert.match(String([ok.headers['set-cookie']].flat().find((c) => String(c).startsWith('cvekit_team='))), /; Path=\/team; HttpOnly; SameSite=Strict; Max-Age=28800$/);
+      const cookie = cookieOf(ok);
+      const finder = new DisclosureService({ store: t.store, config: disclosureConfig({ powBits: 4, minAnswerMs: 0, challengeSecret: 's' }), now: () => clock });
+      const ch = finder.challenge();
+      const { reportId } = await finder.submitReport({ product: 'Heron', version: '1', description: 'a flaw', impact: 'bad', finderContact: 'f@example.test', credit: 'none' },
+        { nonce: ch.nonce, counter: solveChallenge(ch.nonce, ch.bits) }, { ip: '198.51.100.1' });
+      const home = await app.inject({ method: 'GET', url: '/team', headers: { cookie } });
+      assert.equal(home.statusCode, 200);
+      assert.match(home.body, /Signed in as team\./);
+      assert.match(home.body, new RegExp(reportId), 'the inbox shows the report');
+      const csrf = /name="_csrf" value="([^"]+)"/.exec(home.body)![1];
+      const made = await app.inject({ method: 'POST', url: `/team/reports/${reportId}/triage`, headers: { ...FORM, cookie }, payload: `_csrf=${csrf}&title=${encodeURIComponent('Token team case')}` });
+      assert.equal(made.statusCode, 303, made.body);
+      const caseUrl = String(made.headers.location).split('?')[0];
+      const page = await app.inject({ method: 'GET', url: caseUrl, headers: { cookie } });
+      assert.equal(page.statusCode, 200);
+      assert.match(page.body, /Token team case/);
+      const noCsrf = await app.inject({ method: 'POST', url: `${caseUrl}/messages`, headers: { ...FORM, cookie }, payload: 'text=forged' });
+      assert.equal(noCsrf.statusCode, 403, 'CSRF holds for token sessions too');
+      const audit = await app.inject({ method: 'GET', url: `${caseUrl}/audit`, headers: { cookie } });
+      assert.match(audit.body, /team:team/);
+      const out = await app.inject({ method: 'POST', url: '/team/logout', headers: { ...FORM, cookie }, payload: `_csrf=${csrf}` });
+      assert.equal(out.statusCode, 303);
+      assert.equal((await app.inject({ method: 'GET', url: '/team', headers: { cookie } })).statusCode, 303, 'signed out');
+    });
+
+    it('blocks an address after 5 wrong tokens, but a stranger cannot lock the team out', async () => {
+      const app = await appWith({ teamToken: TOKEN });
+      for (let i = 0; i < 5; i++) assert.equal((await signIn(app, 'wrong-token', '198.51.100.7')).statusCode, 401);
+      const blocked = await signIn(app, TOKEN, '198.51.100.7');
+      assert.equal(blocked.statusCode, 429, 'even the right token from that address');
+      assert.match(blocked.body, /from this address/);
+      assert.equal((await signIn(app, TOKEN, '192.0.2.44')).statusCode, 303, 'the team, from another address, still signs in');
+    });
+
+    it('a new team token ends the sessions of the old one', async () => {
+      const first = await appWith({ teamToken: TOKEN });
+      const cookie = cookieOf(await signIn(first, TOKEN));
+      assert.equal((await first.inject({ method: 'GET', url: '/team', headers: { cookie } })).statusCode, 200);
+      const rotated = await appWith({ teamToken: `${TOKEN}-rotated` });
+      const old = await rotated.inject({ method: 'GET', url: '/team', headers: { cookie } });
+      assert.equal(old.statusCode, 303);
+      assert.match(String(old.headers.location), /^\/team\/login/);
+      assert.equal((await signIn(rotated, TOKEN)).statusCode, 401, 'the old token no longer signs in');
+      // With a CNA org the team is its users: the token form is gone, and a token session no longer stands.
+      const cna = await appWith({ teamToken: TOKEN, cnaOrg: 'somepsirt' });
+      assert.ok(!(await cna.inject({ method: 'GET', url: '/team/login' })).body.includes('name="token"'));
+      assert.equal((await cna.inject({ method: 'GET', url: '/team', headers: { cookie } })).statusCode, 303);
+    });
+
+    it('without a CNA org or a team token, the sign-in page says what to set and signs no one in', async () => {
+      const app = await appWith({});
+      const form = await app.inject({ method: 'GET', url: '/team/login' });
+      assert.match(form.body, /CVEKIT_CNA_ORG.*CVEKIT_TEAM_TOKEN/s);
+      assert.ok(!form.body.includes('<form method="post" action="/team/login"'));
+      const tried = await signIn(app, TOKEN);
+      assert.equal(tried.statusCode, 409);
+      assert.match(tried.body, /needs CVEKIT_CNA_ORG or CVEKIT_TEAM_TOKEN/);
+    });
+  });
+}

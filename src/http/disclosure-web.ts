@@ -6,7 +6,11 @@
  * internal notes, timeline, audit log), and the vendor directory.
  *
  * Who: the users of the CNA organisation `CVEKIT_CNA_ORG` (the PSIRT's own CNA), signed in
- * with their username and API key (`CnaService.authenticate`). The session is stored in the
+ * with their username and API key (`CnaService.authenticate`). A team that is no CNA (no
+ * `CVEKIT_CNA_ORG`) signs in with the team token `CVEKIT_TEAM_TOKEN` instead, as the API
+ * takes it: the principal is then `team`, and a new token ends every such session (5 failed
+ * tries from one address in 15 minutes block that address; there is no account to lock,
+ * so a stranger cannot lock the team out). The session is stored in the
  * CNA store's session table (only its hash), in a cookie `cvekit_team` (`HttpOnly;
  * SameSite=Strict; Path=/team`, `Secure` over https), 8 hours; a synchronizer CSRF token on
  * every POST; 5 failed sign-ins per user (50 per address) in 15 minutes lock the account.
@@ -21,8 +25,7 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import { advisoryToHtml } from '../advisories/index.ts';
 import { CnaRelay, CnaService, FailureLimiter, isoMs, parseSecretKey } from '../cna/index.ts';
-import type { Actor } from '../cna/index.ts';
-import { CasePublisher, DisclosureError, DisclosureService, DisclosureServiceError, disclosureConfigFromEnv, instantFromWallTime, caseStateName } from '../disclosure/index.ts';
+import { CasePublisher, DisclosureError, DisclosureService, DisclosureServiceError, disclosureConfigFromEnv, hashToken, instantFromWallTime, caseStateName } from '../disclosure/index.ts';
 import type { Case, CaseCommand, CveDraftInput, DisclosureConfig, DraftVersion, MessageView, Principal } from '../disclosure/index.ts';
 import type { DisclosureVendorRow, Store } from '../store/index.ts';
 import { html, page } from '../web/index.ts';
@@ -78,6 +81,13 @@ const sameText = (a: string, b: string): boolean => a.length === b.length && tim
 const SCOPE: CookieScope = { path: '/team', sameSite: 'Strict' };
 const cookies = readCookies;
 
+
+/**
+ * A session signed in with the team token has this user, and as its org the token's hash
+ * prefix: a session of an earlier token is refused. No CNA user has this id (theirs are UUIDs).
+ */
+const TOKEN_USER = 'team-token';
+const tokenOrg = (tokenHash: string): string => `team-token:${tokenHash.slice(0, 16)}`;
 
 /** Where to go after sign-in: a team path only. */
 const safeNext = (next: string | undefined): string => (next && /^\/team(?:\/[A-Za-z0-9\-_/.?=&%]*)?$/.test(next) && !next.startsWith('//') ? next : '/team');
@@ -147,6 +157,16 @@ async function teamPages(app: FastifyInstance, opts: DisclosureWebOptions): Prom
   // --- sessions and CSRF -------------------------------------------------------------------------
 
   const teamOrg = async () => (config.cnaOrg ? store.cna.getOrg(config.cnaOrg) : undefined);
+  /** The team token signs in when there is no CNA org whose users are the team. */
+  const tokenHash = config.cnaOrg === undefined ? config.teamTokenHash : undefined;
+
+  /** The signed-in name of a live session, if it still stands (user active, token unchanged). */
+  const sessionName = async (session: { userUuid: string; orgUuid: string }): Promise<string | undefined> => {
+    if (session.userUuid === TOKEN_USER) return tokenHash !== undefined && session.orgUuid === tokenOrg(tokenHash) ? 'team' : undefined;
+    const org = await teamOrg();
+    const user = org && (await store.cna.getUserByUuid(session.userUuid));
+    return org && user && user.active && user.orgUuid === org.uuid && session.orgUuid === org.uuid ? `${org.shortName}/${user.username}` : undefined;
+  };
 
   app.addHook('preHandler', async (req, reply) => {
     const path = req.url.split('?')[0];
@@ -154,17 +174,11 @@ async function teamPages(app: FastifyInstance, opts: DisclosureWebOptions): Prom
     const token = cookies(req).get(COOKIE);
     const hash = token ? sha256(token) : '';
     const session = token ? await store.cna.getSession(hash) : undefined;
-    let actor: Actor | undefined;
-    if (session && session.expires > isoMs(new Date())) {
-      const org = await teamOrg();
-      const user = org && (await store.cna.getUserByUuid(session.userUuid));
-      if (org && user && user.active && user.orgUuid === org.uuid && session.orgUuid === org.uuid) actor = { org, user };
-    }
-    if (!session || !actor) {
+    const name = session && session.expires > isoMs(new Date()) ? await sessionName(session) : undefined;
+    if (!session || name === undefined) {
       if (req.method === 'GET' && !path.endsWith('/check')) return reply.redirect(`/team/login?next=${encodeURIComponent(req.url.slice(0, 300))}`, 303);
       throw new DisclosureServiceError('UNAUTHENTICATED', 'sign in first');
     }
-    const name = `${actor.org.shortName}/${actor.user.username}`;
     req.team = { principal: { kind: 'team', name }, viewer: { name, csrf: session.csrf }, sessionHash: hash };
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       const sent = String((req.body as Body | undefined)?._csrf ?? req.headers['x-csrf-token'] ?? '');
@@ -197,7 +211,8 @@ async function teamPages(app: FastifyInstance, opts: DisclosureWebOptions): Prom
     // Sign-in CSRF: a pre-session token in a cookie and in the form (double submit).
     const pre = randomBytes(24).toString('base64url');
     setCookie(req, reply, SCOPE, PRE_COOKIE, pre, 3600);
-    return send(reply, 'Sign in', signInBody({ csrf: pre, next: safeNext(o.next), configured: config.cnaOrg !== undefined, ...(config.cnaOrg ? { org: config.cnaOrg } : {}), ...(o.username ? { username: o.username } : {}), ...(o.error ? { error: o.error } : {}) }), undefined, code);
+    const method = config.cnaOrg !== undefined ? 'user' : tokenHash !== undefined ? 'token' : 'none';
+    return send(reply, 'Sign in', signInBody({ csrf: pre, next: safeNext(o.next), method, ...(config.cnaOrg ? { org: config.cnaOrg } : {}), ...(o.username ? { username: o.username } : {}), ...(o.error ? { error: o.error } : {}) }), undefined, code);
   };
 
   app.get<{ Querystring: { next?: string } }>('/team/login', async (req, reply) => signInPage(req, reply, { next: req.query.next }));
@@ -208,8 +223,27 @@ async function teamPages(app: FastifyInstance, opts: DisclosureWebOptions): Prom
     const username = field(b, 'username', 128).trim();
     const next = field(b, 'next', 300);
     if (!pre || !sameText(field(b, '_csrf', 100), pre)) return signInPage(req, reply, { error: 'The sign-in form expired (CSRF check). Please try again.', username, next }, 403);
+    const startSession = async (userUuid: string, orgUuid: string) => {
+      const token = randomBytes(32).toString('base64url');
+      const now = Date.now();
+      await store.cna.createSession({ idHash: sha256(token), userUuid, orgUuid, csrf: randomBytes(24).toString('base64url'), created: isoMs(new Date(now)), expires: isoMs(new Date(now + sessionMs)) });
+      setCookie(req, reply, SCOPE, COOKIE, token, Math.floor(sessionMs / 1000));
+      setCookie(req, reply, SCOPE, PRE_COOKIE, '', 0);
+      return reply.redirect(safeNext(next), 303);
+    };
     const org = config.cnaOrg;
-    if (org === undefined) return signInPage(req, reply, { error: 'Team sign-in needs CVEKIT_CNA_ORG.', next }, 409);
+    if (org === undefined) {
+      if (tokenHash === undefined) return signInPage(req, reply, { error: 'Team sign-in needs CVEKIT_CNA_ORG or CVEKIT_TEAM_TOKEN.', next }, 409);
+      // No account to lock: the address is the key, so a stranger cannot lock the team out.
+      const whoKey = `team-token@${req.ip}`;
+      if (limiter.blocked(whoKey, req.ip)) return signInPage(req, reply, { error: 'Too many failed sign-ins from this address: try again in 15 minutes.', next }, 429);
+      if (!sameText(hashToken(field(b, 'token', 512)), tokenHash)) {
+        limiter.fail(whoKey, req.ip);
+        return signInPage(req, reply, { error: 'Wrong team token.', next }, 401);
+      }
+      limiter.succeed(whoKey);
+      return startSession(TOKEN_USER, tokenOrg(tokenHash));
+    }
     const whoKey = `${org}/${username}`;
     if (limiter.blocked(whoKey, req.ip)) return signInPage(req, reply, { error: 'Too many failed sign-ins: this account is locked for 15 minutes.', username, next }, 429);
     const actor = await cna.authenticate(org, username, field(b, 'key', 512));
@@ -218,12 +252,7 @@ async function teamPages(app: FastifyInstance, opts: DisclosureWebOptions): Prom
       return signInPage(req, reply, { error: 'Wrong username or API key (or the user is deactivated).', username, next }, 401);
     }
     limiter.succeed(whoKey);
-    const token = randomBytes(32).toString('base64url');
-    const now = Date.now();
-    await store.cna.createSession({ idHash: sha256(token), userUuid: actor.user.uuid, orgUuid: actor.org.uuid, csrf: randomBytes(24).toString('base64url'), created: isoMs(new Date(now)), expires: isoMs(new Date(now + sessionMs)) });
-    setCookie(req, reply, SCOPE, COOKIE, token, Math.floor(sessionMs / 1000));
-    setCookie(req, reply, SCOPE, PRE_COOKIE, '', 0);
-    return reply.redirect(safeNext(next), 303);
+    return startSession(actor.user.uuid, actor.org.uuid);
   });
 
   app.post('/team/logout', async (req, reply) => {

@@ -77,16 +77,30 @@ export function flashBox(text: string | undefined, error = false): SafeHtml | ''
   return text ? html`<div class="flash${error ? ' error' : ''}" role="${error ? 'alert' : 'status'}">${text}</div>` : '';
 }
 
-export function signInBody(o: { readonly csrf: string; readonly org?: string; readonly username?: string; readonly next: string; readonly error?: string; readonly configured: boolean }): SafeHtml {
+/**
+ * How the team signs in: `user` (username and API key of a user of the CNA org), `token`
+ * (the team token, when there is no CNA org), or `none` (neither is configured).
+ */
+export type SignInMethod = 'user' | 'token' | 'none';
+
+export function signInBody(o: { readonly csrf: string; readonly org?: string; readonly username?: string; readonly next: string; readonly error?: string; readonly method: SignInMethod }): SafeHtml {
+  const hidden = html`<input type="hidden" name="_csrf" value="${o.csrf}"><input type="hidden" name="next" value="${o.next}">`;
+  const form = (fields: SafeHtml) => html`<form method="post" action="/team/login" class="stack">
+${hidden}
+${fields}
+<p><button type="submit">Sign in</button></p>
+</form>`;
+  const body = o.method === 'user'
+    ? html`<p>Team members are the users of the CNA organisation <strong>${o.org ?? ''}</strong>. Sign in with your username and CVE Services API key.</p>
+${form(html`<p><label for="username">Username</label><br><input id="username" name="username" autocomplete="username" value="${o.username ?? ''}" required></p>
+<p><label for="key">API key</label><br><input id="key" name="key" type="password" autocomplete="current-password" required></p>`)}`
+    : o.method === 'token'
+      ? html`<p>Sign in with the team token (<code>CVEKIT_TEAM_TOKEN</code>). Everything you do is recorded as the team. For a sign-in per person, set <code>CVEKIT_CNA_ORG</code>: its users are then the team.</p>
+${form(html`<p><label for="token">Team token</label><br><input id="token" name="token" type="password" autocomplete="current-password" required></p>`)}`
+      : html`<p>The team pages need <code>CVEKIT_CNA_ORG</code> (its users are the team) or <code>CVEKIT_TEAM_TOKEN</code> (the team signs in with it).</p>`;
   return html`<h1>PSIRT sign-in</h1>
 ${flashBox(o.error, true)}
-${o.configured ? html`<p>Team members are the users of the CNA organisation <strong>${o.org ?? ''}</strong>. Sign in with your username and CVE Services API key.</p>
-<form method="post" action="/team/login" class="stack">
-<input type="hidden" name="_csrf" value="${o.csrf}"><input type="hidden" name="next" value="${o.next}">
-<p><label for="username">Username</label><br><input id="username" name="username" autocomplete="username" value="${o.username ?? ''}" required></p>
-<p><label for="key">API key</label><br><input id="key" name="key" type="password" autocomplete="current-password" required></p>
-<p><button type="submit">Sign in</button></p>
-</form>` : html`<p>The team pages need <code>CVEKIT_CNA_ORG</code>: its users are the team. The team API still takes <code>Authorization: Bearer $CVEKIT_TEAM_TOKEN</code>.</p>`}`;
+${body}`;
 }
 
 export interface InboxReport {
