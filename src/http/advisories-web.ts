@@ -10,10 +10,14 @@ import type { CsafDocument } from '../advisories/index.ts';
 import type { Store } from '../store/index.ts';
 import { html, page, raw } from '../web/index.ts';
 import type { SafeHtml } from '../web/index.ts';
+import { contentFrame, statusSource } from './context.ts';
 import { errorBody } from './errors.ts';
+import type { RepositoryStatus } from '../ingest/index.ts';
 
 export interface AdvisoriesWebOptions {
   readonly store: Store;
+  /** The repository status for the pages' content date; default a cache over `store` (the app shares its own). */
+  readonly status?: () => Promise<RepositoryStatus>;
 }
 
 const CSP = "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self'; base-uri 'none'; frame-ancestors 'none'";
@@ -22,9 +26,10 @@ const ID = /^[A-Za-z0-9._-]{1,120}$/;
 export async function advisoriesWeb(app: FastifyInstance, opts: AdvisoriesWebOptions): Promise<void> {
   const d = opts.store.disclosure;
 
-  const send = (reply: FastifyReply, title: string, body: SafeHtml, code = 200, alternates: { type: string; href: string }[] = []) =>
+  const status = opts.status ?? statusSource(opts.store);
+  const send = async (reply: FastifyReply, title: string, body: SafeHtml, code = 200, alternates: { type: string; href: string }[] = []) =>
     reply.code(code).type('text/html; charset=utf-8').header('content-security-policy', CSP)
-      .send(page({ title, contentLine: 'Vendor security advisories', outOfDate: false, alternates }, body));
+      .send(page({ title, ...contentFrame(await status()), alternates }, body));
 
   app.get('/advisories', async (_req, reply) => {
     const list = await d.listPublicAdvisories();

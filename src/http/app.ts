@@ -79,7 +79,7 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 300 },
   });
   const ctx = createContext(store, now);
-  await app.register((await import('./disclosure-web.ts')).disclosureWeb, { store, now });
+  await app.register((await import('./disclosure-web.ts')).disclosureWeb, { store, now, status: ctx.status });
 
   await app.register(swagger, {
     openapi: { openapi: '3.0.3', info: OPENAPI_INFO, tags: [
@@ -164,9 +164,9 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
   app.get('/api/health', async () => ({ ok: true, store: store.kind }));
   await app.register((await import('./cna-api.ts')).cnaApi, { prefix: '/api', store });
   await app.register((await import('./enrich-api.ts')).enrichApi, { store });
-  await app.register((await import('./disclosure-api.ts')).disclosureApi, { store, now });
-  await app.register((await import('./advisories-web.ts')).advisoriesWeb, { store });
-  await app.register((await import('./cna-web.ts')).cnaWeb, { store });
+  await app.register((await import('./disclosure-api.ts')).disclosureApi, { store, now, status: ctx.status });
+  await app.register((await import('./advisories-web.ts')).advisoriesWeb, { store, status: ctx.status });
+  await app.register((await import('./cna-web.ts')).cnaWeb, { store, status: ctx.status });
 
   registerPageRoutes(app, ctx);
   registerRecordRoutes(app, ctx);

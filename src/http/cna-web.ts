@@ -21,7 +21,6 @@ import type { Actor, LimiterOptions } from '../cna/index.ts';
 import { diffRecords, summarizeRecord, validateRecord } from '../cve/index.ts';
 import type { CveRecordJson } from '../cve/index.ts';
 import { describeCvss, scoreCvss } from '../cvss/index.ts';
-import { contentDateLine, repositoryStatus } from '../ingest/index.ts';
 import type { RepositoryStatus } from '../ingest/index.ts';
 import type { CnaCveId, CnaOrg, CnaSession, Store } from '../store/index.ts';
 import { html, page, recordBody } from '../web/index.ts';
@@ -30,7 +29,7 @@ import { containerOf, inWords, modelFromFields, modelOf } from '../web/cna/form.
 import type { Container, CvssFacts } from '../web/cna/form.ts';
 import { auditBody, dashboardBody, editorBody, flashBox, HEAD, idBody, nav, signInBody, upstreamBody, usersBody } from '../web/cna/pages.ts';
 import type { AuditRow, Problem, Viewer } from '../web/cna/pages.ts';
-import { CSP } from './context.ts';
+import { CSP, contentFrame, statusSource } from './context.ts';
 import { readCookies, setCookie, type CookieScope } from './cookies.ts';
 
 export interface CnaWebOptions {
@@ -44,6 +43,8 @@ export interface CnaWebOptions {
   /** The outbox and repository worker; `false` turns it off (tests drive it). */
   readonly worker?: { readonly intervalMs?: number } | false;
   readonly sessionHours?: number;
+  /** The repository status for the pages' content date; default a cache over `store` (the app shares its own). */
+  readonly status?: () => Promise<RepositoryStatus>;
 }
 
 const COOKIE = 'cvekit_cna';
@@ -121,17 +122,16 @@ export async function cnaWeb(app: FastifyInstance, opts: CnaWebOptions): Promise
   });
 
   // --- the page frame ---------------------------------------------------------------
-  let status: { at: number; s: RepositoryStatus } | undefined;
+  const status = opts.status ?? statusSource(store);
   const send = async (reply: FastifyReply, title: string, body: SafeHtml, viewer?: Viewer, code = 200): Promise<FastifyReply> => {
-    if (!status || Date.now() - status.at > 5000) status = { at: Date.now(), s: await repositoryStatus(store, new Date()) };
-    const s = status.s;
+    const s = await status();
     return reply
       .code(code)
       .type('text/html; charset=utf-8')
       .header('content-security-policy', CSP)
       .header('cache-control', 'no-store')
       .header('x-frame-options', 'DENY')
-      .send(page({ title: `${title} · CNA workbench`, contentLine: contentDateLine(s), outOfDate: s.outOfDate }, html`${HEAD}${nav(viewer)}${body}`));
+      .send(page({ title: `${title} · CNA workbench`, ...contentFrame(s) }, html`${HEAD}${nav(viewer)}${body}`));
   };
 
   app.setErrorHandler(async (err, req, reply) => {

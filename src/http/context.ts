@@ -46,11 +46,15 @@ export function contentDateOf(s: RepositoryStatus): ContentDate {
   };
 }
 
-export function createContext(store: Store, now: () => Date): AppContext {
-  // One refresh at a time, and none on the request's path once there is a status: past its
-  // TTL the cached status is still answered while a single refresh runs. (Every request
-  // refreshing it, as before, sent one `count(*)` over the records per waiting request to
-  // the database every 5 s: on PostgreSQL that herd was most of the `/cve/ID.json` cost.)
+/**
+ * The repository's status (content date, sources, counts), cached: one refresh at a time,
+ * and none on the request's path once there is a status; past its TTL the cached status is
+ * still answered while a single refresh runs. (Every request refreshing it, as before, sent
+ * one `count(*)` over the records per waiting request to the database every 5 s: on
+ * PostgreSQL that herd was most of the `/cve/ID.json` cost.) The app makes one and gives it
+ * to every part that draws pages, so each page says the date of the CVE content (X1520-6.13).
+ */
+export function statusSource(store: Store, now: () => Date = () => new Date()): () => Promise<RepositoryStatus> {
   let cached: { at: number; status: RepositoryStatus } | undefined;
   let refreshing: Promise<RepositoryStatus> | undefined;
   const refresh = (): Promise<RepositoryStatus> => {
@@ -64,11 +68,18 @@ export function createContext(store: Store, now: () => Date): AppContext {
       });
     return refreshing;
   };
-  const status = async (): Promise<RepositoryStatus> => {
+  return async (): Promise<RepositoryStatus> => {
     if (!cached) return refresh();
     if (Date.now() - cached.at > STATUS_TTL_MS) refresh().catch(() => undefined);
     return cached.status;
   };
+}
+
+/** The page frame's content-date line and out-of-date mark, from a status. */
+export const contentFrame = (s: RepositoryStatus): { contentLine: string; outOfDate: boolean } => ({ contentLine: contentDateLine(s), outOfDate: s.outOfDate });
+
+export function createContext(store: Store, now: () => Date): AppContext {
+  const status = statusSource(store, now);
   return {
     store,
     now,
@@ -87,7 +98,7 @@ export function createContext(store: Store, now: () => Date): AppContext {
         .type('text/html; charset=utf-8')
         .header('content-security-policy', CSP)
         .header('x-cve-content-date', s.contentDate ?? '')
-        .send(page({ title, contentLine: contentDateLine(s), outOfDate: s.outOfDate, query: extra.query, alternates: extra.alternates }, body));
+        .send(page({ title, ...contentFrame(s), query: extra.query, alternates: extra.alternates }, body));
     },
     origin(req) {
       return `${req.protocol}://${req.host}`;

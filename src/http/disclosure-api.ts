@@ -20,7 +20,9 @@ import { CasePublisher, DisclosureError, DisclosureScheduler, DisclosureService,
 import type { AttachmentInput, CaseCommand, CveDraftInput, DisclosureConfig, MessageView, Principal, ReportSubmission } from '../disclosure/index.ts';
 import { html, page, raw } from '../web/index.ts';
 import type { SafeHtml } from '../web/index.ts';
+import { contentFrame, statusSource } from './context.ts';
 import { errorBody } from './errors.ts';
+import type { RepositoryStatus } from '../ingest/index.ts';
 
 /** Resolves the caller of a request; swap it for org users later. */
 export type Authenticate = (req: FastifyRequest, service: DisclosureService) => Promise<Principal>;
@@ -39,6 +41,8 @@ export interface DisclosureApiOptions {
   readonly cna?: CnaService;
   /** Default: a `CasePublisher` over the service and `cna`. */
   readonly publisher?: CasePublisher;
+  /** The repository status for the pages' content date; default a cache over `store` (the app shares its own). */
+  readonly status?: () => Promise<RepositoryStatus>;
 }
 
 /** A Bearer token: the team's or a capability. */
@@ -94,6 +98,7 @@ export async function disclosureApi(app: FastifyInstance, opts: DisclosureApiOpt
   const authenticate = opts.authenticate ?? bearerAuthenticate;
   const who = (req: FastifyRequest) => authenticate(req, service);
   const cna = opts.cna ?? new CnaService(opts.store, opts.now ? { now: opts.now } : {});
+  const repositoryStatusNow = opts.status ?? statusSource(opts.store, opts.now);
   // Reservations go through the CNA org's upstream when it has one (the relay needs the server key to unseal it).
   const relay = new CnaRelay(cna, { secretKey: parseSecretKey(process.env.CVEKIT_SECRET_KEY), ...(opts.now ? { now: opts.now } : {}) });
   const publisher = opts.publisher ?? new CasePublisher({ service, cna, relay });
@@ -310,10 +315,10 @@ export async function disclosureApi(app: FastifyInstance, opts: DisclosureApiOpt
     return reply.code(201).send(await service.addWebhook(await who(req), { url: String(b.url ?? ''), ...(typeof b.vendorId === 'string' ? { vendorId: b.vendorId } : {}) }));
   });
 
-  function sendPage(reply: FastifyReply, title: string, body: SafeHtml, status = 200, noindex = false) {
+  async function sendPage(reply: FastifyReply, title: string, body: SafeHtml, code = 200, noindex = false) {
     if (noindex) reply.header('x-robots-tag', 'noindex, nofollow');
-    return reply.code(status).type('text/html; charset=utf-8').header('content-security-policy', PAGE_CSP)
-      .send(page({ title, contentLine: 'Coordinated vulnerability disclosure', outOfDate: false }, body));
+    return reply.code(code).type('text/html; charset=utf-8').header('content-security-policy', PAGE_CSP)
+      .send(page({ title, ...contentFrame(await repositoryStatusNow()) }, body));
   }
 }
 

@@ -34,7 +34,9 @@ import {
   TEAM_CSS, TEAM_SCRIPT, advisoryPreviewBody, auditBody, caseBody, caseListBody, draftBody, errorPageBody, inboxBody, reportBody, signInBody, teamNav, vendorsBody,
 } from '../web/disclosure/team-pages.ts';
 import type { DraftFormValues, ReportDetail, TeamViewer } from '../web/disclosure/team-pages.ts';
+import { contentFrame, statusSource } from './context.ts';
 import { readCookies, setCookie, type CookieScope } from './cookies.ts';
+import type { RepositoryStatus } from '../ingest/index.ts';
 
 export interface DisclosureWebOptions {
   readonly store: Store;
@@ -45,6 +47,8 @@ export interface DisclosureWebOptions {
   readonly publisher?: CasePublisher;
   readonly sessionHours?: number;
   readonly limiter?: { readonly maxPerUser?: number; readonly maxPerIp?: number; readonly windowMs?: number };
+  /** The repository status for the pages' content date; default a cache over `store` (the app shares its own). */
+  readonly status?: () => Promise<RepositoryStatus>;
 }
 
 const COOKIE = 'cvekit_team';
@@ -138,11 +142,12 @@ async function teamPages(app: FastifyInstance, opts: DisclosureWebOptions): Prom
     done(null, out);
   });
 
-  const send = (reply: FastifyReply, title: string, body: SafeHtml, viewer?: TeamViewer, code = 200): FastifyReply =>
+  const status = opts.status ?? statusSource(store, opts.now);
+  const send = async (reply: FastifyReply, title: string, body: SafeHtml, viewer?: TeamViewer, code = 200): Promise<FastifyReply> =>
     reply.code(code).type('text/html; charset=utf-8')
       .header('content-security-policy', CSP).header('cache-control', 'no-store').header('x-frame-options', 'DENY')
       .header('x-robots-tag', 'noindex, nofollow').header('referrer-policy', 'no-referrer')
-      .send(page({ title: `${title} · PSIRT`, contentLine: 'Coordinated vulnerability disclosure · team pages', outOfDate: false }, html`${teamNav(viewer)}${body}`));
+      .send(page({ title: `${title} · PSIRT`, ...contentFrame(await status()) }, html`${teamNav(viewer)}${body}`));
 
   app.setErrorHandler(async (err, req, reply) => {
     const code = statusOf(err) === 500 && (err as { statusCode?: number }).statusCode && (err as { statusCode: number }).statusCode < 500 ? (err as { statusCode: number }).statusCode : statusOf(err);
