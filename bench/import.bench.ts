@@ -23,7 +23,7 @@ import { parseArgs } from 'node:util';
 import { startTestPostgres } from '../test/support/postgres.ts';
 import { benchInputs, DELTA_SIZE } from './support/generate.ts';
 import { cliLaunch, describeLaunch } from './support/cli.ts';
-import { sqliteFloor, type SqliteFloor } from './support/sqlite-floor.ts';
+import { removeSqlite, sqliteFloor, type SqliteFloor } from './support/sqlite-floor.ts';
 
 const ROOT = join(import.meta.dirname, '..');
 const OUT = join(import.meta.dirname, 'out');
@@ -138,10 +138,6 @@ function runImport(spec: string, db: string, label: string): Promise<ImportRun> 
       resolve({ wallMs, importMs: summary.durationMs, maxRssMiB: rss, cpuMs, mainCpuMs, counts: summary.counts });
     });
   });
-}
-
-function removeSqlite(path: string): void {
-  for (const suffix of ['', '-wal', '-shm']) rmSync(`${path}${suffix}`, { force: true });
 }
 
 function expectCounts(label: string, run: ImportRun, key: string, n: number): void {

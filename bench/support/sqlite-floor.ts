@@ -33,7 +33,8 @@ const BATCH = 1000;
 /** The tables an import writes, in the order it writes them. */
 const TABLES = ['records', 'record_versions', 'record_affected', 'record_cwes', 'record_metrics', 'record_replacements'] as const;
 
-function removeSqlite(path: string): void {
+/** Removes an SQLite file and its WAL and shared-memory files. */
+export function removeSqlite(path: string): void {
   for (const suffix of ['', '-wal', '-shm']) rmSync(`${path}${suffix}`, { force: true });
 }
 
