@@ -802,6 +802,39 @@ for (const backend of testBackends()) {
           await cleanup();
         }
       });
+
+      it('two stores adding the same new CVEs at once, round after round: each is added once, every write kept as a version', async () => {
+        const { db, cleanup } = await createTestDb('postgres');
+        const a = await openStore(db);
+        const b = await openStore(db);
+        try {
+          await a.migrate();
+          const rounds = 25;
+          const writers = 6;
+          for (let r = 0; r < rounds; r++) {
+            // New names every round, so every batch of both stores races to insert them.
+            const ids = Array.from({ length: 30 }, (_, i) => `CVE-2023-${String(10_000 + r * 100 + i)}`);
+            const results = await Promise.all(
+              Array.from({ length: writers }, (_, w) => {
+                const list = w % 2 === 0 ? ids : [...ids].reverse();
+                return (w % 2 === 0 ? a : b).writeBatch(list.map((id) => write(id, { date: `2024-0${1 + w}-01T00:00:00.000Z`, title: `w${w}r${r}` })));
+              }),
+            );
+            const outcomes = results.flatMap((res) => res.outcomes);
+            assert.equal(outcomes.filter((o) => o === 'added').length, ids.length, `round ${r}: ${JSON.stringify(outcomes)}`);
+            for (const id of [ids[0], ids[29]]) {
+              assert.deepEqual((await a.listVersions(id)).map((v) => v.version), [1, 2, 3, 4, 5, 6], `${id} round ${r}`);
+              assert.equal((await b.getRecord(id))?.dateUpdated, `2024-0${writers}-01T00:00:00.000Z`, id);
+            }
+          }
+          const [n] = await rawQuery('postgres', db, 'SELECT count(*)::int AS n FROM records');
+          assert.equal(n.n, rounds * 30);
+        } finally {
+          await a.close();
+          await b.close();
+          await cleanup();
+        }
+      });
     });
   }
 }

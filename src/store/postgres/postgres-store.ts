@@ -641,7 +641,11 @@ function recordValues(r: CurrentRow): unknown[] {
   ];
 }
 
-/** Insert new CVEs as version 1 (in id order); returns the ids actually inserted. */
+/**
+ * Insert new CVEs as version 1 (in id order); returns the ids actually inserted. No
+ * conflict target: `id_key` is unique too, and only arbiter indexes wait for a concurrent
+ * inserter of the same CVE and skip; a named target left `id_key` to fail instead.
+ */
 async function insertRecords(c: Queryable, rows: readonly CurrentRow[], now: string): Promise<Row[]> {
   const sorted = [...rows].sort((a, b) => a.idKey - b.idKey);
   const out: Row[] = [];
@@ -657,7 +661,7 @@ async function insertRecords(c: Queryable, rows: readonly CurrentRow[], now: str
          u.kev_adp OR EXISTS (SELECT 1 FROM kev_entries k WHERE k.cve_id = u.cve_id), u.kev_adp, u.source, $${nowParam}::text, u.has_fix
        FROM (VALUES ${placeholders(part.length, RECORD_CASTS)}) AS u (${RECORD_COLUMNS})
        ORDER BY u.id_key
-       ON CONFLICT (cve_id) DO NOTHING
+       ON CONFLICT DO NOTHING
        RETURNING cve_id`,
       [...part.flatMap(recordValues), now],
     );
