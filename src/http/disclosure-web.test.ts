@@ -12,6 +12,7 @@ import { CnaService, SYSTEM_ACTOR } from '../cna/index.ts';
 import { DisclosureService, disclosureConfig, solveChallenge } from '../disclosure/index.ts';
 import { openTestStore, testBackends } from '../../test/support/stores.ts';
 import type { TestStore } from '../../test/support/stores.ts';
+import { cnaWeb } from './cna-web.ts';
 import { disclosureWeb, routeTable } from './disclosure-web.ts';
 
 const HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>';
@@ -237,6 +238,25 @@ for (const backend of testBackends()) {
       const out = await app.inject({ method: 'POST', url: '/team/logout', headers: { ...FORM, cookie }, payload: `_csrf=${csrf}` });
       assert.equal(out.statusCode, 303);
       assert.equal((await app.inject({ method: 'GET', url: '/team', headers: { cookie } })).statusCode, 303, 'signed out');
+    });
+
+    it('a team-token session opens nothing in the CNA workbench, even with its cookie renamed', async () => {
+      const app = await appWith({ teamToken: TOKEN });
+      const value = cookieOf(await signIn(app, TOKEN)).split('=')[1];
+      const both = Fastify();
+      await both.register(disclosureWeb, { store: t.store, service: new DisclosureService({ store: t.store, config: disclosureConfig({ teamToken: TOKEN, powBits: 4, minAnswerMs: 0, challengeSecret: 's' }), now: () => clock }), now: () => clock });
+      await both.register(cnaWeb, { store: t.store, worker: false });
+      await both.ready();
+      apps.push(both);
+      assert.equal((await both.inject({ method: 'GET', url: '/team', headers: { cookie: `cvekit_team=${value}` } })).statusCode, 200, 'the session itself stands');
+      for (const cookie of [`cvekit_team=${value}`, `cvekit_cna=${value}`]) {
+        const page = await both.inject({ method: 'GET', url: '/cna', headers: { cookie } });
+        assert.equal(page.statusCode, 303, cookie);
+        assert.match(String(page.headers.location), /^\/cna\/login/);
+        const api = await both.inject({ method: 'GET', url: '/cna/api/cwe?q=79', headers: { cookie } });
+        assert.equal(api.statusCode, 401, `${cookie}: ${api.body}`);
+        assert.match(api.body, /UNAUTHORIZED/);
+      }
     });
 
     it('blocks an address after 5 wrong tokens, but a stranger cannot lock the team out', async () => {
