@@ -13,6 +13,7 @@ import { availableParallelism, cpus } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { RawError, RawEvent, RawItem } from './types.ts';
 import { completeRecord, encodeCompletion, parseBytes, type ParsedRecord, type PrepareFailure } from './prepare.ts';
+import { stopWorker } from '../store/index.ts';
 
 /** A record as a worker returns it: no parsed object (too costly to copy back), maybe its completion. */
 export interface PreparedRecord {
@@ -133,17 +134,7 @@ class PrepareWorker {
 
   async close(): Promise<void> {
     this.#failure ??= new Error('record preparation worker closed');
-    // A timer keeps this thread's event loop alive until the worker has stopped: an idle
-    // worker is unreferenced, and while `terminate()` is pending nothing else may hold the
-    // loop, so an otherwise idle process exited there, with code 0, in the middle of its
-    // caller's work (a failed import never returned; seen in about 1 run in 20 under load).
-    // `ref()` alone did not prevent it.
-    const keepAlive = setInterval(() => undefined, 1000);
-    try {
-      await this.#worker.terminate();
-    } finally {
-      clearInterval(keepAlive);
-    }
+    await stopWorker(this.#worker);
   }
 }
 

@@ -13,4 +13,5 @@ export type { OpenStoreOptions } from './open.ts';
 export { StoreError, STORE_ERROR_CODES } from './errors.ts';
 export type { StoreErrorCode } from './errors.ts';
 export { summaryRows } from './rows.ts';
+export { stopWorker } from './stop-worker.ts';
 export type { DerivedRows, FtsDoc, SummaryRows } from './rows.ts';

@@ -8,6 +8,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { Row } from '../mapping.ts';
+import { stopWorker } from '../stop-worker.ts';
 import type { ReadRequest, ReadResponse } from './read-worker-thread.ts';
 
 const THREAD_URL = new URL('./read-worker-thread.ts', import.meta.url);
@@ -81,13 +82,6 @@ export class ReadWorker {
   async close(): Promise<void> {
     const w = this.#worker;
     this.#failed = true;
-    if (!w) return;
-    // Held open until the thread has stopped (see PrepareWorker.close in ingest/prepare-pool.ts).
-    const keepAlive = setInterval(() => undefined, 1000);
-    try {
-      await w.terminate();
-    } finally {
-      clearInterval(keepAlive);
-    }
+    if (w) await stopWorker(w);
   }
 }

@@ -3,6 +3,8 @@
  *
  * - migration 103: `record_cwes.id_key`, which a text search's CWE filter probes with the
  *   full-text rowid, filled for a store made before it;
+ * - migration 105: the severity index carries has_fix and id_key, so `severity:… has:fix`
+ *   finds its hits in the index alone;
  * - the read worker: the total and facets of a text search counted on a second connection
  *   in a worker thread while the page is ranked, and, when that worker cannot run, on the
  *   caller's thread.
@@ -90,6 +92,43 @@ describe('sqlite: search keys and the read worker', () => {
       assert.ok(rows.length > 1000);
       for (const r of rows) assert.equal(Number(r.id_key), idKey(String(r.cve_id)), String(r.cve_id));
       assert.deepEqual(await answers(reopened), expected, 'the same answers with it');
+    } finally {
+      await reopened.close();
+    }
+  });
+
+  test('X1520-6.9: migration 105: a severity filter with has:fix is answered from the severity index alone, with the same answers', async () => {
+    const old = await loaded('sev.db');
+    const queries: SearchQuery[] = [
+      { severities: ['HIGH'], hasFix: true, limit: 10, facets: FACETS },
+      { severities: ['HIGH', 'CRITICAL'], hasFix: false, limit: 10, facets: FACETS, sort: 'published' },
+      { severities: ['CRITICAL'], scoreMin: 9.5, limit: 10, facets: FACETS },
+      { severities: ['MEDIUM'], limit: 10, facets: FACETS, sort: 'score' },
+    ];
+    const answers = async (s: Store) => Promise.all(queries.map((q) => s.search.search(q)));
+    const expected = await answers(old.store);
+    assert.ok(expected[0].total! > 100, `the sample has HIGH records with a fix (${expected[0].total})`);
+    await old.store.close();
+    const KEYS = "SELECT r.id_key FROM records r WHERE r.cvss_severity IN ('HIGH') AND r.has_fix = 1";
+    const plan = (db: DatabaseSync): string => db.prepare(`EXPLAIN QUERY PLAN ${KEYS}`).all().map((r) => String(r.detail)).join(' | ');
+    const db = new DatabaseSync(old.path);
+    assert.match(plan(db), /USING COVERING INDEX records_severity_idx \(cvss_severity=\?\)/);
+    // Back to the index before 105.
+    db.exec(`BEGIN;
+      DROP INDEX records_severity_idx;
+      CREATE INDEX records_severity_idx ON records (cvss_severity, cvss_score);
+      DELETE FROM schema_migrations WHERE version = 105;
+      COMMIT;`);
+    assert.doesNotMatch(plan(db), /COVERING/, 'before 105 each key needs its row');
+    db.close();
+    const reopened = await openStore(`sqlite:${old.path}`);
+    try {
+      assert.deepEqual(await answers(reopened), expected, 'the same answers with the old index');
+      assert.deepEqual((await reopened.migrate()).applied, ['105-search-severity-keys']);
+      assert.deepEqual(await answers(reopened), expected, 'the same answers with the new one');
+      const check = new DatabaseSync(old.path, { readOnly: true });
+      assert.match(plan(check), /USING COVERING INDEX records_severity_idx/);
+      check.close();
     } finally {
       await reopened.close();
     }
