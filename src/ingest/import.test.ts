@@ -3,7 +3,7 @@ import { mkdtempSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { constants as zlibConstants, gunzipSync, gzipSync } from 'node:zlib';
 import type { Store } from '../store/index.ts';
 import { sharedData } from '../../test/support/paths.ts';
 import { openTestStore, testBackends } from '../../test/support/stores.ts';
@@ -193,6 +193,29 @@ for (const backend of testBackends()) {
       const stdin = Readable.from([Buffer.from(realLines.slice(7020, 7030).join('\n'))]);
       const res2 = await importFrom(store, '-', { reader: { stdin } });
       assert.equal(res2.counts.added, 10);
+    });
+
+    test('a gzip file cut part-way: every whole record before the cut is stored, then the import fails saying so; the whole file finishes it', async () => {
+      const lines = realLines.slice(9200, 9800);
+      const whole = gzipSync(lines.join('\n'));
+      const cut = whole.subarray(0, Math.floor(whole.length * 0.6));
+      const decodable = gunzipSync(cut, { finishFlush: zlibConstants.Z_SYNC_FLUSH }).toString('utf8');
+      const complete = decodable.split('\n').length - 1;
+      assert.ok(complete > 300 && complete < 600, `${complete} whole lines before the cut`);
+      const gz = join(dir, 'cut.jsonl.gz');
+      writeFileSync(gz, cut);
+      await assert.rejects(importFrom(store, gz, { batchSize: 250 }), (err: Error & { code?: string }) => {
+        assert.equal(err.code, 'GZIP_CORRUPT');
+        assert.match(err.message, new RegExp(`corrupt/truncated.*the ${complete} items read before it are stored or quarantined`));
+        return true;
+      });
+      const stored = await Promise.all(lines.map(async (l) => (await store.getRecord(idOf(l))) !== undefined));
+      assert.deepEqual(stored.indexOf(false), complete, 'the records before the cut, and only those');
+      assert.equal(stored.filter(Boolean).length, complete);
+      writeFileSync(gz, whole);
+      const res = await importFrom(store, gz, { batchSize: 250 });
+      assert.equal(res.counts.added, lines.length - complete, JSON.stringify(res.counts));
+      for (const l of lines) assert.ok(await store.getRecord(idOf(l)), idOf(l));
     });
 
     test('a hostile zip: zip-slip and bomb entries are quarantined and never extracted; good entries are stored', async () => {

@@ -7,10 +7,10 @@ import { availableParallelism } from 'node:os';
 import type { Logger } from 'pino';
 import type { CveId, CveRecordJson } from '../cve/index.ts';
 import type { QuarantineInput, RecordWrite, Store, WriteOutcome } from '../store/index.ts';
-import { openInput, type ReaderOptions } from './readers/index.ts';
+import { InputError, openInput, type ReaderOptions } from './readers/index.ts';
 import { completeRecord, decodeCompletion, parseBytes, quarantineEntry, recordWrite, toQuarantine, type Completion } from './prepare.ts';
 import { IN_PROCESS_CHUNKS, prepareEvents, type PreparedEvent } from './prepare-pool.ts';
-import type { InputSource, RawItem } from './types.ts';
+import type { InputSource, RawEvent, RawItem } from './types.ts';
 
 export const DEFAULT_BATCH_SIZE = 1000;
 /** Bytes per record above which an input of unknown count is taken as large (records are ~4.6 KiB minified). */
@@ -138,6 +138,13 @@ function completion(p: BatchItem): Completion {
     record = again.record;
   }
   return completeRecord(record, p.cveId);
+}
+
+/** The input's error, saying that what came before it was kept. */
+function keptBefore(err: unknown, read: number): unknown {
+  const kept = `; the ${read} item${read === 1 ? '' : 's'} read before it ${read === 1 ? 'is' : 'are'} stored or quarantined, and running the same command again goes on after them`;
+  if (err instanceof InputError) return new InputError(err.code, err.input, `${err.message}${kept}`, { cause: err });
+  return err;
 }
 
 export function emptyCounts(): ImportCounts {
@@ -275,9 +282,22 @@ export async function importSource(store: Store, input: InputSource, opts: Impor
     inBatch.set(parsed.cveId, parsed);
   };
 
+  // An input that breaks off part-way (corrupt or cut gzip, a zip or HTTP body that ends
+  // early): what was read before the break is still prepared, stored and checkpointed; the
+  // import then fails with the input's error, and running it again goes on from there.
+  let cutOff: unknown;
+  const readUntilCut = async function* (events: AsyncIterable<RawEvent>): AsyncGenerator<RawEvent> {
+    try {
+      yield* events;
+    } catch (err) {
+      cutOff = err;
+    }
+  };
+  const readBefore = counts.read;
+
   try {
     let pending = 0;
-    const prepared = prepareEvents(input.events(startOrdinal), {
+    const prepared = prepareEvents(readUntilCut(input.events(startOrdinal)), {
       chunkSize: batchSize,
       workers: opts.workers ?? DEFAULT_WORKERS,
       complete: () => speculate,
@@ -302,6 +322,7 @@ export async function importSource(store: Store, input: InputSource, opts: Impor
       opts.onProgress?.({ done: counts.read, total: input.total, bytes: input.bytesRead(), totalBytes: input.totalBytes, phase: BUILD_PHASE });
     }
     if (await store.finishBulkLoad({ jobId: job.id })) opts.logger?.info({ job: job.id }, 'bulk load: indexes and full text built');
+    if (cutOff !== undefined) throw keptBefore(cutOff, counts.read - readBefore);
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     await store.finishJob(job.id, 'failed', counts, message);

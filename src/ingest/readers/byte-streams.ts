@@ -2,8 +2,7 @@
  * @module Byte-stream plumbing for the readers: peeking at the head of a stream without losing
  * it, gunzip with a precise error, byte counting, bounded collection.
  */
-import { Readable } from 'node:stream';
-import { createGunzip } from 'node:zlib';
+import { constants as zlibConstants, createGunzip } from 'node:zlib';
 import { concat } from './bytes.ts';
 import { INPUT_ERROR_CODES, InputError } from './errors.ts';
 
@@ -72,34 +71,97 @@ export class Peekable implements AsyncIterable<Uint8Array> {
   }
 }
 
-/** Inflates gzip (all members); corrupt or cut data ends it with `gzip data in X is corrupt/truncated after N bytes`. */
+/** Compressed bytes written to the inflater at a time: a gzip bomb's slice inflates to ~16 MiB at most. */
+const GZIP_SLICE = 16 * 1024;
+/** Inflated bytes waiting for the reader before no more compressed bytes are written. */
+const GZIP_AHEAD = 1024 * 1024;
+
+/**
+ * Inflates gzip (all members); corrupt or cut data ends it with `gzip data in X is
+ * corrupt/truncated after N bytes`, after every byte inflated before the bad spot has been
+ * given out. (An async iterator over the inflater would drop what it still buffered when
+ * the error came, and zlib what it had not flushed: so each slice is flushed, its output
+ * queued here as it is made, and the compressed side waits while more than
+ * {@link GZIP_AHEAD} of it is unread.)
+ */
 export async function* gunzip(source: Chunks, label: string): AsyncGenerator<Uint8Array> {
   const gz = createGunzip({ chunkSize: 64 * 1024 });
-  // Small writes so the data before a corrupt spot still comes out before the error.
-  const input = Readable.from(slices(source, 64 * 1024), { objectMode: false });
-  let out = 0;
+  const queue: Buffer[] = [];
+  let queued = 0;
+  let failure: Error | undefined;
   let sourceError: unknown;
-  input.on('error', (err) => {
-    sourceError = err;
-    gz.destroy(err);
+  let ended = false;
+  let stopped = false;
+  let wakeReader: (() => void) | undefined;
+  let wakeWriter: (() => void) | undefined;
+  const wake = (): void => {
+    const r = wakeReader;
+    const w = wakeWriter;
+    wakeReader = wakeWriter = undefined;
+    r?.();
+    w?.();
+  };
+  gz.on('data', (chunk: Buffer) => {
+    queue.push(chunk);
+    queued += chunk.length;
+    wake();
   });
-  input.pipe(gz);
-  try {
-    for await (const chunk of gz as AsyncIterable<Buffer>) {
-      out += chunk.length;
-      yield chunk;
+  gz.on('error', (err) => {
+    failure ??= err;
+    wake();
+  });
+  gz.on('end', () => {
+    ended = true;
+    wake();
+  });
+  const writer = (async () => {
+    try {
+      for await (const slice of slices(source, GZIP_SLICE)) {
+        while (queued > GZIP_AHEAD && failure === undefined && !stopped) await new Promise<void>((r) => (wakeWriter = r));
+        if (failure !== undefined || stopped) return;
+        gz.write(slice);
+        // Out with everything this slice inflates to: at a corrupt or cut end, zlib drops
+        // the output it has not yet handed over.
+        await new Promise<void>((r) => {
+          const closed = (): void => r();
+          gz.once('close', closed);
+          gz.flush(zlibConstants.Z_SYNC_FLUSH, () => {
+            gz.off('close', closed);
+            r();
+          });
+        });
+      }
+      if (failure === undefined && !stopped) gz.end();
+    } catch (err) {
+      sourceError = err;
+      failure ??= err as Error;
+      gz.destroy();
+      wake();
     }
-  } catch (err) {
+  })();
+  let out = 0;
+  try {
+    for (;;) {
+      const chunk = queue.shift();
+      if (chunk !== undefined) {
+        queued -= chunk.length;
+        if (queued <= GZIP_AHEAD) wake();
+        out += chunk.length;
+        yield chunk;
+        continue;
+      }
+      if (failure !== undefined || ended) break;
+      await new Promise<void>((r) => (wakeReader = r));
+    }
     if (sourceError !== undefined) throw sourceError;
-    throw new InputError(
-      INPUT_ERROR_CODES.GZIP_CORRUPT,
-      label,
-      `gzip data in ${label} is corrupt/truncated after ${out} bytes (${(err as Error).message})`,
-      { cause: err },
-    );
+    if (failure !== undefined) {
+      throw new InputError(INPUT_ERROR_CODES.GZIP_CORRUPT, label, `gzip data in ${label} is corrupt/truncated after ${out} bytes (${failure.message})`, { cause: failure });
+    }
   } finally {
-    input.destroy();
+    stopped = true;
+    wake();
     gz.destroy();
+    await writer;
   }
 }
 
