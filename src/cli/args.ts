@@ -28,6 +28,36 @@ export function parse<O extends Options>(args: readonly string[], options: O, al
   }
 }
 
+/**
+ * A whole-number option (`--limit 50`): undefined when not given, else the number, or a
+ * usage error naming the option and the value when the text is not a whole number in range.
+ *
+ * @example
+ * const limit = intOption('limit', values.limit, { min: 1, max: 100_000 }) ?? 100;
+ */
+export function intOption(name: string, text: string | undefined, range: { readonly min: number; readonly max: number }): number | undefined {
+  if (text === undefined) return undefined;
+  const n = /^\d+$/.test(text) ? Number(text) : Number.NaN;
+  if (!Number.isSafeInteger(n) || n < range.min || n > range.max) {
+    const allowed = range.max === Number.MAX_SAFE_INTEGER ? `of at least ${range.min}` : `from ${range.min} to ${range.max}`;
+    throw new UsageError(`--${name} must be a whole number ${allowed}, got "${text}"`);
+  }
+  return n;
+}
+
+/**
+ * An option read by `read` (`--every 1h` by `parseInterval`): undefined when not given, else
+ * what `read` returns; its error becomes a usage error naming the option.
+ */
+export function optionWith<T>(name: string, text: string | undefined, read: (text: string) => T): T | undefined {
+  if (text === undefined) return undefined;
+  try {
+    return read(text);
+  } catch (err) {
+    throw new UsageError(`--${name}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
 export interface Io {
   readonly stdout: NodeJS.WritableStream;
   readonly stderr: NodeJS.WriteStream;

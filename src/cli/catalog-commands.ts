@@ -19,7 +19,12 @@ export function catalogCommand(kind: 'kev' | 'cwe'): Command {
       const r = await withStore(config, (store) => importKev(store, positionals[1]));
       if (values.json) printJson(io, { ok: true, ...r });
       else {
-        print(io, `KEV catalog ${r.catalogVersion} (released ${r.dateReleased}) from ${r.location}: ${r.total} entries; ${r.added} added, ${r.removed} removed, ${r.unchanged} unchanged${r.stale ? ' (older than the catalog already imported: history kept, current catalog unchanged)' : ''}`);
+        const note = !r.stale
+          ? ''
+          : r.sameVersion
+            ? ' (the same catalog version as the one already imported: nothing changed)'
+            : ' (older than the catalog already imported: history kept, current catalog unchanged)';
+        print(io, `KEV catalog ${r.catalogVersion} (released ${r.dateReleased}) from ${r.location}: ${r.total} entries; ${r.added} added, ${r.removed} removed, ${r.unchanged} unchanged${note}`);
         for (const e of r.errors.slice(0, 20)) print(io, `  skipped: ${e.message}`);
       }
     } else {

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -52,6 +52,25 @@ test('a bad --db is refused before anything runs', async () => {
   const r = await run(['status', '--db', 'mysql://x']);
   assert.equal(r.code, 2);
   assert.match(r.err, /sqlite:PATH or postgres/);
+});
+
+test('usage errors under --json also print {"ok":false,"error":…,"usage":true} on stdout, exit 2', async () => {
+  for (const [args, why] of [
+    [['import', 'x', '--since', 'yesterday', '--json'], /--since must be an ISO 8601 time, got "yesterday"/],
+    [['status', '--colour', '--json'], /--colour/],
+    [['imprt', '--json'], /unknown command "imprt"/],
+    [['status', '--db', 'mysql://x', '--json'], /sqlite:PATH or postgres/],
+  ] as const) {
+    const r = await run(args);
+    assert.equal(r.code, 2, args.join(' '));
+    const out = JSON.parse(r.out) as { ok: boolean; error: string; usage: boolean };
+    assert.equal(out.ok, false, args.join(' '));
+    assert.equal(out.usage, true, args.join(' '));
+    assert.match(out.error, why);
+    assert.match(r.err, why);
+  }
+  // Without --json, stdout stays empty.
+  assert.equal((await run(['import', 'x', '--since', 'yesterday'])).out, '');
 });
 
 test('every command has --help', async () => {
@@ -120,6 +139,31 @@ for (const backend of testBackends()) {
       assert.match(missing.err, /does not exist/);
     });
 
+    test('a bad whole-number or duration option is a usage error naming the option and the value, in words and in --json', async () => {
+      for (const [args, why] of [
+        [['quarantine', 'list', '--limit', 'x'], /--limit must be a whole number from 1 to \d+, got "x"/],
+        [['quarantine', 'list', '--limit', '1.5'], /--limit must be a whole number from 1 to \d+, got "1\.5"/],
+        [['quarantine', 'list', '--limit', '0'], /--limit must be a whole number from 1 to \d+, got "0"/],
+        [['import', 'x', '--batch-size', '1e3'], /--batch-size must be a whole number from 1 to 100000, got "1e3"/],
+        [['import', 'x', '--batch-size', 'ten'], /--batch-size must be a whole number from 1 to 100000, got "ten"/],
+        [['sync', '--from', dir, '--every', '5x'], /--every: interval must look like 30s, 15m, 1h or 1d, got "5x"/],
+        [['sync', '--source', 'nvd', '--every', 'soon'], /--every: interval must look like 30s, 15m, 1h or 1d, got "soon"/],
+        [['serve', '--port', '0x50'], /--port must be a whole number from 0 to 65535, got "0x50"/],
+        [['serve', '--port', '70000'], /--port must be a whole number from 0 to 65535, got "70000"/],
+        [['cna', 'org', 'create', '--short-name', 'q', '--name', 'Q', '--id-quota', '1.5'], /--id-quota must be a whole number of at least 0, got "1\.5"/],
+      ] as const) {
+        const words = await run([...args, '--db', db]);
+        assert.equal(words.code, 2, `${args.join(' ')}: ${words.err}`);
+        assert.match(words.err, why);
+        assert.doesNotMatch(words.err, /datatype mismatch/);
+        const json = await run([...args, '--json', '--db', db]);
+        assert.equal(json.code, 2, args.join(' '));
+        const out = JSON.parse(json.out) as { ok: boolean; error: string; usage: boolean };
+        assert.deepEqual({ ok: out.ok, usage: out.usage }, { ok: false, usage: true });
+        assert.match(out.error, why);
+      }
+    });
+
     test('quarantine list, show (with the raw bytes exactly), retry with a corrected file, dismiss', async () => {
       const list = await run(['quarantine', 'list', '--json', '--db', db]);
       const items = JSON.parse(list.out) as { id: number; code: string; position: string }[];
@@ -146,6 +190,83 @@ for (const backend of testBackends()) {
       assert.equal((await run(['quarantine', 'show', 'x', '--db', db])).code, 2);
     });
 
+    /** Real records not imported by the tests above (they use the first 400), with their CVE names. */
+    const spare = (from: number, count: number) =>
+      realRecordLines(from + count)
+        .slice(from)
+        .map((line) => ({ line, cveId: (JSON.parse(line) as { cveMetadata: { cveId: string } }).cveMetadata.cveId }));
+    const entryAt = async (suffix: string) => {
+      const items = JSON.parse((await run(['quarantine', 'list', '--json', '--db', db])).out) as { id: number; code: string; position: string; cveId?: string; status: string }[];
+      const item = items.find((i) => i.position.endsWith(suffix));
+      assert.ok(item, JSON.stringify(items));
+      return item;
+    };
+
+    test('quarantine retry checks the file name as the import does, and refuses a --file of another CVE', async () => {
+      const [named, held, other] = spare(500, 3);
+      const total = async () => (JSON.parse((await run(['status', '--json', '--db', db])).out) as { counts: { total: number } }).counts.total;
+      const before = await total();
+      const folder = join(dir, 'mismatch');
+      mkdirSync(folder);
+      writeFileSync(join(folder, `${named.cveId}.json`), held.line);
+      const imported = await run(['import', folder, '--json', '--db', db]);
+      assert.equal(JSON.parse(imported.out).counts.quarantined, 1, imported.out + imported.err);
+      const entry = await entryAt(`${named.cveId}.json`);
+      assert.equal(entry.code, 'ID_MISMATCH');
+      const again = await run(['quarantine', 'retry', String(entry.id), '--db', db]);
+      assert.equal(again.code, 1, again.out);
+      assert.equal(again.out.trim(), `#${entry.id}: still fails: ID_MISMATCH: file name says ${named.cveId} but cveMetadata.cveId is ${held.cveId}`);
+      const wrong = join(dir, 'other.json');
+      writeFileSync(wrong, other.line);
+      const refused = await run(['quarantine', 'retry', String(entry.id), '--file', wrong, '--db', db]);
+      assert.equal(refused.code, 1, refused.out);
+      assert.match(refused.out, new RegExp(`CVE_MISMATCH: entry #${entry.id} is about ${named.cveId} \\(.*\\) but .*other\\.json holds ${other.cveId}; nothing stored`));
+      assert.equal(JSON.parse((await run(['quarantine', 'show', '--json', String(entry.id), '--db', db])).out).status, 'open');
+      assert.equal(await total(), before, 'nothing stored by the failed retries');
+      const right = join(dir, 'right.json');
+      writeFileSync(right, named.line);
+      const fixed = await run(['quarantine', 'retry', String(entry.id), '--file', right, '--db', db]);
+      assert.equal(fixed.code, 0, fixed.out + fixed.err);
+      assert.match(fixed.out, /stored \(added\)/);
+    });
+
+    test('a deltaLog record missing from --base: RECORD_MISSING; retry says to use --file, which must be that CVE', async () => {
+      const [missing, other] = spare(510, 2);
+      const base = join(dir, 'base');
+      mkdirSync(base);
+      const log = join(dir, 'deltaLog.json');
+      writeFileSync(log, JSON.stringify([{ fetchTime: '2024-01-01T00:00:00Z', new: [{ cveId: missing.cveId, dateUpdated: '2024-01-01T00:00:00Z' }], updated: [] }]));
+      const imported = await run(['import', log, '--base', base, '--json', '--db', db]);
+      assert.equal(JSON.parse(imported.out).counts.quarantined, 1, imported.out + imported.err);
+      const entry = await entryAt(`${missing.cveId}.json`);
+      assert.equal(entry.code, 'RECORD_MISSING');
+      const again = await run(['quarantine', 'retry', String(entry.id), '--db', db]);
+      assert.equal(again.code, 1);
+      assert.match(again.out, new RegExp(`still fails: RECORD_MISSING: ${missing.cveId} was not in the delta log's base .* use --file PATH`));
+      assert.doesNotMatch(again.out, /JSON_TRUNCATED/);
+      const wrong = join(dir, 'other-missing.json');
+      writeFileSync(wrong, other.line);
+      const refused = await run(['quarantine', 'retry', String(entry.id), '--file', wrong, '--db', db]);
+      assert.equal(refused.code, 1);
+      assert.match(refused.out, new RegExp(`CVE_MISMATCH: entry #${entry.id} is about ${missing.cveId} .* holds ${other.cveId}`));
+      const right = join(dir, 'missing.json');
+      writeFileSync(right, missing.line);
+      const fixed = await run(['quarantine', 'retry', String(entry.id), '--file', right, '--db', db]);
+      assert.equal(fixed.code, 0, fixed.out + fixed.err);
+      assert.match(fixed.out, /stored \(added\)/);
+    });
+
+    // The reader's RECORD_MISSING event names the CVE (RawError.cveId); the import still has to pass it on to the entry.
+    test('a RECORD_MISSING entry carries the CVE name its delta log gives (quarantine list and show)', async () => {
+      const [missing] = spare(520, 1);
+      const log = join(dir, 'deltaLog-2.json');
+      writeFileSync(log, JSON.stringify([{ fetchTime: '2024-01-02T00:00:00Z', new: [{ cveId: missing.cveId, dateUpdated: '2024-01-02T00:00:00Z' }], updated: [] }]));
+      assert.equal((await run(['import', log, '--base', join(dir, 'base'), '--db', db])).code, 0);
+      const entry = await entryAt(`${missing.cveId}.json`);
+      assert.equal(entry.cveId, missing.cveId);
+      assert.match((await run(['quarantine', 'show', String(entry.id), '--db', db])).out, new RegExp(`CVE: ${missing.cveId}`));
+    });
+
     test('kev import and cwe import report what they loaded', async () => {
       const kev = await run(['kev', 'import', sharedData('kev', 'known_exploited_vulnerabilities.json'), '--db', db]);
       assert.equal(kev.code, 0, kev.err);
@@ -153,6 +274,18 @@ for (const backend of testBackends()) {
       const cwe = await run(['cwe', 'import', sharedData('cwe', 'cwec_v4.15.xml.gz'), '--json', '--db', db]);
       assert.equal(cwe.code, 0, cwe.err);
       assert.equal(JSON.parse(cwe.out).count, 1427);
+    });
+
+    test('kev import of the catalog version already imported says it is the same version; an older one says older', async () => {
+      const same = await run(['kev', 'import', sharedData('kev', 'known_exploited_vulnerabilities.json'), '--db', db]);
+      assert.equal(same.code, 0, same.err);
+      assert.match(same.out, /KEV catalog 2025\.08\.25 .*0 added, 0 removed.* \(the same catalog version as the one already imported: nothing changed\)/);
+      assert.doesNotMatch(same.out, /older/);
+      const sameJson = JSON.parse((await run(['kev', 'import', sharedData('kev', 'known_exploited_vulnerabilities.json'), '--json', '--db', db])).out);
+      assert.deepEqual({ stale: sameJson.stale, sameVersion: sameJson.sameVersion }, { stale: true, sameVersion: true });
+      const older = await run(['kev', 'import', sharedData('kev', 'history', 'known_exploited_vulnerabilities.2025.01.24.json'), '--db', db]);
+      assert.equal(older.code, 0, older.err);
+      assert.match(older.out, /KEV catalog 2025\.01\.24 .*\(older than the catalog already imported: history kept, current catalog unchanged\)/);
     });
 
     test('seed --if-empty does nothing on a store with records', async () => {

@@ -4,7 +4,7 @@
  * is in the CNA audit log with an empty actor (the command line).
  */
 import { CnaError, CnaService, SYSTEM_ACTOR, orgView, userView } from '../cna/index.ts';
-import { configFrom, parse, print, printJson, table, UsageError, withStore, type Io } from './args.ts';
+import { configFrom, intOption, parse, print, printJson, table, UsageError, withStore, type Io } from './args.ts';
 
 const HELP = `Usage:
   cvekit cna org create --short-name SHORT --name NAME --role CNA [--role …] --id-quota N [--json]
@@ -44,13 +44,13 @@ export async function cnaCommand(args: readonly string[], io: Io): Promise<numbe
       const cna = new CnaService(store);
       switch (what) {
         case 'org create': {
-          const quotaText = need(values['id-quota'], 'id-quota');
-          if (!/^\d+$/.test(quotaText)) throw new UsageError('--id-quota must be a whole number');
+          // The range (0 to 100,000) is the CNA service's to check, with CVE Services' error.
+          const idQuota = intOption('id-quota', need(values['id-quota'], 'id-quota'), { min: 0, max: Number.MAX_SAFE_INTEGER }) as number;
           const org = await cna.createOrg(SYSTEM_ACTOR, {
             shortName: need(values['short-name'], 'short-name'),
             name: need(values.name, 'name'),
             roles: values.role?.length ? values.role : ['CNA'],
-            idQuota: Number(quotaText),
+            idQuota,
           });
           if (values.json) printJson(io, orgView(org));
           else print(io, `Created org ${org.shortName} (${org.uuid}), roles ${org.roles.join(', ')}, ID quota ${org.idQuota}`);

@@ -7,7 +7,7 @@ import type { EnrichImportSummary, NvdSyncReport } from '../enrich/index.ts';
 import { parseInterval } from '../ingest/index.ts';
 import { MAPPING_ISSUE_KINDS } from '../store/index.ts';
 import type { MappingIssue, MappingIssueKind, Store } from '../store/index.ts';
-import { configFrom, parse, print, printJson, table, UsageError, withStore } from './args.ts';
+import { configFrom, optionWith, parse, print, printJson, table, UsageError, withStore } from './args.ts';
 import type { Io } from './args.ts';
 
 const NVD_HELP = `Usage: cvekit nvd import PATH|URL [--json]
@@ -124,7 +124,7 @@ export async function nvdSyncCommand(args: readonly string[], io: Io): Promise<n
   if (values.help) return print(io, SYNC_NVD_HELP), 0;
   if (values.source !== undefined && values.source !== 'nvd') throw new UsageError(`--source must be nvd (the CVE List syncs with --from), got "${values.source}"`);
   if (values.since !== undefined && Number.isNaN(Date.parse(values.since))) throw new UsageError(`--since must be an ISO 8601 time, got "${values.since}"`);
-  const everyMs = values.every === undefined ? undefined : parseInterval(values.every);
+  const everyMs = optionWith('every', values.every, parseInterval);
   const apiKey = values['api-key'] ?? io.env.CVEKIT_NVD_API_KEY;
   const config = configFrom(values, io);
   return withStore(config, async (store) => {

@@ -3,7 +3,7 @@
  */
 import { importFrom, syncOnce, parseInterval, type ImportSummary, type SyncReport } from '../ingest/index.ts';
 import { createLogger, silentLogger } from '../log/index.ts';
-import { configFrom, parse, print, printJson, UsageError, withStore, type Io } from './args.ts';
+import { configFrom, intOption, optionWith, parse, print, printJson, UsageError, withStore, type Io } from './args.ts';
 import { createProgressBar } from './progress.ts';
 
 export const IMPORT_HELP = `Usage: cvekit import PATH|URL|- [options]
@@ -67,10 +67,7 @@ export async function importCommand(args: readonly string[], io: Io): Promise<nu
   });
   if (values.help) return print(io, IMPORT_HELP), 0;
   if (positionals.length !== 1) throw new UsageError('give exactly one PATH, URL or - to import (see cvekit import --help)');
-  const batchSize = values['batch-size'] === undefined ? undefined : Number(values['batch-size']);
-  if (batchSize !== undefined && (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 100_000)) {
-    throw new UsageError(`--batch-size must be a whole number from 1 to 100000, got "${values['batch-size']}"`);
-  }
+  const batchSize = intOption('batch-size', values['batch-size'], { min: 1, max: 100_000 });
   if (values.since !== undefined && Number.isNaN(Date.parse(values.since))) {
     throw new UsageError(`--since must be an ISO 8601 time, got "${values.since}"`);
   }
@@ -97,10 +94,28 @@ function describeSync(r: SyncReport): string {
   const lines = [`Sync from ${r.from}: ${r.message}`];
   for (const step of r.steps) lines.push(`  ${step.asset}: ${step.summary ? `added ${step.summary.counts.added}, updated ${step.summary.counts.updated}, unchanged ${step.summary.counts.unchanged}, quarantined ${step.summary.counts.quarantined}` : step.note ?? ''}`);
   for (const w of r.warnings) lines.push(`  warning: ${w}`);
-  if (r.reconcile) {
-    lines.push(`  reconciled against ${r.reconcile.baseline}: ${r.reconcile.inBaseline} in baseline, ${r.reconcile.inStore} in store, ${r.reconcile.healed} healed, ${r.reconcile.missingFromBaseline} in store but not in the baseline`);
+  const rc = r.reconcile;
+  if (rc) {
+    const missing = `${rc.missingFromBaseline} in store but not in the baseline`;
+    lines.push(
+      rc.first
+        ? `  compared with ${rc.baseline} (first sync): ${rc.inBaseline} in baseline, ${rc.inStore} in store, ${missing}`
+        : `  reconciled against ${rc.baseline}: ${rc.inBaseline} in baseline, ${rc.inStore} in store, ${rc.healed} healed, ${rc.added} added, ${missing}`,
+    );
+    lines.push(...listMissing(rc.missingSample.slice(0, MISSING_SHOWN), rc.missingFromBaseline));
   }
   return lines.join('\n');
+}
+
+/** Names of records missing from a baseline shown in words; --json carries more. */
+const MISSING_SHOWN = 20;
+
+/** The names, five to a line, then how many more there are. */
+function listMissing(names: readonly string[], total: number): string[] {
+  const lines: string[] = [];
+  for (let i = 0; i < names.length; i += 5) lines.push(`    ${names.slice(i, i + 5).join(', ')}`);
+  if (total > names.length) lines.push(`    and ${total - names.length} more`);
+  return lines;
 }
 
 export async function syncCommand(args: readonly string[], io: Io): Promise<number> {
@@ -108,7 +123,7 @@ export async function syncCommand(args: readonly string[], io: Io): Promise<numb
   const { values } = parse(args, { from: { type: 'string' }, every: { type: 'string' } }, false);
   if (values.help) return print(io, SYNC_HELP), 0;
   if (!values.from) throw new UsageError('--from PATH|URL is required (see cvekit sync --help)');
-  const everyMs = values.every === undefined ? undefined : parseInterval(values.every);
+  const everyMs = optionWith('every', values.every, parseInterval);
   const config = configFrom(values, io);
   const logger = values.json ? silentLogger : createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, 'stderr');
   const from = values.from;

@@ -1,7 +1,8 @@
 /**
  * @module The `cvekit` command: dispatches to one function per command. Every command
  * prints words for people, or `--json` for scripts, and returns an exit code
- * (0 ok, 1 failed, 2 usage error).
+ * (0 ok, 1 failed, 2 usage error). Under `--json` a failure also prints
+ * `{"ok":false,"error":"…"}` on stdout, with `"usage":true` for a usage error.
  */
 import { ConfigError } from '../config/index.ts';
 import { UsageError, processIo, type Io } from './args.ts';
@@ -60,6 +61,11 @@ export function usage(): string {
   ].join('\n');
 }
 
+/** What `--json` prints on stdout when a command fails: one line, `usage` for exit code 2. */
+function printFailure(io: Io, error: string, usage: boolean): void {
+  io.stdout.write(`${JSON.stringify(usage ? { ok: false, error, usage: true } : { ok: false, error })}\n`);
+}
+
 export async function main(argv: readonly string[], io: Io = processIo): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === 'help' || name === '--help' || name === '-h') {
@@ -70,8 +76,10 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
     io.stdout.write('cvekit 0.1.0\n');
     return 0;
   }
+  const json = rest.includes('--json');
   const command = COMMANDS[name];
   if (!command) {
+    if (json) printFailure(io, `unknown command "${name}"`, true);
     io.stderr.write(`cvekit: unknown command "${name}"\n\n${usage()}\n`);
     return 2;
   }
@@ -79,11 +87,12 @@ export async function main(argv: readonly string[], io: Io = processIo): Promise
     return await command.run(rest, io);
   } catch (err) {
     if (err instanceof UsageError || err instanceof ConfigError) {
+      if (json) printFailure(io, err.message, true);
       io.stderr.write(`cvekit ${name}: ${err.message}\n`);
       return 2;
     }
     const message = err instanceof Error ? err.message : String(err);
-    if (rest.includes('--json')) io.stdout.write(`${JSON.stringify({ ok: false, error: message })}\n`);
+    if (json) printFailure(io, message, false);
     io.stderr.write(`cvekit ${name}: ${message}\n`);
     if (io.env.CVEKIT_DEBUG && err instanceof Error && err.stack) io.stderr.write(`${err.stack}\n`);
     return 1;

@@ -7,7 +7,7 @@ import { loadSample } from '../ingest/index.ts';
 import { createLogger } from '../log/index.ts';
 import { openStore } from '../store/index.ts';
 import { loadConfig, redactDb, SETTINGS } from '../config/index.ts';
-import { parse, print, table, type Io } from './args.ts';
+import { intOption, parse, print, table, type Io } from './args.ts';
 
 export const SERVE_HELP = `Usage: cvekit serve [options]
 
@@ -18,6 +18,7 @@ ${table([['FLAG', 'ENVIRONMENT', 'DEFAULT', 'MEANING'], ...SETTINGS.map((s) => [
 export async function serveCommand(args: readonly string[], io: Io): Promise<number> {
   const { values } = parse(args, { host: { type: 'string' }, port: { type: 'string' }, 'no-seed': { type: 'boolean' } }, false);
   if (values.help) return print(io, SERVE_HELP), 0;
+  intOption('port', values.port as string | undefined, { min: 0, max: 65535 });
   const config = loadConfig(
     {
       db: values.db as string | undefined,

@@ -29,13 +29,14 @@ export function describeStatus(s: RepositoryStatus): string {
       ]);
     }
     lines.push(table(rows));
-    // Below the table, so a long error does not widen its columns; the text comes from outside
-    // (a server's answer, a file): no terminal control characters.
-    const failing = s.sources.filter((src) => src.lastError);
-    if (failing.length > 0) lines.push('', 'Last errors:', ...failing.map((src) => `  ${src.id}: ${(src.lastError as string).replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ')}`));
   }
   const missing = s.notImported ?? [];
-  if (missing.length > 0) lines.push('', `Not imported yet: ${missing.map((k) => `${k.id} (${k.command})`).join(', ')}`);
+  // Below the table, so a long error does not widen its columns; the text comes from outside
+  // (a server's answer, a file): no terminal control characters. A source that never imported
+  // has its error here too, and stays under "Not imported yet".
+  const failing = [...s.sources, ...missing].filter((src) => src.lastError);
+  if (failing.length > 0) lines.push('', 'Last errors:', ...failing.map((src) => `  ${src.id}: ${(src.lastError as string).replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ')}`));
+  if (missing.length > 0) lines.push('', `Not imported yet: ${missing.map((k) => `${k.id} (${k.command}${k.lastError ? '; the last attempt failed' : ''})`).join(', ')}`);
   return lines.join('\n');
 }
 

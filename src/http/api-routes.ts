@@ -77,8 +77,8 @@ export function registerApiRoutes(app: FastifyInstance, ctx: AppContext): void {
             sources: { type: 'array', items: sourceSchema },
             notImported: {
               type: 'array',
-              description: 'Known sources nothing was read from yet, with the command that reads them',
-              items: { type: 'object', properties: { id: { type: 'string' }, label: { type: 'string' }, command: { type: 'string' } } },
+              description: 'Known sources nothing was read from yet, with the command that reads them, and sources whose every attempt failed, with the last error',
+              items: { type: 'object', properties: { id: { type: 'string' }, label: { type: 'string' }, command: { type: 'string' }, lastError: { type: 'string' }, nextSyncAt: { type: 'string' } } },
             },
             generatedAt: { type: 'string' },
           },

@@ -256,7 +256,7 @@ export async function importSource(store: Store, input: InputSource, opts: Impor
     counts.read++;
     if (pe.result === undefined) {
       const e = pe.ev;
-      quarantine.push(quarantineEntry(source, e.position, e.code, e.message, e.raw ?? new Uint8Array()).entry);
+      quarantine.push(quarantineEntry(source, e.position, e.code, e.message, e.raw ?? new Uint8Array(), e.cveId === undefined ? {} : { cveId: e.cveId }).entry);
       return;
     }
     const { ev, result } = pe;

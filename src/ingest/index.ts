@@ -10,5 +10,5 @@ export { parseItem, completeItem } from './prepare.ts';
 export { repositoryStatus, isOutOfDate, contentDateLine } from './status.ts';
 export type { RepositoryStatus, SourceStatus } from './status.ts';
 export { loadSample, SAMPLE_DIR } from './sample.ts';
-export { openInput } from './readers/index.ts';
+export { openInput, cveNameOfPath, ITEM_ERROR_CODES } from './readers/index.ts';
 export type { ReaderOptions } from './readers/index.ts';

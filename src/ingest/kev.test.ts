@@ -349,7 +349,7 @@ for (const backend of testBackends()) {
       const r = await importKev(t.store, KEV_CSV);
       assert.equal(r.format, 'csv');
       assert.deepEqual(r.derived, ['catalogVersion', 'dateReleased']);
-      assert.deepEqual({ added: r.added, removed: r.removed, stale: r.stale }, { added: 0, removed: 0, stale: true });
+      assert.deepEqual({ added: r.added, removed: r.removed, stale: r.stale, sameVersion: r.sameVersion }, { added: 0, removed: 0, stale: true, sameVersion: true });
       const source = await t.store.getSource('kev');
       assert.equal(source?.contentDate, '2025-08-25T17:04:19.9796Z');
       assert.equal(source?.location, pathToFileURL(KEV_JSON).href);
@@ -357,7 +357,7 @@ for (const backend of testBackends()) {
 
     it('the older catalog again is ignored and does not move the source back', async () => {
       const r = await importKev(t.store, readFileSync(KEV_OLD));
-      assert.deepEqual({ added: r.added, removed: r.removed, stale: r.stale }, { added: 0, removed: 0, stale: true });
+      assert.deepEqual({ added: r.added, removed: r.removed, stale: r.stale, sameVersion: r.sameVersion }, { added: 0, removed: 0, stale: true, sameVersion: false });
       assert.equal((await t.store.getSource('kev'))?.release, '2025.08.25');
       assert.equal((await t.store.getKev('CVE-2025-48384'))?.vendorProject, 'Git');
     });

@@ -340,6 +340,8 @@ export interface KevImportSummary extends KevImportResult {
    * and the `kev` source keeps its release and content date.
    */
   readonly stale: boolean;
+  /** Stale because this very catalog version was imported already (else it is older). */
+  readonly sameVersion: boolean;
   /** Entries skipped (invalid, duplicate) and other problems; the rest was imported. */
   readonly errors: readonly KevIssue[];
 }
@@ -386,6 +388,7 @@ export async function importKev(store: Store, input: ImportInput, opts: KevImpor
   const stale =
     previous?.contentDate !== undefined &&
     (previous.release === catalog.catalogVersion || Date.parse(previous.contentDate) > Date.parse(catalog.dateReleased));
+  const sameVersion = stale && previous?.release === catalog.catalogVersion;
   const result = await store.importKev(catalog);
   const lastSyncAt = (opts.now?.() ?? new Date()).toISOString();
   if (stale) {
@@ -417,6 +420,7 @@ export async function importKev(store: Store, input: ImportInput, opts: KevImpor
     dateReleased: catalog.dateReleased,
     derived: parsed.derived,
     stale,
+    sameVersion,
     errors: issues,
   };
 }

@@ -111,3 +111,41 @@ describe('a worker\'s completion carries the rows the store writes, equal to the
     assert.deepEqual(decodeCompletion(encodeCompletion(failure, 'CVE-2024-0001'), '{}'), failure);
   });
 });
+
+describe('parseBytes: a record that is not JSON says where, by line and column', () => {
+  const enc = new TextEncoder();
+  const pretty = JSON.stringify(JSON.parse(lines[0]) as unknown, null, 2);
+  const failure = (text: string) => {
+    const parsed = parseBytes(enc.encode(text), undefined);
+    assert.equal(parsed.kind, 'quarantine');
+    return parsed as Extract<typeof parsed, { kind: 'quarantine' }>;
+  };
+  /** Line and column of the last character of `text` before trailing whitespace, plus one. */
+  const endOf = (text: string) => {
+    const rows = text.trimEnd().split('\n');
+    return `line ${rows.length} column ${rows[rows.length - 1].length + 1}`;
+  };
+
+  it('a file cut off where the engine says only "Unexpected end of JSON input" (after a colon, in a literal) names where it ends', () => {
+    const afterColon = pretty.slice(0, pretty.indexOf('"cveMetadata": ') + '"cveMetadata": '.length);
+    for (const cut of [afterColon, `${afterColon}\n  `, '{\n  "a": [1, tru', '{"a":', '']) {
+      const f = failure(cut);
+      assert.equal(f.code, 'JSON_TRUNCATED', cut.slice(-40));
+      assert.ok(f.message.startsWith(`JSON ends early (truncated record) at ${endOf(cut)}: `), f.message);
+    }
+  });
+
+  it('a file cut off where the engine names a position (half of a pretty-printed record) is truncated, at that line and column', () => {
+    const cut = pretty.slice(0, Math.floor(pretty.length / 2));
+    const f = failure(cut);
+    assert.equal(f.code, 'JSON_TRUNCATED');
+    // The engine's own line and column, in its message, are the ones given.
+    assert.match(f.message, /^JSON ends early \(truncated record\) at line (\d+) column (\d+): .*\(line \1 column \2\)$/);
+  });
+
+  it('a syntax error before the end is JSON_SYNTAX at its line and column', () => {
+    const f = failure('{\n  "a": 1,,\n  "b": 2\n}');
+    assert.equal(f.code, 'JSON_SYNTAX');
+    assert.match(f.message, /^invalid JSON at line 2 column 10: /);
+  });
+});

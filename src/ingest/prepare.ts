@@ -66,17 +66,33 @@ function describeIssues(issues: readonly ValidationIssue[]): string {
   return shown.join('; ') + more;
 }
 
-/** Where in the text a JSON.parse error points, as "line L column C" when the engine says. */
+/** Line and column (both from 1) of the character at `offset` in `text`. */
+function lineAndColumn(text: string, offset: number): { line: number; column: number } {
+  const before = text.slice(0, offset);
+  return { line: before.split('\n').length, column: offset - before.lastIndexOf('\n') };
+}
+
+/** Where the text ends, leaving out trailing JSON whitespace: where a cut-off record stops. */
+function endOfContent(text: string): number {
+  let end = text.length;
+  while (end > 0 && ' \t\r\n'.includes(text[end - 1])) end--;
+  return end;
+}
+
+/**
+ * Why JSON.parse refused `text`, as "line L column C": where the engine points, or where the
+ * text ends when it says only that the input ended ("Unexpected end of JSON input"). An error
+ * at the end of the text is a truncated record, whatever the engine's wording.
+ */
 function jsonErrorMessage(err: unknown, text: string): { code: string; message: string } {
   const msg = err instanceof Error ? err.message : String(err);
-  const truncated = /Unexpected end of JSON input|Unterminated string|end of data/i.test(msg);
   const pos = /position (\d+)/.exec(msg);
+  const end = endOfContent(text);
+  const offset = pos ? Number(pos[1]) : /Unexpected end of JSON input|end of data/i.test(msg) ? end : undefined;
+  const truncated = /Unexpected end of JSON input|Unterminated string|end of data/i.test(msg) || (offset !== undefined && offset >= end);
   let where = '';
-  if (pos) {
-    const offset = Number(pos[1]);
-    const before = text.slice(0, offset);
-    const line = before.split('\n').length;
-    const column = offset - before.lastIndexOf('\n');
+  if (offset !== undefined) {
+    const { line, column } = lineAndColumn(text, offset);
     where = ` at line ${line} column ${column}`;
   }
   return {

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -90,6 +90,8 @@ for (const backend of testBackends()) {
       const report = await syncOnce(store, server.url('/releases'));
       assert.deepEqual(report.steps.map((s) => s.asset), ['2025-01-20_all_CVEs_at_midnight.zip', '2025-01-20_delta_CVEs_at_0100Z.zip', '2025-01-20_delta_CVEs_at_0200Z.zip']);
       assert.equal(report.steps[0].summary?.counts.added, 120);
+      // The first baseline fills the store: nothing was out of line, so nothing is healed.
+      assert.deepEqual(report.reconcile, { baseline: '2025-01-20_all_CVEs_at_midnight.zip', first: true, inBaseline: 120, inStore: 120, healed: 0, added: 120, missingFromBaseline: 0, missingSample: [] });
       assert.equal(report.steps[1].summary?.counts.updated, 10);
       assert.equal(report.steps[1].summary?.counts.added, 5);
       assert.equal(report.upTo, '2025-01-20T02:00:00.000Z');
@@ -123,13 +125,32 @@ for (const backend of testBackends()) {
       assert.equal(heal.steps[0]?.asset, '2025-01-21_all_CVEs_at_midnight.zip');
       assert.ok(heal.reconcile);
       assert.equal(heal.reconcile.inBaseline, baseline2.length);
-      // Healed: the 10 missed updates, the 5 updates of pairs 35..39 never sent as deltas, and 1 new record.
-      assert.equal(heal.reconcile.healed, 16);
+      assert.equal(heal.reconcile.first, false);
+      // Healed: the 10 missed updates and the 5 updates of pairs 35..39 never sent as deltas.
+      // The record the store never had is added, not healed.
+      assert.equal(heal.reconcile.healed, 15);
+      assert.equal(heal.reconcile.added, 1);
       assert.equal(heal.reconcile.missingFromBaseline, 0);
       const fixed = await store.getRecord(idOf(pairs[25].new));
       assert.deepEqual(JSON.parse(fixed?.json ?? 'null'), JSON.parse(pairs[25].new));
       const again = await syncOnce(store, server.url('/releases'));
       assert.equal(again.steps.length, 0, 'healed gap is not healed twice');
+    });
+
+    test('a gap right after a baseline is healed by the next baseline, not by the one it follows', async () => {
+      // 2025-01-21 0100Z (which would have added fresh[7]) is never published.
+      publish('2025-01-21_delta_CVEs_at_0200Z.zip', deltaZip([fresh[6]]));
+      const gap = await syncOnce(store, server.url('/releases'));
+      assert.match(gap.warnings.join('\n'), /deltas between 2025-01-21T00:00:00.000Z and 2025-01-21T01:00:00.000Z are missing/);
+      const stillGap = await syncOnce(store, server.url('/releases'));
+      assert.equal(stillGap.steps.length, 0, 'no baseline after the gap yet: nothing to heal it with');
+
+      publish('2025-01-22_all_CVEs_at_midnight.zip', baselineZip([...pairs.map((p) => p.new), ...plain, ...fresh.slice(0, 5), fresh[6], fresh[7], fresh[9]]));
+      const heal = await syncOnce(store, server.url('/releases'));
+      assert.equal(heal.reconcile?.baseline, '2025-01-22_all_CVEs_at_midnight.zip');
+      assert.equal(heal.reconcile?.added, 1);
+      assert.equal(heal.reconcile?.healed, 0);
+      assert.ok(await store.getRecord(idOf(fresh[7])), 'the missed record is there');
     });
 
     test('a listing with no cvelistV5 assets is a clear error', async () => {
@@ -167,6 +188,8 @@ for (const backend of testBackends()) {
       const first = await syncOnce(store, root);
       assert.equal(first.mode, 'checkout');
       assert.equal(first.steps[0].summary?.counts.added, 30);
+      assert.equal(first.reconcile?.first, true);
+      assert.equal(first.reconcile?.healed, 0);
 
       for (const p of pairs.slice(0, 3)) put(p.new);
       log([
@@ -184,8 +207,22 @@ for (const backend of testBackends()) {
       log([{ fetchTime: '2025-02-20T10:00:00.000Z', ids: [idOf(pairs[3].new)] }]);
       const r = await syncOnce(store, root);
       assert.match(r.warnings.join('\n'), /may be missing; healed by comparing the whole checkout/);
+      assert.equal(r.reconcile?.first, false);
       assert.equal(r.reconcile?.healed, 5);
+      assert.equal(r.reconcile?.added, 0);
       assert.equal(r.reconcile?.inBaseline, 30);
+    });
+
+    test('records in the store but no longer in the tree are counted and named', async () => {
+      const gone = pairs.slice(8, 30).map((p) => idOf(p.old));
+      for (const id of gone) rmSync(join(root, recordPath(id)));
+      log([{ fetchTime: '2025-03-20T10:00:00.000Z', ids: [] }]);
+      const r = await syncOnce(store, root);
+      assert.equal(r.reconcile?.inBaseline, 8);
+      assert.equal(r.reconcile?.inStore, 30);
+      assert.equal(r.reconcile?.healed, 0);
+      assert.equal(r.reconcile?.missingFromBaseline, 22);
+      assert.deepEqual([...(r.reconcile?.missingSample ?? [])].sort(), [...gone].sort());
     });
   });
 }

@@ -103,14 +103,25 @@ export interface SyncStep {
 
 export interface Reconciliation {
   readonly baseline: string;
+  /**
+   * The first sync's baseline (or whole checkout): it fills the store rather than
+   * reconciling it, so nothing is counted as healed.
+   */
+  readonly first: boolean;
   readonly inBaseline: number;
   readonly inStore: number;
-  /** Records whose content differed from the baseline and were brought in line. */
+  /** Records the store had whose content differed from the baseline and were brought in line (0 on the first sync). */
   readonly healed: number;
+  /** Records of the baseline the store did not have. */
+  readonly added: number;
   /** Current records of the CVE List source that the baseline does not have. */
   readonly missingFromBaseline: number;
+  /** Their CVE names, in store order: the first {@link MISSING_LISTED}. */
   readonly missingSample: readonly string[];
 }
+
+/** How many names of records missing from a baseline a report carries. */
+const MISSING_LISTED = 1000;
 
 export interface SyncReport {
   readonly from: string;
@@ -177,25 +188,34 @@ async function applyAsset(
   });
 }
 
-/** Import a full baseline and compare it with the store: counts and content hashes. */
-async function applyBaseline(store: Store, location: string, name: string, opts: SyncOptions): Promise<{ summary: ImportSummary; reconcile: Reconciliation }> {
+/**
+ * Import a full baseline and compare it with the store: counts and content hashes.
+ * `first` is the first sync's baseline, which fills the store: only a later baseline
+ * heals, by updating records the store had that differed from it.
+ */
+async function applyBaseline(store: Store, location: string, name: string, first: boolean, opts: SyncOptions): Promise<{ summary: ImportSummary; reconcile: Reconciliation }> {
   const seen = new Set<string>();
   const summary = await applyAsset(store, location, name, opts, { onRecord: (id) => seen.add(id) });
   let inStore = 0;
-  const missing: string[] = [];
+  let missingFromBaseline = 0;
+  const missingSample: string[] = [];
   for await (const row of store.iterateCurrent({ source: CVE_LIST_SOURCE })) {
     inStore++;
-    if (!seen.has(row.cveId)) missing.push(row.cveId);
+    if (seen.has(row.cveId)) continue;
+    missingFromBaseline++;
+    if (missingSample.length < MISSING_LISTED) missingSample.push(row.cveId);
   }
   return {
     summary,
     reconcile: {
       baseline: name,
+      first,
       inBaseline: seen.size,
       inStore,
-      healed: summary.counts.added + summary.counts.updated,
-      missingFromBaseline: missing.length,
-      missingSample: missing.slice(0, 20),
+      healed: first ? 0 : summary.counts.updated,
+      added: summary.counts.added,
+      missingFromBaseline,
+      missingSample,
     },
   };
 }
@@ -209,7 +229,7 @@ async function syncReleases(store: Store, from: string, opts: SyncOptions): Prom
   const baselines = assets.filter((a) => a.kind === 'baseline');
 
   const takeBaseline = async (b: ReleaseAsset) => {
-    const r = await applyBaseline(store, b.location, b.name, opts);
+    const r = await applyBaseline(store, b.location, b.name, !state.baseline, opts);
     steps.push({ asset: b.name, kind: 'baseline', summary: r.summary });
     reconcile = r.reconcile;
     state.baseline = b.name;
@@ -224,8 +244,9 @@ async function syncReleases(store: Store, from: string, opts: SyncOptions): Prom
     if (!newest) throw new Error(`${from} has no baseline (YYYY-MM-DD_all_CVEs_at_midnight.zip) to start from`);
     await takeBaseline(newest);
   } else if (state.gapSince) {
-    // A gap was seen earlier: the first baseline at or after its start heals it.
-    const healer = baselines.find((b) => b.time >= (state.gapSince as string));
+    // A gap was seen earlier: the first baseline after its start heals it (one taken at
+    // its start, such as the baseline it follows, lacks the missing deltas).
+    const healer = baselines.find((b) => b.time > (state.gapSince as string));
     if (healer) await takeBaseline(healer);
   }
 
@@ -276,7 +297,7 @@ async function syncCheckout(store: Store, from: string, opts: SyncOptions): Prom
   const logTimes = existsSync(deltaLog) ? await deltaLogTimes(deltaLog) : undefined;
 
   const full = async (why: string) => {
-    const r = await applyBaseline(store, from, `checkout ${from}`, opts);
+    const r = await applyBaseline(store, from, `checkout ${from}`, !state.fetchTime, opts);
     steps.push({ asset: from, kind: 'checkout', summary: r.summary, note: why });
     reconcile = r.reconcile;
     state.fetchTime = logTimes?.newest ?? new Date().toISOString();

@@ -22,6 +22,8 @@ export interface RawError {
   /** e.g. `JSON_TRUNCATED`, `ZIP_SLIP`, `ZIP_BOMB`, `ENTRY_TOO_LARGE`, `BAD_UTF8`. */
   readonly code: string;
   readonly message: string;
+  /** The CVE name of the part, when the input names it without its bytes (a delta log's `RECORD_MISSING`). */
+  readonly cveId?: string;
   readonly raw?: Uint8Array;
 }
 

@@ -55,6 +55,8 @@ describe('delta log input', () => {
       const missing = errors(evs);
       assert.equal(missing.length, wanted.size - present.size);
       assert.ok(missing.every((e) => e.code === 'RECORD_MISSING'));
+      // A missing record has no bytes to name it: the event does, for its quarantine entry.
+      for (const e of missing) assert.equal(checkoutPath(e.cveId ?? ''), e.position);
       assert.equal(evs.filter((e) => e.position === 'cves/2023/44xxx/CVE-2023-44487.json').length, 1, 'CVE-2023-44487 (65 updates in the log) comes once');
       assert.match(missing[0].message, /^CVE-\d+-\d+ \(updated 20\d\d-\d\d-\d\dT[\d:.]+Z?, fetch 2023-1[\d-]+T[\d:.]+Z\) is not in the base: .*CVE-\d+-\d+\.json does not exist$/);
       // resume

@@ -12,7 +12,7 @@ import { ITEM_ERROR_CODES } from './errors.ts';
 import type { ResolvedOptions } from './options.ts';
 import { READER_DEFAULTS } from './options.ts';
 import { recordEvent } from './text-split.ts';
-import { CVE_FILE_RE } from './zip.ts';
+import { CVE_FILE_RE, cveNameOfPath } from './zip.ts';
 
 const byCodeUnit = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
@@ -111,7 +111,7 @@ export interface DirectoryReadContext {
  * CPU in all). The import's thread is the busy one, so that difference is its time.
  */
 function readOne(root: string, rel: string, ordinal: number, ctx: DirectoryReadContext): RawEvent {
-  const nameHint = CVE_FILE_RE.exec(rel.slice(rel.lastIndexOf('/') + 1))?.[1];
+  const nameHint = cveNameOfPath(rel);
   let fd: number;
   try {
     fd = openSync(join(root, rel), 'r');

@@ -6,4 +6,5 @@ export { openInput, fetchJson } from './open-input.ts';
 export { InputError, ITEM_ERROR_CODES, INPUT_ERROR_CODES } from './errors.ts';
 export type { ItemErrorCode, InputErrorCode } from './errors.ts';
 export { READER_DEFAULTS } from './options.ts';
+export { cveNameOfPath } from './zip.ts';
 export type { ReaderOptions, HttpOptions } from './options.ts';

@@ -290,6 +290,7 @@ async function deltaLogSource(origin: Origin, body: Uint8Array, opts: ResolvedOp
           ordinal,
           position: r.position,
           code: ITEM_ERROR_CODES.RECORD_MISSING,
+          cveId: change.cveId,
           message: `${change.cveId} (updated ${change.dateUpdated}, fetch ${change.fetchTime}) is not in the base: ${r.missing}`,
         };
         continue;

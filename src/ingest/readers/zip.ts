@@ -18,6 +18,14 @@ import { recordEvent } from './text-split.ts';
 /** `CVE-2024-1234.json`: a record file in every cvelistV5 layout. */
 export const CVE_FILE_RE = /^(CVE-\d{4}-\d{4,})\.json$/i;
 
+/**
+ * The CVE name a record's place gives (its file is `CVE-2024-1234.json`): a directory or zip
+ * entry path, a delta log's URL or `cves/` path. A record's `nameHint`; none for a JSONL line.
+ */
+export function cveNameOfPath(path: string): string | undefined {
+  return CVE_FILE_RE.exec(path.slice(path.lastIndexOf('/') + 1))?.[1];
+}
+
 interface ZipEntry {
   readonly fileNameRaw: Buffer;
   readonly extraFields: Array<{ id: number; data: Buffer }>;
@@ -359,7 +367,7 @@ async function* readEntries(
         continue;
       }
       const result = await inflateEntry(zip, e, { opts, budget, keepLimit: opts.maxRecordBytes, onCompressed: ctx.onCompressed });
-      const nameHint = CVE_FILE_RE.exec(name.slice(name.lastIndexOf('/') + 1))?.[1];
+      const nameHint = cveNameOfPath(name);
       if (result.ok) {
         yield recordEvent(ordinal, position, result.bytes, { maxRecordBytes: opts.maxRecordBytes, nameHint });
         continue;

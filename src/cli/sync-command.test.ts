@@ -1,0 +1,97 @@
+import { strict as assert } from 'node:assert';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { after, before, describe, test } from 'node:test';
+import { compareCveIds } from '../cve/index.ts';
+import { createTestDb, otherVersionLines, realRecordLines, testBackends } from '../../test/support/stores.ts';
+import { writeZip } from '../../test/support/zip.ts';
+import type { Io } from './args.ts';
+import { main } from './main.ts';
+
+async function run(args: readonly string[]): Promise<{ code: number; out: string; err: string }> {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough() as unknown as NodeJS.WriteStream;
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  stdout.on('data', (c: Buffer) => out.push(c));
+  (stderr as unknown as PassThrough).on('data', (c: Buffer) => err.push(c));
+  const io: Io = { stdout, stderr, stdin: new PassThrough(), env: {} };
+  const code = await main(args, io);
+  return { code, out: Buffer.concat(out).toString('utf8'), err: Buffer.concat(err).toString('utf8') };
+}
+
+const idOf = (line: string): string => JSON.parse(line).cveMetadata.cveId;
+
+function baselineZip(lines: readonly string[]): Buffer {
+  const inner = writeZip(lines.map((l) => {
+    const id = idOf(l);
+    const [, year, seq] = id.split('-');
+    return { name: `cves/${year}/${seq.length > 3 ? seq.slice(0, -3) : '0'}xxx/${id}.json`, data: l };
+  }));
+  return writeZip([{ name: 'cves.zip', data: inner, method: 'store' }]);
+}
+
+const deltaZip = (lines: readonly string[]): Buffer => writeZip(lines.map((l) => ({ name: `deltaCves/${idOf(l)}.json`, data: l })));
+
+// 5 records in an older version (updated later), 25 that the second baseline drops, 2 new ones.
+const current = realRecordLines();
+const byId = new Map(current.map((l) => [idOf(l), l]));
+const pairs = otherVersionLines()
+  .slice(0, 5)
+  .map((o) => ({ old: o, new: byId.get(idOf(o)) as string }));
+const pairIds = new Set(pairs.map((p) => idOf(p.old)));
+const plain = current.filter((l) => !pairIds.has(idOf(l))).slice(100, 125);
+const fresh = current.filter((l) => !pairIds.has(idOf(l))).slice(500, 502);
+const dropped = plain.slice(0, 22).map(idOf).sort(compareCveIds);
+
+for (const backend of testBackends()) {
+  describe(`${backend}: cvekit sync reports what a baseline healed and what it lacks`, () => {
+    let dir: string;
+    const dbs: { db: string; cleanup(): Promise<void> }[] = [];
+    before(async () => {
+      dir = mkdtempSync(join(tmpdir(), 'cvekit-sync-cli-'));
+      dbs.push(await createTestDb(backend), await createTestDb(backend));
+    });
+    after(async () => {
+      for (const d of dbs) await d.cleanup();
+    });
+    const sync = (i: number, json = false) => run(['sync', '--from', dir, '--db', dbs[i].db, ...(json ? ['--json'] : [])]);
+
+    test('the first baseline heals nothing', async () => {
+      writeFileSync(join(dir, '2025-01-20_all_CVEs_at_midnight.zip'), baselineZip([...pairs.map((p) => p.old), ...plain]));
+      const text = await sync(0);
+      assert.equal(text.code, 0, text.err);
+      assert.match(text.out, /compared with 2025-01-20_all_CVEs_at_midnight\.zip \(first sync\): 30 in baseline, 30 in store, 0 in store but not in the baseline/);
+      assert.doesNotMatch(text.out, /healed/);
+      const json = await sync(1, true);
+      assert.equal(json.code, 0, json.err);
+      const r = JSON.parse(json.out).reconcile;
+      assert.deepEqual(r, { baseline: '2025-01-20_all_CVEs_at_midnight.zip', first: true, inBaseline: 30, inStore: 30, healed: 0, added: 30, missingFromBaseline: 0, missingSample: [] });
+    });
+
+    test('a healing baseline counts the records it corrected as healed, new ones as added, and names the records it lacks', async () => {
+      // 0100Z is never published: the gap is healed by the next baseline.
+      writeFileSync(join(dir, '2025-01-20_delta_CVEs_at_0200Z.zip'), deltaZip([pairs[0].new]));
+      for (const i of [0, 1]) assert.equal((await sync(i)).code, 0);
+      writeFileSync(join(dir, '2025-01-21_all_CVEs_at_midnight.zip'), baselineZip([...pairs.map((p) => p.new), ...plain.slice(22), ...fresh]));
+
+      const text = await sync(0);
+      assert.equal(text.code, 0, text.err);
+      assert.match(text.out, /reconciled against 2025-01-21_all_CVEs_at_midnight\.zip: 10 in baseline, 32 in store, 4 healed, 2 added, 22 in store but not in the baseline/);
+      for (const id of dropped.slice(0, 20)) assert.ok(text.out.includes(id), `${id} is listed`);
+      for (const id of dropped.slice(20)) assert.ok(!text.out.includes(id), `${id} is past the first 20`);
+      assert.match(text.out, /and 2 more/);
+
+      const json = await sync(1, true);
+      assert.equal(json.code, 0, json.err);
+      const r = JSON.parse(json.out).reconcile;
+      assert.equal(r.first, false);
+      assert.equal(r.healed, 4);
+      assert.equal(r.added, 2);
+      assert.equal(r.missingFromBaseline, 22);
+      assert.deepEqual(r.missingSample, dropped);
+    });
+  });
+}
