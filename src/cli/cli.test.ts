@@ -2,33 +2,13 @@ import { strict as assert } from 'node:assert';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { gunzipSync } from 'node:zlib';
 import { after, before, describe, test } from 'node:test';
 import { sharedData } from '../../test/support/paths.ts';
 import { createTestDb, realRecordLines, testBackends } from '../../test/support/stores.ts';
-import type { Io } from './args.ts';
-import { main } from './main.ts';
+import { runCli } from '../../test/support/cli.ts';
 
-interface Run {
-  readonly code: number;
-  readonly out: string;
-  readonly err: string;
-  readonly bytes: Buffer;
-}
-
-async function run(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough() as unknown as NodeJS.WriteStream;
-  const chunks: Buffer[] = [];
-  const errChunks: Buffer[] = [];
-  stdout.on('data', (c: Buffer) => chunks.push(c));
-  (stderr as unknown as PassThrough).on('data', (c: Buffer) => errChunks.push(c));
-  const io: Io = { stdout, stderr, stdin: new PassThrough(), env: { ...env } };
-  const code = await main(args, io);
-  const bytes = Buffer.concat(chunks);
-  return { code, out: bytes.toString('utf8'), err: Buffer.concat(errChunks).toString('utf8'), bytes };
-}
+const run = runCli;
 
 test('no command prints the usage and exits 2; --help exits 0', async () => {
   const none = await run([]);

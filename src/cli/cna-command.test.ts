@@ -5,26 +5,14 @@
  * it; refusals and usage errors name what was wrong and change nothing.
  */
 import assert from 'node:assert/strict';
-import { PassThrough } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { CnaService } from '../cna/index.ts';
 import { openStore } from '../store/index.ts';
 import type { Store } from '../store/index.ts';
 import { createTestDb, testBackends } from '../../test/support/stores.ts';
-import type { Io } from './args.ts';
-import { main } from './main.ts';
+import { runCli } from '../../test/support/cli.ts';
 
-async function run(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; out: string; err: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  const out: Buffer[] = [];
-  const err: Buffer[] = [];
-  stdout.on('data', (c: Buffer) => out.push(c));
-  stderr.on('data', (c: Buffer) => err.push(c));
-  const io: Io = { stdout, stderr: stderr as unknown as NodeJS.WriteStream, stdin: new PassThrough(), env: { ...env } };
-  const code = await main(['cna', ...args], io);
-  return { code, out: Buffer.concat(out).toString('utf8'), err: Buffer.concat(err).toString('utf8') };
-}
+const run = (args: readonly string[], env: NodeJS.ProcessEnv = {}) => runCli(['cna', ...args], env);
 
 for (const backend of testBackends()) {
   describe(`${backend}: cvekit cna (issue 5 §2)`, () => {

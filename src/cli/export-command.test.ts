@@ -2,27 +2,15 @@ import { strict as assert } from 'node:assert';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { loadSample } from '../ingest/index.ts';
 import { sharedData } from '../../test/support/paths.ts';
 import { openTestStore, testBackends, type TestStore } from '../../test/support/stores.ts';
 import { xmllint } from '../../test/support/xmllint.ts';
-import type { Io } from './args.ts';
 import { cve5Path } from './export-command.ts';
-import { main } from './main.ts';
+import { runCli } from '../../test/support/cli.ts';
 
-async function run(args: readonly string[]): Promise<{ code: number; out: string; err: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough() as unknown as NodeJS.WriteStream;
-  const out: Buffer[] = [];
-  const err: Buffer[] = [];
-  stdout.on('data', (c: Buffer) => out.push(c));
-  (stderr as unknown as PassThrough).on('data', (c: Buffer) => err.push(c));
-  const io: Io = { stdout, stderr, stdin: new PassThrough(), env: {} };
-  const code = await main(args, io);
-  return { code, out: Buffer.concat(out).toString('utf8'), err: Buffer.concat(err).toString('utf8') };
-}
+const run = (args: readonly string[]) => runCli(args);
 
 test('cve5Path follows the cvelistV5 layout', () => {
   assert.equal(cve5Path('CVE-2024-3400'), join('cves', '2024', '3xxx', 'CVE-2024-3400.json'));

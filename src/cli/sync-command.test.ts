@@ -2,25 +2,13 @@ import { strict as assert } from 'node:assert';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { after, before, describe, test } from 'node:test';
 import { compareCveIds } from '../cve/index.ts';
 import { createTestDb, otherVersionLines, realRecordLines, testBackends } from '../../test/support/stores.ts';
 import { writeZip } from '../../test/support/zip.ts';
-import type { Io } from './args.ts';
-import { main } from './main.ts';
+import { runCli } from '../../test/support/cli.ts';
 
-async function run(args: readonly string[]): Promise<{ code: number; out: string; err: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough() as unknown as NodeJS.WriteStream;
-  const out: Buffer[] = [];
-  const err: Buffer[] = [];
-  stdout.on('data', (c: Buffer) => out.push(c));
-  (stderr as unknown as PassThrough).on('data', (c: Buffer) => err.push(c));
-  const io: Io = { stdout, stderr, stdin: new PassThrough(), env: {} };
-  const code = await main(args, io);
-  return { code, out: Buffer.concat(out).toString('utf8'), err: Buffer.concat(err).toString('utf8') };
-}
+const run = (args: readonly string[]) => runCli(args);
 
 const idOf = (line: string): string => JSON.parse(line).cveMetadata.cveId;
 
