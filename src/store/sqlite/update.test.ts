@@ -75,4 +75,57 @@ describe('sqlite: updates rewrite only changed derived rows', () => {
     assert.deepEqual(hits.items.map((h) => h.cveId), [id]);
     await store.close();
   });
+
+  test('an update sets an indexed column only when it changed: the rows and every index end as a fresh insert of the new version would leave them', async () => {
+    const all = realRecordLines();
+    const rejected = all.filter((l) => JSON.parse(l).cveMetadata.state === 'REJECTED').slice(0, 20);
+    const published = all.slice(0, 200);
+    // Each target CVE gets another real record's content as its next version: state, dates,
+    // assigner, severity, score, has-fix and source change (or not) as real data has them.
+    const pairs: [string, string][] = [];
+    for (let i = 0; i + 1 < published.length; i += 2) pairs.push([published[i], published[i + 1]]);
+    for (let i = 0; i < rejected.length; i++) pairs.push([published[100 + i], rejected[i]]);
+    for (let i = 0; i < rejected.length; i++) pairs.push([rejected[i], published[150 + i]]);
+    const nextVersion = ([target, content]: [string, string], n: number): string => {
+      const r = JSON.parse(content);
+      const id = JSON.parse(target).cveMetadata.cveId;
+      r.cveMetadata.cveId = id;
+      r.cveMetadata.dateUpdated = `2031-01-01T00:00:${String(n % 60).padStart(2, '0')}.000Z`;
+      return JSON.stringify(r);
+    };
+    const seen = new Set<string>();
+    const targets = pairs.filter(([t]) => !seen.has(JSON.parse(t).cveMetadata.cveId) && seen.add(JSON.parse(t).cveMetadata.cveId));
+    const updatedPath = join(dir, 'updated.db');
+    const freshPath = join(dir, 'fresh.db');
+    const updated = await openStore(`sqlite:${updatedPath}`);
+    const fresh = await openStore(`sqlite:${freshPath}`);
+    await updated.migrate();
+    await fresh.migrate();
+    await updated.writeBatch(targets.map(([t]) => recordWrite(t, { source: 'first' })));
+    const outcomes = (await updated.writeBatch(targets.map((p, n) => recordWrite(nextVersion(p, n), { source: 'second' })))).outcomes;
+    assert.ok(outcomes.every((o) => o === 'updated'), JSON.stringify(outcomes));
+    await fresh.writeBatch(targets.map((p, n) => recordWrite(nextVersion(p, n), { source: 'second' })));
+    await updated.close();
+    await fresh.close();
+    const rows = (path: string) => {
+      const db = new DatabaseSync(path, { readOnly: true });
+      try {
+        assert.equal(db.prepare('PRAGMA integrity_check').get()?.integrity_check, 'ok', `${path}: every index agrees with its table`);
+        // Through each index of records, not the table: the values the searches read.
+        const read = (index: string, cols: string) => JSON.stringify(db.prepare(`SELECT cve_id, ${cols} FROM records INDEXED BY ${index} ORDER BY cve_id`).all());
+        return [
+          JSON.stringify(db.prepare('SELECT * FROM records ORDER BY cve_id').all().map(({ version, last_version, arrived_at, ...rest }) => rest)),
+          read('records_search_keys_idx', 'state, kev, has_fix, cvss_severity, cvss_score, date_published, date_updated, assigner_short_name'),
+          read('records_severity_idx', 'cvss_severity, cvss_score, has_fix'),
+          read('records_source_idx', 'source'),
+        ];
+      } finally {
+        db.close();
+      }
+    };
+    const [a, b] = [rows(updatedPath), rows(freshPath)];
+    assert.deepEqual(a, b);
+    const changedStates = targets.filter(([t, c]) => JSON.parse(t).cveMetadata.state !== JSON.parse(c).cveMetadata.state).length;
+    assert.ok(changedStates >= 20, `${changedStates} updates change the state`);
+  });
 });
