@@ -85,7 +85,8 @@ function endOfContent(text: string): number {
  * at the end of the text is a truncated record, whatever the engine's wording.
  */
 function jsonErrorMessage(err: unknown, text: string): { code: string; message: string } {
-  const msg = err instanceof Error ? err.message : String(err);
+  // V8 ends some messages with its own "(line L column C)": this one says where, once.
+  const msg = (err instanceof Error ? err.message : String(err)).replace(/ \(line \d+ column \d+\)$/, '');
   const pos = /position (\d+)/.exec(msg);
   const end = endOfContent(text);
   const offset = pos ? Number(pos[1]) : /Unexpected end of JSON input|end of data/i.test(msg) ? end : undefined;
