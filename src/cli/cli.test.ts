@@ -40,6 +40,8 @@ test('usage errors under --json also print {"ok":false,"error":…,"usage":true}
     [['status', '--colour', '--json'], /--colour/],
     [['imprt', '--json'], /unknown command "imprt"/],
     [['status', '--db', 'mysql://x', '--json'], /sqlite:PATH or postgres/],
+    [['quarantine', '--json'], /missing action: list, show, retry or dismiss/],
+    [['cna', '--json'], /missing what to do: org or user/],
   ] as const) {
     const r = await run(args);
     assert.equal(r.code, 2, args.join(' '));

@@ -34,7 +34,8 @@ function need(v: string | undefined, flag: string): string {
 export async function cnaCommand(args: readonly string[], io: Io): Promise<number> {
   const { values, positionals } = parse(args, OPTIONS);
   const [noun, verb] = positionals;
-  if (values.help || !noun) return print(io, HELP), values.help ? 0 : 2;
+  if (values.help) return print(io, HELP), 0;
+  if (!noun) throw new UsageError('missing what to do: org or user (cvekit cna --help)');
   const what = `${noun} ${verb ?? ''}`.trim();
   const known = ['org create', 'org list', 'user create', 'user list', 'user reset-key'];
   if (!known.includes(what)) throw new UsageError(`unknown command "cna ${what}"; expected one of: ${known.join(', ')}`);

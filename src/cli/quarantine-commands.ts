@@ -64,7 +64,8 @@ export async function quarantineCommand(args: readonly string[], io: Io): Promis
     file: { type: 'string' },
   });
   const [action, idText] = positionals;
-  if (values.help || !action) return print(io, QUARANTINE_HELP), values.help ? 0 : 2;
+  if (values.help) return print(io, QUARANTINE_HELP), 0;
+  if (!action) throw new UsageError('missing action: list, show, retry or dismiss (cvekit quarantine --help)');
   const config = configFrom(values, io);
   return withStore(config, async (store) => {
     switch (action) {
