@@ -1,4 +1,5 @@
 import { after, before, describe, it } from 'node:test';
+import { gzipSync } from 'node:zlib';
 import assert from 'node:assert/strict';
 import { createReadStream, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -394,6 +395,18 @@ for (const backend of testBackends()) {
       assert.equal((await t.store.kevHistory()).length, 1404 + 4);
       await importKev(t.store, KEV_JSON, { format: 'json' });
       assert.equal((await t.store.getSource('kev'))?.lastError, undefined, 'a good sync clears it');
+      // A zip or gzip file (the catalog packed, or the wrong download) says what it is.
+      for (const [bytes, what] of [
+        [new Uint8Array([0x50, 0x4b, 0x03, 0x04, 0x14, 0x00, 0x00, 0x00]), 'a zip archive'],
+        [new Uint8Array(gzipSync(Buffer.from('{"vulnerabilities": []}'))), 'gzip data'],
+      ] as const) {
+        await assert.rejects(importKev(t.store, bytes), (err: Error & { code?: string }) => {
+          assert.equal(err.code, 'KEV_SHAPE');
+          assert.match(err.message, new RegExp(`is ${what}, not a KEV catalog`));
+          return true;
+        });
+      }
+      assert.equal((await t.store.kevHistory()).length, 1404 + 4, 'nothing imported');
     });
   });
 }

@@ -346,6 +346,13 @@ export interface KevImportSummary extends KevImportResult {
   readonly errors: readonly KevIssue[];
 }
 
+/** A zip, gzip or other binary file is no catalog: say what it is rather than fail as CSV. */
+function refuseBinary(location: string, head: Uint8Array): void {
+  const what =
+    head[0] === 0x50 && head[1] === 0x4b ? 'a zip archive' : head[0] === 0x1f && head[1] === 0x8b ? 'gzip data' : head.includes(0) ? 'binary data' : undefined;
+  if (what) throw new KevError('KEV_SHAPE', `${location} is ${what}, not a KEV catalog: give the catalog's JSON or CSV file`);
+}
+
 function guessFormat(input: ImportInput, head: Uint8Array): 'json' | 'csv' {
   const name = input instanceof Uint8Array ? '' : (input instanceof URL ? input.pathname : input.replace(/[?#].*$/, '')).toLowerCase();
   if (name.endsWith('.json')) return 'json';
@@ -373,6 +380,7 @@ export async function importKev(store: Store, input: ImportInput, opts: KevImpor
       parsed = await parseKevCsv(inputChunks(input, opts), opts);
     } else {
       const bytes = await readInputBytes(input, opts);
+      refuseBinary(location, bytes.subarray(0, 64));
       format = opts.format ?? guessFormat(input, bytes.subarray(0, 64));
       parsed = format === 'json' ? parseKevJson(bytes) : await parseKevCsv(bytes, opts);
     }
