@@ -2,8 +2,9 @@
  * @module Shared CLI plumbing: option parsing with clear errors, output in words or JSON,
  * and opening the configured store.
  */
+import { statSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { loadConfig, redactDb, type Config } from '../config/index.ts';
+import { loadConfig, parseWholeNumber, redactDb, type Config } from '../config/index.ts';
 import { openStore, type MigrateOptions, type Store } from '../store/index.ts';
 
 export class UsageError extends Error {
@@ -37,8 +38,8 @@ export function parse<O extends Options>(args: readonly string[], options: O, al
  */
 export function intOption(name: string, text: string | undefined, range: { readonly min: number; readonly max: number }): number | undefined {
   if (text === undefined) return undefined;
-  const n = /^\d+$/.test(text) ? Number(text) : Number.NaN;
-  if (!Number.isSafeInteger(n) || n < range.min || n > range.max) {
+  const n = parseWholeNumber(text, range.min, range.max);
+  if (n === undefined) {
     const allowed = range.max === Number.MAX_SAFE_INTEGER ? `of at least ${range.min}` : `from ${range.min} to ${range.max}`;
     throw new UsageError(`--${name} must be a whole number ${allowed}, got "${text}"`);
   }
@@ -75,26 +76,80 @@ export function printJson(io: Io, value: unknown): void {
   io.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
 
-export function configFrom(values: { db?: string | boolean; 'log-level'?: string | boolean }, io: Io, extra: Partial<Config> = {}): Config {
-  const config = loadConfig(
+/** The settings every command reads (`--db`, `--log-level` and their variables); serve reads its own besides. */
+export function configFrom(values: { db?: string | boolean; 'log-level'?: string | boolean }, io: Io): Config {
+  return loadConfig(
     {
       db: typeof values.db === 'string' ? values.db : undefined,
       logLevel: typeof values['log-level'] === 'string' ? values['log-level'] : undefined,
     },
     io.env,
   );
-  return { ...config, ...extra };
 }
 
-/** Open and migrate the configured store; the caller closes it. */
-export async function withStore<T>(config: Config, fn: (store: Store) => Promise<T>, migrate?: MigrateOptions): Promise<T> {
-  const store = await openStore(config.db);
+/** A store that could not be opened: the message names the location and where it was set. */
+export class StoreOpenError extends Error {
+  override readonly name = 'StoreOpenError';
+}
+
+const DB_SETTING = 'CVEKIT_DB/--db';
+
+function openFailure(config: Config, err: unknown): StoreOpenError {
+  const why = err instanceof Error ? err.message : String(err);
+  return new StoreOpenError(`cannot open the store ${redactDb(config.db)} (${DB_SETTING}): ${why}`, { cause: err });
+}
+
+/**
+ * Open and migrate the configured store, for the commands that write to it (created when
+ * missing). A failure to open or migrate names the store location and the setting.
+ */
+export async function openConfiguredStore(config: Config, migrate?: MigrateOptions): Promise<{ store: Store; migrated: Awaited<ReturnType<Store['migrate']>> }> {
+  let store: Store;
   try {
-    await store.migrate(migrate);
+    store = await openStore(config.db);
+  } catch (err) {
+    throw openFailure(config, err);
+  }
+  try {
+    return { store, migrated: await store.migrate(migrate) };
+  } catch (err) {
+    await store.close().catch(() => undefined);
+    throw openFailure(config, err);
+  }
+}
+
+/**
+ * For the commands that only read: a SQLite store file that does not exist is an error, not
+ * a new empty store (a mistyped `--db` would otherwise report 0 records).
+ */
+export function requireExistingStore(config: Config): void {
+  if (!config.db.startsWith('sqlite:')) return;
+  const path = config.db.slice('sqlite:'.length);
+  if (path === ':memory:') return;
+  let exists = true;
+  try {
+    statSync(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT' && (err as NodeJS.ErrnoException).code !== 'ENOTDIR') throw openFailure(config, err);
+    exists = false;
+  }
+  if (!exists) throw new StoreOpenError(`no cvekit store at ${path} (${DB_SETTING}); \`cvekit db migrate\` or \`cvekit serve\` creates one`);
+}
+
+/** Open and migrate the configured store (created when missing); the caller closes it. */
+export async function withStore<T>(config: Config, fn: (store: Store) => Promise<T>, migrate?: MigrateOptions): Promise<T> {
+  const { store } = await openConfiguredStore(config, migrate);
+  try {
     return await fn(store);
   } finally {
     await store.close();
   }
+}
+
+/** Like `withStore`, for commands that only read: a missing SQLite store is refused, never created. */
+export async function withExistingStore<T>(config: Config, fn: (store: Store) => Promise<T>): Promise<T> {
+  requireExistingStore(config);
+  return withStore(config, fn);
 }
 
 export { redactDb };

@@ -1,11 +1,12 @@
 import { strict as assert } from 'node:assert';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { after, before, describe, test } from 'node:test';
 import { sharedData } from '../../test/support/paths.ts';
 import { createTestDb, realRecordLines, testBackends } from '../../test/support/stores.ts';
+import { summarizeRecord } from '../cve/index.ts';
 import { runCli } from '../../test/support/cli.ts';
 
 const run = runCli;
@@ -32,6 +33,88 @@ test('a bad --db is refused before anything runs', async () => {
   const r = await run(['status', '--db', 'mysql://x']);
   assert.equal(r.code, 2);
   assert.match(r.err, /sqlite:PATH or postgres/);
+});
+
+test('read-only commands refuse a SQLite store that does not exist, and create nothing', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cvekit-cli-missing-'));
+  const missing = join(dir, 'nodir', 'missing.db');
+  for (const args of [['status'], ['status', '--json'], ['quarantine', 'list'], ['quarantine', 'show', '1'], ['export', '--format', 'jsonl'], ['mapping-issues'], ['cna', 'org', 'list'], ['cna', 'user', 'list']]) {
+    const r = await run([...args, '--db', `sqlite:${missing}`]);
+    assert.equal(r.code, 1, `${args.join(' ')}: ${r.err}`);
+    const hint = ' (CVEKIT_DB/--db); `cvekit db migrate` or `cvekit serve` creates one';
+    assert.ok(r.err.includes(`no cvekit store at ${missing}${hint}`), `${args.join(' ')}: ${r.err}`);
+  }
+  const env = await run(['status'], { CVEKIT_DB: `sqlite:${missing}` });
+  assert.equal(env.code, 1);
+  assert.match(env.err, /no cvekit store at/);
+  assert.equal(existsSync(join(dir, 'nodir')), false, 'no directory created');
+  // A command that writes still creates the store; then status reads it.
+  const migrate = await run(['db', 'migrate', '--db', `sqlite:${missing}`]);
+  assert.equal(migrate.code, 0, migrate.err);
+  assert.equal((await run(['status', '--db', `sqlite:${missing}`])).code, 0);
+});
+
+test('a store that cannot be opened is named with its setting, exit 1', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cvekit-cli-badstore-'));
+  const notDb = join(dir, 'not-a-db.db');
+  writeFileSync(notDb, 'this is not a SQLite file, just some text that is long enough to have a header'.repeat(20));
+  for (const [db, why] of [
+    [`sqlite:${dir}`, /unable to open database file|directory/],
+    [`sqlite:${notDb}/x.db`, /unable to open database file/],
+    [`sqlite:${notDb}`, /not a database/],
+    ['sqlite:/proc/cvekit-no-such/x.db', /ENOENT|EACCES|EPERM/],
+  ] as const) {
+    for (const args of [['db', 'migrate'], ['seed', '--if-empty'], ['status']]) {
+      const r = await run([...args, '--db', db]);
+      assert.equal(r.code, 1, `${args.join(' ')} ${db}: ${r.err}`);
+      if (args[0] === 'status' && !existsSync(db.slice('sqlite:'.length))) {
+        assert.match(r.err, /no cvekit store at .* \(CVEKIT_DB\/--db\)/);
+        continue;
+      }
+      assert.ok(r.err.includes(`cannot open the store ${db} (CVEKIT_DB/--db): `), `${args.join(' ')} ${db}: ${r.err}`);
+      assert.match(r.err, why, `${args.join(' ')} ${db}`);
+    }
+  }
+});
+
+test('serve-only settings neither block nor are checked by the other commands', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cvekit-cli-serveonly-'));
+  const db = `sqlite:${join(dir, 'cvekit.db')}`;
+  assert.equal((await run(['db', 'migrate', '--db', db])).code, 0);
+  const env = { PORT: 'abc', HOST: 'not..a..host', CVEKIT_SEED: 'maybe', CVEKIT_TRUST_PROXY: 'true', CVEKIT_TEAM_TOKEN: 'short', CVEKIT_POW_BITS: '0x10' };
+  for (const args of [['status'], ['quarantine', 'list'], ['db', 'migrate']]) {
+    const r = await run([...args, '--db', db], env);
+    assert.equal(r.code, 0, `${args.join(' ')}: ${r.err}`);
+  }
+});
+
+test('serve checks host and port, from the flag or the environment, as usage errors naming the setting', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cvekit-cli-serve-'));
+  const db = `sqlite:${join(dir, 'cvekit.db')}`;
+  for (const [args, env, why] of [
+    [['--port', '0x4650'], {}, /PORT\/--port must be a whole number from 0 to 65535, got "0x4650"/],
+    [[], { PORT: '0x4650' }, /PORT\/--port must be a whole number from 0 to 65535, got "0x4650"/],
+    [[], { PORT: '1.809e4' }, /PORT\/--port must be a whole number from 0 to 65535, got "1\.809e4"/],
+    [[], { PORT: ' 8080' }, /PORT\/--port must be a whole number/],
+    [[], { PORT: '-1' }, /PORT\/--port must be a whole number/],
+    [['--host', '999.1.1.1'], {}, /HOST\/--host must be an IPv4 or IPv6 address or a host name, got "999\.1\.1\.1"/],
+    [[], { HOST: 'not..a..host' }, /HOST\/--host must be an IPv4 or IPv6 address or a host name, got "not\.\.a\.\.host"/],
+    [['--host', ''], {}, /HOST\/--host must be/],
+    [[], { CVEKIT_SEED: 'maybe' }, /CVEKIT_SEED must be true or false, got "maybe"/],
+  ] as const) {
+    const r = await run(['serve', ...args, '--db', db], env);
+    assert.equal(r.code, 2, `${args.join(' ')} ${JSON.stringify(env)}: ${r.err}`);
+    assert.match(r.err, why);
+  }
+  assert.equal(existsSync(join(dir, 'cvekit.db')), false, 'nothing done before the settings are checked');
+});
+
+test('serve that cannot listen names the host and port settings, exit 1', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cvekit-cli-listen-'));
+  // 192.0.2.1 (TEST-NET-1) is no address of this machine: EADDRNOTAVAIL.
+  const r = await run(['serve', '--host', '192.0.2.1', '--port', '0', '--no-seed', '--log-level', 'silent', '--db', `sqlite:${join(dir, 'cvekit.db')}`]);
+  assert.equal(r.code, 1, r.err);
+  assert.match(r.err, /cannot listen on host "192\.0\.2\.1" \(HOST\/--host\), port 0 \(PORT\/--port\): no network interface of this machine has that address/);
 });
 
 test('usage errors under --json also print {"ok":false,"error":…,"usage":true} on stdout, exit 2', async () => {
@@ -281,4 +364,14 @@ test('the sample is what the README promises: 3,000 real records including every
   const lines = gunzipSync(readFileSync(join(import.meta.dirname, '..', '..', 'data', 'sample', 'records.jsonl.gz'))).toString('utf8').split('\n').filter(Boolean);
   assert.equal(lines.length, 3000);
   assert.equal(lines.filter((l: string) => l.includes('"state":"REJECTED"')).length, 146);
+  // X1520-7.7: a rejected record's replacement opens a record wherever the shared data has it.
+  const ids = new Set(lines.map((l: string) => JSON.parse(l).cveMetadata.cveId as string));
+  const shared = new Set(realRecordLines().map((l) => JSON.parse(l).cveMetadata.cveId as string));
+  const targets = lines
+    .map((l: string) => JSON.parse(l))
+    .filter((r) => r.cveMetadata.state === 'REJECTED')
+    .flatMap((r) => summarizeRecord(r).replacements.map((e) => e.target))
+    .filter((t) => shared.has(t));
+  assert.ok(targets.length >= 2, `${targets.length} replacements in the shared data`);
+  assert.deepEqual(targets.filter((t) => !ids.has(t)), []);
 });

@@ -4,7 +4,7 @@
  * is in the CNA audit log with an empty actor (the command line).
  */
 import { CnaError, CnaService, SYSTEM_ACTOR, orgView, userView } from '../cna/index.ts';
-import { configFrom, intOption, parse, print, printJson, table, UsageError, withStore, type Io } from './args.ts';
+import { configFrom, intOption, parse, print, printJson, table, UsageError, withExistingStore, withStore, type Io } from './args.ts';
 
 const HELP = `Usage:
   cvekit cna org create --short-name SHORT --name NAME --role CNA [--role …] --id-quota N [--json]
@@ -41,7 +41,8 @@ export async function cnaCommand(args: readonly string[], io: Io): Promise<numbe
   if (!known.includes(what)) throw new UsageError(`unknown command "cna ${what}"; expected one of: ${known.join(', ')}`);
   const config = configFrom(values, io);
   try {
-    return await withStore(config, async (store) => {
+    const open = what === 'org list' || what === 'user list' ? withExistingStore : withStore;
+    return await open(config, async (store) => {
       const cna = new CnaService(store);
       switch (what) {
         case 'org create': {

@@ -7,7 +7,7 @@ import type { EnrichImportSummary, NvdSyncReport } from '../enrich/index.ts';
 import { parseInterval } from '../ingest/index.ts';
 import { MAPPING_ISSUE_KINDS } from '../store/index.ts';
 import type { MappingIssue, MappingIssueKind, Store } from '../store/index.ts';
-import { configFrom, optionWith, parse, print, printJson, table, UsageError, withStore } from './args.ts';
+import { configFrom, optionWith, parse, print, printJson, table, UsageError, withExistingStore, withStore } from './args.ts';
 import type { Io } from './args.ts';
 
 const NVD_HELP = `Usage: cvekit nvd import PATH|URL [--json]
@@ -192,7 +192,7 @@ export async function mappingIssuesCommand(args: readonly string[], io: Io): Pro
     throw new UsageError(`--kind must be one of ${MAPPING_ISSUE_KINDS.join(', ')}, got "${values.kind}"`);
   }
   const config = configFrom(values, io);
-  const { issues, resolved } = await withStore(config, async (store) => {
+  const { issues, resolved } = await withExistingStore(config, async (store) => {
     const resolved = await recheckMappingIssues(store, values.source);
     const issues = await allIssues(store, { ...(values.source ? { source: values.source } : {}), ...(values.kind ? { kind: values.kind as MappingIssueKind } : {}), ...(values.all ? {} : { status: 'open' as const }) });
     return { issues, resolved };

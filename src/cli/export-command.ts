@@ -12,7 +12,7 @@ import { contentAsOfLine } from '../formats/index.ts';
 import { contentDateOf, exportFilter, HttpError, listChunks, parseRequest, type ListFormat, type ListRecord } from '../http/index.ts';
 import { repositoryStatus } from '../ingest/index.ts';
 import type { Store } from '../store/index.ts';
-import { configFrom, parse, print, printJson, UsageError, withStore, type Io } from './args.ts';
+import { configFrom, parse, print, printJson, UsageError, withExistingStore, type Io } from './args.ts';
 import { createProgressBar } from './progress.ts';
 
 export const EXPORT_CLI_FORMATS = ['jsonl', 'csv', 'xml', 'cve5-dir'] as const;
@@ -61,7 +61,7 @@ export async function exportCommand(args: readonly string[], io: Io): Promise<nu
   }
 
   const config = configFrom(values, io);
-  const result = await withStore(config, async (store: Store) => {
+  const result = await withExistingStore(config, async (store: Store) => {
     const ctx = contentDateOf(await repositoryStatus(store));
     const total = (await store.search.search({ ...filters, limit: 1 })).total;
     const bar = createProgressBar(io.stderr);

@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { normalizeCveId } from '../cve/index.ts';
 import { completeItem, cveNameOfPath, ITEM_ERROR_CODES, parseItem } from '../ingest/index.ts';
 import type { QuarantineItem, Store } from '../store/index.ts';
-import { configFrom, intOption, parse, print, printJson, table, UsageError, withStore, type Io } from './args.ts';
+import { configFrom, intOption, parse, print, printJson, table, UsageError, withExistingStore, withStore, type Io } from './args.ts';
 
 export const QUARANTINE_HELP = `Usage: cvekit quarantine <list|show|retry|dismiss> [options]
 
@@ -67,7 +67,9 @@ export async function quarantineCommand(args: readonly string[], io: Io): Promis
   if (values.help) return print(io, QUARANTINE_HELP), 0;
   if (!action) throw new UsageError('missing action: list, show, retry or dismiss (cvekit quarantine --help)');
   const config = configFrom(values, io);
-  return withStore(config, async (store) => {
+  // list and show only read: a missing store is refused rather than created.
+  const open = action === 'list' || action === 'show' ? withExistingStore : withStore;
+  return open(config, async (store) => {
     switch (action) {
       case 'list': {
         const status = values.status as QuarantineItem['status'] | undefined;

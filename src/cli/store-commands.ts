@@ -2,8 +2,7 @@
  * @module `cvekit status`, `cvekit db migrate`, `cvekit seed`.
  */
 import { contentDateLine, loadSample, repositoryStatus, type RepositoryStatus } from '../ingest/index.ts';
-import { openStore } from '../store/index.ts';
-import { configFrom, parse, print, printJson, redactDb, table, UsageError, withStore, type Io } from './args.ts';
+import { configFrom, openConfiguredStore, parse, print, printJson, redactDb, table, UsageError, withExistingStore, withStore, type Io } from './args.ts';
 
 export function describeStatus(s: RepositoryStatus): string {
   const states = Object.entries(s.counts.byState).map(([k, v]) => `${v} ${k}`).join(', ');
@@ -43,7 +42,8 @@ export function describeStatus(s: RepositoryStatus): string {
 export async function statusCommand(args: readonly string[], io: Io): Promise<number> {
   const { values } = parse(args, {}, false);
   if (values.help) return print(io, 'Usage: cvekit status [--json] [--db URL]\n\nCounts, sources, and the date of the CVE content (X.1520 9.1; "out of date" past three months).'), 0;
-  const status = await withStore(configFrom(values, io), (store) => repositoryStatus(store));
+  // Only reads: a mistyped --db is reported, not created as an empty store.
+  const status = await withExistingStore(configFrom(values, io), (store) => repositoryStatus(store));
   if (values.json) printJson(io, status);
   else print(io, describeStatus(status));
   return 0;
@@ -56,9 +56,8 @@ export async function dbCommand(args: readonly string[], io: Io): Promise<number
     return print(io, 'Usage: cvekit db migrate [--db URL]\n\nApplies pending numbered migrations (serve also does this on start).'), 0;
   }
   const config = configFrom(values, io);
-  const store = await openStore(config.db);
+  const { store, migrated: result } = await openConfiguredStore(config);
   try {
-    const result = await store.migrate();
     if (values.json) printJson(io, { ok: true, ...result });
     else print(io, result.applied.length ? `Applied ${result.applied.join(', ')}; schema version ${result.current}` : `Up to date: schema version ${result.current}`);
   } finally {

@@ -3,18 +3,23 @@
  */
 
 import { isIP } from 'node:net';
-import { parseMailbox } from './mailbox.ts';
+import { mailboxProblem, parseMailbox } from './mailbox.ts';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
+/** The settings every command reads. */
 export interface Config {
   /** `sqlite:PATH` or `postgres://…` */
   readonly db: string;
+  readonly logLevel: LogLevel;
+}
+
+/** What `cvekit serve` reads besides: the other commands neither read nor check these. */
+export interface ServeConfig extends Config {
   readonly host: string;
   readonly port: number;
-  readonly logLevel: LogLevel;
-  /** Load the bundled sample when the store is empty (serve only). */
+  /** Load the bundled sample when the store is empty. */
   readonly seed: boolean;
   /** Coordinated disclosure settings, checked here; the disclosure service reads the same variables. */
   readonly disclosure: DisclosureSettings;
@@ -52,7 +57,7 @@ export const EMBARGO_PRESETS = ['default', 'cert', 'zdi', 'projectZero'] as cons
 
 export const DEFAULT_DB = 'sqlite:./data/cvekit.db';
 
-/** The settings table, the single source for `--help` and docs/configuration.md. */
+/** The settings table, the single source for `cvekit serve --help`; README.md's Configuration table says the same. */
 export const SETTINGS = [
   { flag: '--db', env: 'CVEKIT_DB', default: DEFAULT_DB, help: 'store: sqlite:PATH or postgres://user:pass@host:port/db' },
   { flag: '--host', env: 'HOST', default: '127.0.0.1', help: 'address the HTTP server listens on' },
@@ -82,40 +87,84 @@ export class ConfigError extends Error {
 
 export interface ConfigInput {
   readonly db?: string;
+  readonly logLevel?: string;
+}
+
+export interface ServeConfigInput extends ConfigInput {
   readonly host?: string;
   readonly port?: string;
-  readonly logLevel?: string;
   readonly seed?: boolean;
 }
 
-/** Flags win over environment variables, which win over defaults. */
+/** An environment variable, an empty one counting as unset (`HOST= cvekit serve` listens on the default). */
+export function envValue(env: NodeJS.ProcessEnv, name: string): string | undefined {
+  const value = env[name];
+  return value === undefined || value === '' ? undefined : value;
+}
+
+/**
+ * A whole number written in digits only (no sign, point, exponent, hex or blanks), within
+ * `min`..`max`; undefined otherwise. The one parser of number flags and variables.
+ *
+ * @example
+ * parseWholeNumber('8080', 0, 65535); // 8080
+ * parseWholeNumber('0x1f90', 0, 65535); // undefined
+ */
+export function parseWholeNumber(text: string, min: number, max: number): number | undefined {
+  const n = /^\d+$/.test(text) ? Number(text) : Number.NaN;
+  return Number.isSafeInteger(n) && n >= min && n <= max ? n : undefined;
+}
+
+/**
+ * A host to listen on: an IPv4 or IPv6 address (without brackets) or a host name of valid
+ * labels (letters, digits, inner hyphens; 1-63 characters each, 253 in all; the last not
+ * all digits, so `999.1.1.1` is no name).
+ */
+export function isListenHost(host: string): boolean {
+  if (isIP(host) !== 0) return true;
+  const name = host.endsWith('.') ? host.slice(0, -1) : host;
+  if (name.length === 0 || name.length > 253) return false;
+  const labels = name.split('.');
+  return labels.every((l) => /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/.test(l)) && !/^\d+$/.test(labels[labels.length - 1] ?? '');
+}
+
+/** The settings of every command. Flags win over environment variables, which win over defaults. */
 export function loadConfig(flags: ConfigInput, env: NodeJS.ProcessEnv = process.env): Config {
-  const db = flags.db ?? env.CVEKIT_DB ?? DEFAULT_DB;
+  const db = flags.db ?? envValue(env, 'CVEKIT_DB') ?? DEFAULT_DB;
   if (!/^sqlite:.+/.test(db) && !/^postgres(ql)?:\/\//.test(db)) {
     throw new ConfigError(`CVEKIT_DB/--db must be sqlite:PATH or postgres://…, got "${db.slice(0, 80)}"`);
   }
-  const portText = flags.port ?? env.PORT ?? '8080';
-  const port = Number(portText);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new ConfigError(`PORT/--port must be a whole number from 0 to 65535, got "${portText}"`);
-  }
-  const logLevel = flags.logLevel ?? env.CVEKIT_LOG_LEVEL ?? 'info';
+  const logLevel = flags.logLevel ?? envValue(env, 'CVEKIT_LOG_LEVEL') ?? 'info';
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
     throw new ConfigError(`CVEKIT_LOG_LEVEL/--log-level must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);
   }
-  const seedEnv = env.CVEKIT_SEED;
+  return { db, logLevel: logLevel as LogLevel };
+}
+
+/** `cvekit serve`'s settings: those of every command, and the server's own (host, port, seed, proxies, disclosure). */
+export function loadServeConfig(flags: ServeConfigInput, env: NodeJS.ProcessEnv = process.env): ServeConfig {
+  const common = loadConfig(flags, env);
+  const host = flags.host ?? envValue(env, 'HOST') ?? '127.0.0.1';
+  if (!isListenHost(host)) {
+    throw new ConfigError(`HOST/--host must be an IPv4 or IPv6 address or a host name, got "${host.slice(0, 80)}"`);
+  }
+  const portText = flags.port ?? envValue(env, 'PORT') ?? '8080';
+  const port = parseWholeNumber(portText, 0, 65535);
+  if (port === undefined) {
+    throw new ConfigError(`PORT/--port must be a whole number from 0 to 65535, got "${portText.slice(0, 40)}"`);
+  }
+  const seedEnv = envValue(env, 'CVEKIT_SEED');
   if (seedEnv !== undefined && !['true', 'false', '1', '0'].includes(seedEnv)) {
-    throw new ConfigError(`CVEKIT_SEED must be true or false, got "${seedEnv}"`);
+    throw new ConfigError(`CVEKIT_SEED must be true or false, got "${seedEnv.slice(0, 40)}"`);
   }
   const seed = flags.seed ?? (seedEnv === undefined ? true : seedEnv === 'true' || seedEnv === '1');
   return {
-    db,
-    host: flags.host ?? env.HOST ?? '127.0.0.1',
+    ...common,
+    host,
     port,
-    logLevel: logLevel as LogLevel,
     seed,
     disclosure: disclosureSettings(env),
-    trustProxy: parseTrustProxy(env.CVEKIT_TRUST_PROXY),
+    trustProxy: parseTrustProxy(envValue(env, 'CVEKIT_TRUST_PROXY')),
   };
 }
 
@@ -152,7 +201,7 @@ function isKey(text: string): boolean {
 
 /** Checks the disclosure variables that are set; each error names the variable and what it needs (never its value when secret). */
 export function disclosureSettings(env: NodeJS.ProcessEnv): DisclosureSettings {
-  const get = (name: string): string | undefined => (env[name] === undefined || env[name] === '' ? undefined : env[name]);
+  const get = (name: string): string | undefined => envValue(env, name);
   const teamToken = get('CVEKIT_TEAM_TOKEN');
   if (teamToken !== undefined && teamToken.length < 32) throw new ConfigError(`CVEKIT_TEAM_TOKEN must be at least 32 characters (it has ${teamToken.length}); generate one with: openssl rand -base64 32`);
   const reportKey = get('CVEKIT_REPORT_KEY');
@@ -182,13 +231,16 @@ export function disclosureSettings(env: NodeJS.ProcessEnv): DisclosureSettings {
   const preset = get('CVEKIT_EMBARGO_PRESET');
   if (preset !== undefined && !(EMBARGO_PRESETS as readonly string[]).includes(preset)) throw new ConfigError(`CVEKIT_EMBARGO_PRESET must be one of ${EMBARGO_PRESETS.join(', ')}, got "${preset.slice(0, 40)}"`);
   const bitsText = get('CVEKIT_POW_BITS');
-  const powBits = bitsText === undefined ? undefined : Number(bitsText);
-  if (powBits !== undefined && (!Number.isInteger(powBits) || powBits < 0 || powBits > 32)) throw new ConfigError(`CVEKIT_POW_BITS must be a whole number from 0 to 32, got "${bitsText}"`);
+  const powBits = bitsText === undefined ? undefined : parseWholeNumber(bitsText, 0, 32);
+  if (bitsText !== undefined && powBits === undefined) throw new ConfigError(`CVEKIT_POW_BITS must be a whole number from 0 to 32, got "${bitsText}"`);
   const cnaOrg = get('CVEKIT_CNA_ORG');
   if (cnaOrg !== undefined && !/^.{2,32}$/su.test(cnaOrg)) throw new ConfigError('CVEKIT_CNA_ORG must be a CNA short name of 2 to 32 characters');
   const publisherName = get('CVEKIT_PUBLISHER_NAME');
   if (publisherName !== undefined && publisherName.length > 200) throw new ConfigError('CVEKIT_PUBLISHER_NAME must be at most 200 characters');
   const mailFrom = get('CVEKIT_MAIL_FROM');
+  // The check the disclosure service makes: start-up refuses exactly what it would.
+  const mailProblem = mailFrom === undefined ? undefined : mailboxProblem(mailFrom, 'CVEKIT_MAIL_FROM');
+  if (mailProblem !== undefined) throw new ConfigError(mailProblem);
   const escalateTo = get('CVEKIT_ESCALATE_TO');
   // The parser the disclosure service uses too: start-up refuses exactly what it would.
   const mailbox = escalateTo === undefined ? undefined : parseMailbox(escalateTo, 'CVEKIT_ESCALATE_TO');

@@ -9,11 +9,11 @@
  * | `CVEKIT_DISCLOSURE_SECRET` | signs form challenges; set it when several app processes serve the form |
  * | `CVEKIT_PUBLIC_URL` | base of the links in mails, e.g. `https://psirt.example.org` |
  * | `CVEKIT_SMTP_URL` | `smtp://user:pass@host:port` (or `smtps://`); no mail without it |
- * | `CVEKIT_MAIL_FROM` | sender address |
- * | `CVEKIT_TEAM_EMAIL` | where new reports and reminders go |
+ * | `CVEKIT_MAIL_FROM` | sender, `Display Name <name@domain>` or `name@domain` (default `cvekit <cvekit@localhost>`) |
+ * | `CVEKIT_TEAM_EMAIL` | where new reports and reminders go, `name@domain` |
  * | `CVEKIT_TIME_ZONE` | the team's IANA zone (embargo ends, reminders) |
  * | `CVEKIT_EMBARGO_PRESET` | `default` (90 days, 60–90), `cert` (45), `zdi` (120), `projectZero` (90+30) |
- * | `CVEKIT_POW_BITS` | proof-of-work difficulty (leading zero bits, default 16) |
+ * | `CVEKIT_POW_BITS` | proof-of-work difficulty (leading zero bits, digits only, 0–32, default 16) |
  * | `CVEKIT_CNA_ORG` | short name of the CNA organisation (of this cvekit) that reserves and publishes the team's CVE IDs |
  * | `CVEKIT_PUBLISHER_NAME` | the advisories' publisher name (CSAF `document.publisher.name`) |
  * | `CVEKIT_ESCALATE_TO` | coordinator of last resort, `Name <address>`: offered a case whose vendor has not acknowledged it after 15 days |
@@ -24,7 +24,7 @@ import { bodyCodec, hashToken, parseKey } from './crypto.ts';
 import type { BodyCodec } from './crypto.ts';
 import { randomBytes } from 'node:crypto';
 import { DisclosureServiceError } from './errors.ts';
-import { parseMailbox } from '../config/index.ts';
+import { mailboxProblem, parseMailbox } from '../config/index.ts';
 
 export interface AttachmentLimits {
   readonly maxFiles: number;
@@ -72,11 +72,50 @@ export interface DisclosureConfigInput extends Partial<Omit<DisclosureConfig, 't
   readonly escalateTo?: string;
 }
 
+function invalid(message: string): DisclosureServiceError {
+  return new DisclosureServiceError('INVALID_CONFIG', message);
+}
+
+/** A sender or recipient as a mail header takes it (see {@link mailboxProblem}); returns `text` trimmed. */
+export function checkMailbox(text: string, variable: string, form: 'mailbox' | 'address' = 'mailbox'): string {
+  const problem = mailboxProblem(text, variable, form);
+  if (problem !== undefined) throw invalid(problem);
+  return text.trim();
+}
+
+/** A whole number written in digits only (no sign, exponent, hex or fraction) within `min`–`max`. */
+export function parseWholeNumber(text: string, variable: string, min: number, max: number): number {
+  const value = text.trim();
+  if (!/^\d{1,9}$/.test(value) || Number(value) < min || Number(value) > max) throw invalid(`${variable} must be a whole number from ${min} to ${max} (digits only), got "${value.slice(0, 40)}"`);
+  return Number(value);
+}
+
+function checkCount(value: number, name: string, min: number): number {
+  if (!Number.isSafeInteger(value) || value < min) throw invalid(`${name} must be a whole number of at least ${min}`);
+  return value;
+}
+
+function checkUrl(text: string, variable: string, protocols: readonly string[]): string {
+  let url: URL | undefined;
+  try { url = new URL(text); } catch { url = undefined; }
+  if (!url || !protocols.includes(url.protocol)) throw invalid(`${variable} must be a ${protocols.map((p) => `${p}//`).join(' or ')} URL`);
+  return text;
+}
+
 export function disclosureConfig(input: DisclosureConfigInput = {}): DisclosureConfig {
   const timeZone = input.timeZone ?? 'UTC';
   const powBits = input.powBits ?? 16;
-  if (!Number.isInteger(powBits) || powBits < 0 || powBits > 32) throw new DisclosureServiceError('INVALID_CONFIG', 'CVEKIT_POW_BITS must be a whole number from 0 to 32');
-  if (input.teamToken !== undefined && input.teamToken.length < 32) throw new DisclosureServiceError('INVALID_CONFIG', 'CVEKIT_TEAM_TOKEN must be at least 32 characters');
+  if (!Number.isInteger(powBits) || powBits < 0 || powBits > 32) throw invalid('CVEKIT_POW_BITS must be a whole number from 0 to 32');
+  if (input.teamToken !== undefined && input.teamToken.length < 32) throw invalid('CVEKIT_TEAM_TOKEN must be at least 32 characters');
+  const mailFrom = checkMailbox(input.mailFrom ?? 'cvekit <cvekit@localhost>', 'CVEKIT_MAIL_FROM');
+  const teamEmail = input.teamEmail === undefined ? undefined : checkMailbox(input.teamEmail, 'CVEKIT_TEAM_EMAIL', 'address');
+  const publicUrl = checkUrl(input.publicUrl ?? 'http://127.0.0.1:8080', 'CVEKIT_PUBLIC_URL', ['http:', 'https:']);
+  if (input.smtpUrl !== undefined) checkUrl(input.smtpUrl, 'CVEKIT_SMTP_URL', ['smtp:', 'smtps:']);
+  checkCount(input.challengeMaxAgeMs ?? 1, 'challengeMaxAgeMs', 1);
+  checkCount(input.minAnswerMs ?? 0, 'minAnswerMs', 0);
+  checkCount(input.reportsPerHour ?? 1, 'reportsPerHour', 1);
+  checkCount(input.capabilityDays ?? 1, 'capabilityDays', 1);
+  if (input.attachments) for (const [k, v] of Object.entries(input.attachments)) checkCount(v as number, `attachments.${k}`, 0);
   const key = input.reportKey === undefined ? undefined : parseKey(input.reportKey);
   return {
     ...(input.teamToken === undefined ? {} : { teamTokenHash: hashToken(input.teamToken) }),
@@ -87,10 +126,10 @@ export function disclosureConfig(input: DisclosureConfigInput = {}): DisclosureC
     minAnswerMs: input.minAnswerMs ?? 3_000,
     reportsPerHour: input.reportsPerHour ?? 10,
     capabilityDays: input.capabilityDays ?? 365,
-    publicUrl: (input.publicUrl ?? 'http://127.0.0.1:8080').replace(/\/+$/, ''),
+    publicUrl: publicUrl.replace(/\/+$/, ''),
     ...(input.smtpUrl === undefined ? {} : { smtpUrl: input.smtpUrl }),
-    mailFrom: input.mailFrom ?? 'cvekit <cvekit@localhost>',
-    ...(input.teamEmail === undefined ? {} : { teamEmail: input.teamEmail }),
+    mailFrom,
+    ...(teamEmail === undefined ? {} : { teamEmail }),
     embargo: input.embargo ?? embargoPolicy({ timeZone, ...(input.embargoPreset ? { preset: input.embargoPreset } : {}) }),
     reminders: input.reminders ?? reminderPolicy({ timeZone, ...(input.escalateTo ? { coordinator: parseEscalateTo(input.escalateTo) } : {}) }),
     attachments: input.attachments ?? DEFAULT_ATTACHMENT_LIMITS,
@@ -115,8 +154,9 @@ export function parseEscalateTo(text: string): ParticipantInput {
 export function disclosureConfigFromEnv(env: NodeJS.ProcessEnv = process.env): DisclosureConfig {
   const presets = ['default', 'cert', 'zdi', 'projectZero'];
   const preset = env.CVEKIT_EMBARGO_PRESET;
-  if (preset !== undefined && !presets.includes(preset)) throw new DisclosureServiceError('INVALID_CONFIG', `CVEKIT_EMBARGO_PRESET must be one of ${presets.join(', ')}`);
-  const bits = env.CVEKIT_POW_BITS === undefined ? undefined : Number(env.CVEKIT_POW_BITS);
+  if (preset !== undefined && !presets.includes(preset)) throw invalid(`CVEKIT_EMBARGO_PRESET must be one of ${presets.join(', ')}`);
+  // Set but empty counts as unset, as with every other variable here.
+  const bits = env.CVEKIT_POW_BITS ? parseWholeNumber(env.CVEKIT_POW_BITS, 'CVEKIT_POW_BITS', 0, 32) : undefined;
   return disclosureConfig({
     ...(env.CVEKIT_TEAM_TOKEN ? { teamToken: env.CVEKIT_TEAM_TOKEN } : {}),
     ...(env.CVEKIT_REPORT_KEY ? { reportKey: env.CVEKIT_REPORT_KEY } : {}),

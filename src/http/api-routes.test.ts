@@ -15,7 +15,7 @@ for (const backend of testBackends()) {
     after(() => t.close());
     const get = (url: string, headers: Record<string, string> = {}) => t.app.inject({ url, headers });
 
-    test('X1520-6.9 X1520-10.1 X1520-10.2: GET /api/v1/resolve gives the canonical name, state, replacements and URL, or a 404 saying why', async () => {
+    test('X1520-6.9 X1520-10.1 X1520-10.2: GET /api/v1/resolve gives the canonical name, state, replacements and URL, or a 400/404 saying why', async () => {
       const ok = await get('/api/v1/resolve?id=can-1999-0006');
       assert.equal(ok.statusCode, 200);
       const j = ok.json();
@@ -24,9 +24,9 @@ for (const backend of testBackends()) {
       const rejected = (await get('/api/v1/resolve?id=2099-0002')).json();
       assert.deepEqual([rejected.state, rejected.replacedBy], ['REJECTED', ['CVE-2099-0001']]);
       const invalid = await get('/api/v1/resolve?id=CVE-2020-01234');
-      assert.equal(invalid.statusCode, 404);
+      assert.equal(invalid.statusCode, 400, 'a malformed name is a bad request, as on /api/v1/cve/{name}');
       assert.equal(invalid.json().error, 'NOT_A_CVE_NAME');
-      assert.match(invalid.json().message, /leading zero/);
+      assert.match(invalid.json().message, /^"CVE-2020-01234" is not a CVE name: sequence "01234" has a leading zero/);
       const unknown = await get('/api/v1/resolve?id=CVE-2098-99999');
       assert.equal(unknown.statusCode, 404);
       assert.equal(unknown.json().error, 'CVE_RECORD_NOT_FOUND');
@@ -63,9 +63,27 @@ for (const backend of testBackends()) {
       assert.equal(ok10k.json().count, 10_000);
     });
 
+    test('a malformed CVE name is said to be one once, with 400, on every /api/v1 route that takes a name', async () => {
+      const once = /^"foo" is not a CVE name: expected CVE-YYYY-NNNN$/;
+      for (const [url, code] of [['/api/v1/resolve?id=foo', 'NOT_A_CVE_NAME'], ['/api/v1/cve/foo', 'INVALID_CVE_ID'], ['/api/v1/cve/foo/versions', 'INVALID_CVE_ID'], ['/api/v1/cve/foo/sources', 'INVALID_CVE_ID']] as const) {
+        const r = await get(url);
+        assert.equal(r.statusCode, 400, url);
+        assert.equal(r.json().error, code, url);
+        assert.match(r.json().message, once, url);
+      }
+      // A record URL names a resource: 404 there, and the message says it once too.
+      const page = await get('/cve/foo.json');
+      assert.equal(page.statusCode, 404);
+      assert.match(page.json().message, once);
+      const leading = (await get('/api/v1/cve/CVE-2020-01234')).json();
+      assert.match(leading.message, /^"CVE-2020-01234" is not a CVE name: sequence "01234" has a leading zero/);
+    });
+
     test('X1520-9.1 X1520-9.3 X1520-9.5: status, sources (content date, next update) and stats answer with the content date', async () => {
       const status = (await get('/api/v1/status')).json();
       assert.match(status.contentDate, /^2025-01-24/);
+      // Every JSON answer carries the statement (docs/api.md), status too.
+      assert.match(status.contentStatement, /^CVE content as of 2025-01-24 \d\d:\d\dZ \(source sample\)/);
       // Known sources never read are listed with the command that reads them (X1520-9.5).
       const missing = status.notImported as { id: string; label: string; command: string }[];
       assert.ok(missing.some((k) => k.id === 'nvd'), JSON.stringify(missing));
@@ -184,6 +202,11 @@ for (const backend of testBackends()) {
         assert.ok(doc.paths[path], path);
       }
       assert.ok(doc.paths['/api/v1/resolve'].post.requestBody);
+      // Every JSON answer's schema lists contentStatement, status too; resolve documents its 400.
+      for (const path of ['/api/v1/status', '/api/v1/sources', '/api/v1/stats', '/api/v1/resolve']) {
+        assert.ok(doc.paths[path].get.responses['200'].content['application/json'].schema.properties.contentStatement, path);
+      }
+      assert.ok(doc.paths['/api/v1/resolve'].get.responses['400'], 'resolve: 400 for a malformed name');
       assert.ok(doc.paths['/api/v1/search'].get.parameters.some((p: { name: string }) => p.name === 'vendor'));
       assert.ok(doc.paths['/api/v1/search'].get.responses['200']);
       const page = await get('/api/docs');

@@ -5,11 +5,12 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { diffRecords, summarizeRecord } from '../cve/index.ts';
+import { contentDateOf } from './context.ts';
 import type { AppContext } from './context.ts';
 import { HttpError } from './errors.ts';
 import { contentFields } from './list-formats.ts';
 import { cveParams } from './record-routes.ts';
-import { MAX_BULK_NAMES, MAX_BULK_TEXT, resolveMany, resolveOne, resolvedSchema } from './resolve.ts';
+import { MAX_BULK_NAMES, MAX_BULK_TEXT, notACveName, resolveMany, resolveOne, resolvedSchema } from './resolve.ts';
 
 const error = { type: 'object', properties: { error: { type: 'string' }, message: { type: 'string' }, details: { type: 'object', additionalProperties: true } } } as const;
 const content = {
@@ -55,7 +56,7 @@ export function registerApiRoutes(app: FastifyInstance, ctx: AppContext): void {
 
   const recordOr404 = async (name: string) => {
     const r = await resolveOne(store, name);
-    if (r.kind === 'invalid') throw new HttpError(400, 'INVALID_CVE_ID', r.reason, { input: name });
+    if (r.kind === 'invalid') throw new HttpError(400, 'INVALID_CVE_ID', notACveName(name, r.reason), { input: name });
     const rec = await store.getRecord(r.cveId);
     if (!rec) throw new HttpError(404, 'CVE_RECORD_NOT_FOUND', `${r.cveId} is a well-formed CVE name but is not in this repository`, { cveId: r.cveId });
     return rec;
@@ -74,6 +75,7 @@ export function registerApiRoutes(app: FastifyInstance, ctx: AppContext): void {
             contentDate: { type: 'string' },
             contentSource: { type: 'string' },
             outOfDate: { type: 'boolean' },
+            contentStatement: content.contentStatement,
             sources: { type: 'array', items: sourceSchema },
             notImported: {
               type: 'array',
@@ -85,7 +87,10 @@ export function registerApiRoutes(app: FastifyInstance, ctx: AppContext): void {
         },
       },
     },
-  }, async () => ctx.status());
+  }, async () => {
+    const s = await ctx.status();
+    return { ...s, contentStatement: contentFields(contentDateOf(s)).contentStatement };
+  });
 
   app.get('/api/v1/sources', {
     schema: {
@@ -210,13 +215,13 @@ export function registerApiRoutes(app: FastifyInstance, ctx: AppContext): void {
     schema: {
       tags: ['resolve'],
       summary: 'A CVE name in any syntax → its canonical name, state, replacements and URL',
-      description: 'Accepts CVE-2021-44228, cve-2021-44228, 2021-44228, CAN-1999-0067, CVE 2021 44228, full-width digits… (X1520-10.1, 10.2). 404 NOT_A_CVE_NAME says why the input is not a CVE name; 404 CVE_RECORD_NOT_FOUND that it is well-formed but not here.',
+      description: 'Accepts CVE-2021-44228, cve-2021-44228, 2021-44228, CAN-1999-0067, CVE 2021 44228, full-width digits… (X1520-10.1, 10.2). 400 NOT_A_CVE_NAME says why the input is not a CVE name (as every /api/v1 route answers a malformed name); 404 CVE_RECORD_NOT_FOUND that it is well-formed but not here.',
       querystring: { type: 'object', required: ['id'], properties: { id: { type: 'string', minLength: 1, maxLength: 300 } } },
-      response: { 200: { type: 'object', properties: { ...resolvedSchema.properties, ...content } }, 404: error },
+      response: { 200: { type: 'object', properties: { ...resolvedSchema.properties, ...content } }, 400: error, 404: error },
     },
   }, async (req) => {
     const r = await resolveOne(store, req.query.id);
-    if (r.kind === 'invalid') throw new HttpError(404, 'NOT_A_CVE_NAME', `"${req.query.id.slice(0, 100)}" is not a CVE name: ${r.reason}`, { query: req.query.id });
+    if (r.kind === 'invalid') throw new HttpError(400, 'NOT_A_CVE_NAME', notACveName(req.query.id, r.reason), { query: req.query.id });
     if (r.kind === 'unknown') throw new HttpError(404, 'CVE_RECORD_NOT_FOUND', `${r.cveId} is a well-formed CVE name but is not in this repository`, { query: req.query.id, cveId: r.cveId });
     return { ...r.result, ...contentFields(await ctx.contentDate()) };
   });

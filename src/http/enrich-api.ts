@@ -15,6 +15,7 @@ import { loadMergedView } from '../enrich/index.ts';
 import { MAPPING_ISSUE_KINDS } from '../store/index.ts';
 import type { MappingIssueKind, Store } from '../store/index.ts';
 import { HttpError } from './errors.ts';
+import { notACveName } from './resolve.ts';
 
 export interface EnrichApiOptions {
   readonly store: Store;
@@ -77,7 +78,7 @@ export async function enrichApi(app: FastifyInstance, opts: EnrichApiOptions): P
     },
     async (req) => {
       const parsed = parseCveId(req.params.name);
-      if (!parsed.ok) throw new HttpError(400, 'BAD_CVE_ID', `not a CVE name: ${req.params.name.slice(0, 64)} (${parsed.reason})`);
+      if (!parsed.ok) throw new HttpError(400, 'INVALID_CVE_ID', notACveName(req.params.name, parsed.reason), { input: req.params.name.slice(0, 300) });
       const view = await loadMergedView(store, parsed.id);
       if (view.sources.length === 0 && view.mappingIssues.length === 0) {
         throw new HttpError(404, 'CVE_ID_NOT_FOUND', `no source knows ${parsed.id}`, { cveId: parsed.id });

@@ -13,6 +13,7 @@ import { historyBody, html, listBody, notFoundBody, provenanceSection, recordBod
 import { loadMergedView } from '../enrich/index.ts';
 import type { AppContext } from './context.ts';
 import { HttpError } from './errors.ts';
+import { notACveName } from './resolve.ts';
 import { listChunks, peek, type ListFormat } from './list-formats.ts';
 import { FORMAT_TYPES, alternateLinks, alternateList, negotiate, splitExtension, type Format } from './negotiate.ts';
 import type { QueryFilters } from './query.ts';
@@ -95,7 +96,7 @@ export function registerRecordRoutes(app: FastifyInstance, ctx: AppContext): voi
       if (base === 'rejected') return rejectedList(req, reply, ext);
       const parsed = parseCveId(base);
       if (!parsed.ok) {
-        if (ext && ext !== 'html') throw new HttpError(404, 'NOT_A_CVE_NAME', parsed.reason, { input: base });
+        if (ext && ext !== 'html') throw new HttpError(404, 'NOT_A_CVE_NAME', notACveName(base, parsed.reason), { input: base });
         return ctx.sendPage(reply, 'Not a CVE name', notFoundBody(base, parsed.reason), { code: 404, query: base });
       }
       if (parsed.id !== base) {

@@ -35,6 +35,21 @@ export type ResolveOutcome =
   | { readonly kind: 'unknown'; readonly cveId: string; readonly reason: string }
   | { readonly kind: 'invalid'; readonly reason: string };
 
+/**
+ * Why `input` is not a CVE name, said once: the parser's reason either says so itself
+ * (`"foo" is not a CVE name: expected CVE-YYYY-NNNN`) or names only the fault
+ * (`sequence "01234" has a leading zero …`), which gets the input in front.
+ *
+ * @example
+ * notACveName('foo', '"foo" is not a CVE name: expected CVE-YYYY-NNNN') // the reason as it is
+ * notACveName('CVE-2020-01234', 'sequence "01234" has a leading zero') // '"CVE-2020-01234" is not a CVE name: sequence …'
+ */
+export function notACveName(input: string, reason: string): string {
+  if (/\bis not a CVE name\b/.test(reason)) return reason;
+  const short = input.length > 40 ? `${input.slice(0, 37)}...` : input;
+  return `${JSON.stringify(short)} is not a CVE name: ${reason}`;
+}
+
 export async function resolveOne(store: Store, input: string): Promise<ResolveOutcome> {
   const r = await resolveName(store, input);
   if (r.found) return { kind: 'found', cveId: r.cveId, result: { query: r.query, cveId: r.cveId, state: r.state, replacedBy: r.replacedBy, url: r.url } };

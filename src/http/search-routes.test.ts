@@ -1,4 +1,5 @@
 import { strict as assert } from 'node:assert';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, test } from 'node:test';
 import { sharedData } from '../../test/support/paths.ts';
 import { testBackends } from '../../test/support/stores.ts';
@@ -69,6 +70,11 @@ for (const backend of testBackends()) {
       const body = (await get('/rest/json/cves/2.0?cvssV3Severity=CRITICAL&resultsPerPage=2000')).json();
       const got = new Set(body.vulnerabilities.map((v: { cve: { id: string } }) => v.cve.id));
       for (const id of only30) assert.ok(got.has(id), `${id} (v3.0 CRITICAL) is in cvssV3Severity=CRITICAL`);
+      // docs/api.md says so wherever it speaks of the filter.
+      const doc = readFileSync(new URL('../../docs/api.md', import.meta.url), 'utf8').replace(/\s+/g, ' ');
+      const claims = doc.match(/`cvssV3Severity` reads .{0,40}/g) ?? [];
+      assert.ok(claims.length >= 2, claims.join(' | '));
+      for (const claim of claims) assert.match(claim, /reads CVSS v3\.0 and v3\.1 metrics alike/, claim);
     });
 
     test('facet links add a filter and the active filter links remove it, without JavaScript', async () => {

@@ -6,7 +6,7 @@
  * multi-row statements. Several processes may open the same file: writers queue on
  * the database lock (busy_timeout), readers never block in WAL mode.
  */
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import type { StatementSync } from 'node:sqlite';
@@ -140,6 +140,21 @@ function sameRows(stored: readonly (readonly unknown[])[], fresh: readonly (read
   return a.every((x, i) => x === b[i]);
 }
 
+/**
+ * `mkdir -p`, one level at a time: Node's recursive mkdirSync spins forever under /proc
+ * (`--db sqlite:/proc/x/y.db`), where this one fails with the first level it cannot make.
+ */
+function makeDirectory(dir: string): void {
+  if (existsSync(dir)) return;
+  const parent = dirname(dir);
+  if (parent !== dir) makeDirectory(parent);
+  try {
+    mkdirSync(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
+}
+
 export class SqliteStore implements Store {
   readonly kind = 'sqlite' as const;
   readonly location: string;
@@ -157,7 +172,7 @@ export class SqliteStore implements Store {
   constructor(path: string, opts: SqliteStoreOptions = {}) {
     this.location = `sqlite:${path}`;
     this.#readonly = opts.readonly === true;
-    if (path !== ':memory:' && !this.#readonly) mkdirSync(dirname(path), { recursive: true });
+    if (path !== ':memory:' && !this.#readonly) makeDirectory(dirname(path));
     this.#db = new DatabaseSync(path, { readOnly: this.#readonly, timeout: BUSY_TIMEOUT_MS, enableForeignKeyConstraints: true });
     this.#db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
     // A new file gets 16 KiB pages (a no-op on an existing one): a record's JSON (~4.6 KiB
