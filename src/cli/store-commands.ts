@@ -35,7 +35,10 @@ export function describeStatus(s: RepositoryStatus): string {
   // has its error here too, and stays under "Not imported yet".
   const failing = [...s.sources, ...missing].filter((src) => src.lastError);
   if (failing.length > 0) lines.push('', 'Last errors:', ...failing.map((src) => `  ${src.id}: ${(src.lastError as string).replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ')}`));
-  if (missing.length > 0) lines.push('', `Not imported yet: ${missing.map((k) => `${k.id} (${k.command}${k.lastError ? '; the last attempt failed' : ''})`).join(', ')}`);
+  if (missing.length > 0) {
+    const notes = (k: (typeof missing)[number]): string => `${k.lastError ? '; the last attempt failed' : ''}${k.nextSyncAt ? `; next attempt ${k.nextSyncAt}` : ''}`;
+    lines.push('', `Not imported yet: ${missing.map((k) => `${k.id} (${k.command}${notes(k)})`).join(', ')}`);
+  }
   return lines.join('\n');
 }
 

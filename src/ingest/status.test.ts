@@ -12,6 +12,7 @@ import { describe, test } from 'node:test';
 import { main } from '../cli/main.ts';
 import { describeStatus } from '../cli/store-commands.ts';
 import { importEpss, importNvd } from '../enrich/index.ts';
+import { buildApp } from '../http/app.ts';
 import { openTestApp, NOW } from '../http/testing.ts';
 import { sharedData } from '../../test/support/paths.ts';
 import { openTestStore, testBackends } from '../../test/support/stores.ts';
@@ -145,6 +146,21 @@ for (const backend of testBackends()) {
         assert.deepEqual(after.notImported.map((k) => k.id), ['cvelistV5', 'cwe', 'nvd', 'epss', 'mitre-legacy']);
         assert.equal(after.sources.find((s) => s.id === 'kev')?.release, '2025.08.25');
         assert.match(after.sources.find((s) => s.id === 'kev')?.lastError ?? '', /KEV/);
+
+        // A scheduled sync whose first attempt failed: its next attempt shows in words and on the home page.
+        await t.store.upsertSource({ id: 'nvd', kind: 'nvd', lastError: 'NVD answered 503', nextSyncAt: '2025-06-02T09:00:00.000Z' });
+        const scheduled = await repositoryStatus(t.store, NOW);
+        assert.equal(scheduled.notImported.find((k) => k.id === 'nvd')?.nextSyncAt, '2025-06-02T09:00:00.000Z');
+        assert.match(describeStatus(scheduled), /nvd \(cvekit sync --source nvd; the last attempt failed; next attempt 2025-06-02T09:00:00.000Z\)/);
+        const app = await buildApp({ store: t.store, now: () => NOW, rateLimit: false });
+        try {
+          const home = await app.inject({ method: 'GET', url: '/' });
+          const row = /<tr id="source-nvd"[^]*?<\/tr>/.exec(home.body)?.[0] ?? '';
+          assert.match(row, /<td>2025-06-02T09:00:00.000Z<\/td>/);
+          assert.match(row, /NVD answered 503/);
+        } finally {
+          await app.close();
+        }
       } finally {
         rmSync(dir, { recursive: true, force: true });
         await t.cleanup();
