@@ -24,7 +24,7 @@ import { bodyCodec, hashToken, parseKey } from './crypto.ts';
 import type { BodyCodec } from './crypto.ts';
 import { randomBytes } from 'node:crypto';
 import { DisclosureServiceError } from './errors.ts';
-import { mailboxProblem, parseMailbox } from '../config/index.ts';
+import { mailboxProblem, parseMailbox, parseWholeNumber } from '../config/index.ts';
 
 export interface AttachmentLimits {
   readonly maxFiles: number;
@@ -83,11 +83,12 @@ export function checkMailbox(text: string, variable: string, form: 'mailbox' | '
   return text.trim();
 }
 
-/** A whole number written in digits only (no sign, exponent, hex or fraction) within `min`–`max`. */
-export function parseWholeNumber(text: string, variable: string, min: number, max: number): number {
+/** A setting that is a whole number in digits only (no sign, exponent, hex or fraction) within `min`–`max`. */
+function wholeNumberSetting(text: string, variable: string, min: number, max: number): number {
   const value = text.trim();
-  if (!/^\d{1,9}$/.test(value) || Number(value) < min || Number(value) > max) throw invalid(`${variable} must be a whole number from ${min} to ${max} (digits only), got "${value.slice(0, 40)}"`);
-  return Number(value);
+  const n = parseWholeNumber(value, min, max);
+  if (n === undefined) throw invalid(`${variable} must be a whole number from ${min} to ${max} (digits only), got "${value.slice(0, 40)}"`);
+  return n;
 }
 
 function checkCount(value: number, name: string, min: number): number {
@@ -156,7 +157,7 @@ export function disclosureConfigFromEnv(env: NodeJS.ProcessEnv = process.env): D
   const preset = env.CVEKIT_EMBARGO_PRESET;
   if (preset !== undefined && !presets.includes(preset)) throw invalid(`CVEKIT_EMBARGO_PRESET must be one of ${presets.join(', ')}`);
   // Set but empty counts as unset, as with every other variable here.
-  const bits = env.CVEKIT_POW_BITS ? parseWholeNumber(env.CVEKIT_POW_BITS, 'CVEKIT_POW_BITS', 0, 32) : undefined;
+  const bits = env.CVEKIT_POW_BITS ? wholeNumberSetting(env.CVEKIT_POW_BITS, 'CVEKIT_POW_BITS', 0, 32) : undefined;
   return disclosureConfig({
     ...(env.CVEKIT_TEAM_TOKEN ? { teamToken: env.CVEKIT_TEAM_TOKEN } : {}),
     ...(env.CVEKIT_REPORT_KEY ? { reportKey: env.CVEKIT_REPORT_KEY } : {}),
