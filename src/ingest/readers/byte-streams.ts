@@ -161,7 +161,9 @@ export async function* gunzip(source: Chunks, label: string): AsyncGenerator<Uin
     stopped = true;
     wake();
     gz.destroy();
-    await writer;
+    // Not awaited: a reader that stops early must not wait for a stalled source's next chunk.
+    // The writer catches its own errors and ends at that chunk, or when the source is closed.
+    void writer;
   }
 }
 

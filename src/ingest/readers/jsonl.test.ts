@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, test } from 'node:test';
 import { gzipSync } from 'node:zlib';
+import { gunzip } from './byte-streams.ts';
 import { openInput } from './index.ts';
 import { cveIdOf, drain, drainUntilError, errors, items, makeTempDir, RECORDS_ALL_GZ, RECORDS_JSONL, realRecords, text } from './fixtures.ts';
 
@@ -169,6 +170,24 @@ describe('JSON Lines input', () => {
       code: 'INPUT_UNKNOWN_FORMAT',
       message: `input ${join(dir, 'records.jsonl')} is not a zip, gzip, JSON or JSONL file (starts with bytes 25 50 44 46 2d 31 2e 34)`,
     });
+  });
+
+  test('gzip: a reader that stops early does not wait for a stalled source', { timeout: 10_000 }, async () => {
+    const gz = gzipSync(Buffer.from('x'.repeat(200_000)));
+    let release = (): void => undefined;
+    const stalled = new Promise<void>((r) => (release = r));
+    async function* source(): AsyncGenerator<Uint8Array> {
+      yield gz.subarray(0, gz.length - 10);
+      await stalled; // a download that stops sending
+      yield gz.subarray(gz.length - 10);
+    }
+    let read = 0;
+    for await (const chunk of gunzip(source(), 'stalled.gz')) {
+      read += chunk.length;
+      break;
+    }
+    assert.ok(read > 0);
+    release();
   });
 
   test('corrupt gzip: the good records first, then a fatal error naming the offset', async (t) => {
