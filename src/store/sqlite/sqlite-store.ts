@@ -116,7 +116,7 @@ const RECORD_UPSERT: InsertShape = {
     cvss_severity = excluded.cvss_severity, kev = excluded.kev, kev_adp = excluded.kev_adp,
     source = excluded.source, arrived_at = excluded.arrived_at, has_fix = excluded.has_fix`,
 };
-/** The `records` columns an update sets always (no index holds them), in this order. */
+/** The `records` columns an update sets always (no index holds them). */
 const UNINDEXED_COLUMNS = [
   'data_version', 'version', 'last_version', 'hash', 'date_reserved', 'date_rejected', 'date_public', 'assigner_org_id',
   'title', 'description', 'kev_adp', 'arrived_at',
@@ -437,15 +437,23 @@ export class SqliteStore implements Store {
       has_fix: r.hasFix ? 1 : 0,
       source: r.source,
     };
+    const always: Record<(typeof UNINDEXED_COLUMNS)[number], Param> = {
+      data_version: r.dataVersion,
+      version,
+      last_version: version,
+      hash: r.hash,
+      date_reserved: r.dateReserved,
+      date_rejected: r.dateRejected,
+      date_public: r.datePublic,
+      assigner_org_id: r.assignerOrgId,
+      title: r.title,
+      description: r.description,
+      kev_adp: r.kevAdp ? 1 : 0,
+      arrived_at: now,
+    };
     const changed = INDEXED_COLUMNS.filter((c) => (cur[c] ?? null) !== (values[c] ?? null));
     const set = [...UNINDEXED_COLUMNS, ...changed].map((c) => `${c} = ?`).join(', ');
-    this.#run(
-      `UPDATE records SET ${set} WHERE cve_id = ?`,
-      r.dataVersion, version, version, r.hash, r.dateReserved, r.dateRejected, r.datePublic, r.assignerOrgId, r.title, r.description,
-      r.kevAdp ? 1 : 0, now,
-      ...changed.map((c) => values[c] ?? null),
-      r.cveId,
-    );
+    this.#run(`UPDATE records SET ${set} WHERE cve_id = ?`, ...UNINDEXED_COLUMNS.map((c) => always[c]), ...changed.map((c) => values[c] ?? null), r.cveId);
   }
 
   async pendingBulkLoad(): Promise<BulkLoadInfo | undefined> {
