@@ -225,6 +225,49 @@ describe('zip input', () => {
     assert.deepEqual(Buffer.from(items(evs)[0].bytes), recs[3]);
   });
 
+  test('a baseline of 2,000 records, stored and deflated, reads whole across the read-ahead windows', async (t) => {
+    // ~3 MiB of central directory, local headers and data in each archive: the 1 MiB windows
+    // are refilled many times, and entries straddle their edges.
+    const all = realRecords(2000);
+    const pretty = all.map((r) => JSON.stringify(JSON.parse(r.toString()), null, 2));
+    const entries: ZipEntrySpec[] = all.map((r, i) => ({ name: checkoutPath(cveIdOf(r)), data: pretty[i], method: i % 3 === 0 ? 'store' : 'deflate' }));
+    const dir = makeTempDir(t);
+    const path = baseline(dir, entries);
+    const input = await openInput(path);
+    try {
+      assert.equal(input.total, 2000);
+      const evs = await drain(input);
+      assert.equal(errors(evs).length, 0);
+      assert.equal(items(evs).length, 2000);
+      items(evs).forEach((e, i) => assert.equal(Buffer.from(e.bytes).toString('utf8'), pretty[i], `record ${i} intact`));
+    } finally {
+      await input.close();
+    }
+    const resumed = await openInput(path);
+    const tail = await drain(resumed, 1997);
+    await resumed.close();
+    assert.deepEqual(tail.map((e) => e.ordinal), [1997, 1998, 1999]);
+  });
+
+  test('a small entry with corrupt deflate data is a per-entry ZIP_CORRUPT error; the next entry is read', async (t) => {
+    const dir = makeTempDir(t);
+    const path = join(dir, 'bad-deflate.zip');
+    const garbage = Buffer.from([0xff, 0xff, 0xff, 0xff, 0x00, 0x12, 0x34]);
+    writeFileSync(
+      path,
+      writeZip([
+        { name: 'd/CVE-2024-0001.json', compressed: garbage, declaredSize: recs[0].length, declaredCrc: 1 },
+        { name: 'd/CVE-2024-0002.json', data: recs[1] },
+      ]),
+    );
+    const input = await openInput(path);
+    const evs = await drain(input);
+    await input.close();
+    assert.deepEqual(evs.map((e) => (e.kind === 'error' ? e.code : e.kind)), ['ZIP_CORRUPT', 'item']);
+    assert.match(errors(evs)[0].message, /^bad-deflate\.zip!d\/CVE-2024-0001\.json: entry data is corrupt: /);
+    assert.deepEqual(Buffer.from(items(evs)[0].bytes), recs[1]);
+  });
+
   test('a damaged zip is a fatal error naming the file', async (t) => {
     const dir = makeTempDir(t);
     const good = writeZip(recordEntries('deltaCves'));
