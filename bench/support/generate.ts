@@ -9,13 +9,16 @@
  * - `records-N.jsonl`: one minified record per line, as the real JSONL;
  * - `cvelist-N/cves/YYYY/Nxxx/CVE-YYYY-NNNN.json`: a cvelistV5 tree, 4-space indented as
  *   cvelistV5 writes its files, file names matching the records' names;
+ * - `cvelist-N.zip` (with `--zip`): the same tree as a cvelistV5 baseline release zip;
  * - `delta-N.jsonl`: 2,000 of the records changed (a later `dateUpdated` and a changed
  *   description), spread evenly over the input.
  */
-import { createReadStream, createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createReadStream, createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { createGunzip } from 'node:zlib';
+import { ZipFileWriter } from '../../test/support/zip.ts';
 
 export const DELTA_SIZE = 2000;
 /** Copies of one real record are `k·COPY_STRIDE` apart in number; real numbers stay below it. */
@@ -167,4 +170,34 @@ export async function benchInputs(source: string, outDir: string, records: numbe
   const meta: Meta = { formatVersion: FORMAT_VERSION, records, source, sourceSize, jsonlBytes, directoryBytes, directory: withDirectory };
   writeFileSync(metaPath, JSON.stringify(meta, null, 2));
   return { records, jsonl, jsonlBytes, directory, directoryBytes, delta, generated: true, generateMs: performance.now() - started };
+}
+
+/**
+ * A cvelistV5 baseline release zip of the same records (`cvelist-N.zip`: a stored `cves.zip`
+ * inside, the records 4-space indented and deflated, zip64 past 65,535 entries), made from the
+ * JSONL once and reused while the JSONL is unchanged.
+ */
+export async function benchZip(inputs: BenchInputs, outDir: string): Promise<{ path: string; bytes: number; generated: boolean; generateMs: number }> {
+  const started = performance.now();
+  const path = join(outDir, `cvelist-${inputs.records}.zip`);
+  const metaPath = `${path}.meta.json`;
+  const stamp = JSON.stringify({ formatVersion: FORMAT_VERSION, jsonl: inputs.jsonl, jsonlBytes: inputs.jsonlBytes, jsonlMtime: statSync(inputs.jsonl).mtimeMs });
+  if (existsSync(path) && existsSync(metaPath) && readFileSync(metaPath, 'utf8') === stamp) {
+    return { path, bytes: statSync(path).size, generated: false, generateMs: 0 };
+  }
+  rmSync(metaPath, { force: true });
+  const inner = join(outDir, `cves-${inputs.records}.zip`);
+  const writer = new ZipFileWriter(inner);
+  for await (const line of createInterface({ input: createReadStream(inputs.jsonl), crlfDelay: Infinity })) {
+    if (line === '') continue;
+    const rec = JSON.parse(line) as Rec;
+    writer.add(cvelistPath(rec.cveMetadata.cveId).replaceAll('\\', '/'), Buffer.from(JSON.stringify(rec, null, 4)));
+  }
+  writer.finish();
+  const outer = new ZipFileWriter(path);
+  outer.addFile('cves.zip', inner);
+  outer.finish();
+  rmSync(inner);
+  writeFileSync(metaPath, stamp);
+  return { path, bytes: statSync(path).size, generated: true, generateMs: performance.now() - started };
 }

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { deflatedZeros, writeZip, type ZipEntrySpec } from '../../../test/support/zip.ts';
+import { deflatedZeros, writeZip, ZipFileWriter, type ZipEntrySpec } from '../../../test/support/zip.ts';
 import { openInput } from './index.ts';
 import { checkoutPath, cveIdOf, drain, drainUntilError, errors, items, makeTempDir, realRecords } from './fixtures.ts';
 
@@ -247,6 +247,35 @@ describe('zip input', () => {
     const tail = await drain(resumed, 1997);
     await resumed.close();
     assert.deepEqual(tail.map((e) => e.ordinal), [1997, 1998, 1999]);
+  });
+
+  test('a zip64 baseline (70,000 entries in its cves.zip, as the real releases have) reads every entry, in order', async (t) => {
+    const dir = makeTempDir(t);
+    const n = 70_000;
+    const inner = new ZipFileWriter(join(dir, 'cves.zip'));
+    for (let i = 0; i < n; i++) {
+      const id = `CVE-2024-${100_000 + i}`;
+      inner.add(checkoutPath(id), Buffer.from(`{"cveMetadata":{"cveId":"${id}"}}`), i % 2 ? 'store' : 'deflate', 1);
+    }
+    inner.finish();
+    const path = join(dir, '2024-06-01_all_CVEs_at_midnight.zip');
+    const outer = new ZipFileWriter(path);
+    outer.addFile('cves.zip', join(dir, 'cves.zip'));
+    outer.finish();
+    const input = await openInput(path);
+    try {
+      assert.equal(input.total, n);
+      const evs = await drain(input, n - 5);
+      assert.deepEqual(evs.map((e) => (e.kind === 'item' ? e.nameHint : e.code)), [69_995, 69_996, 69_997, 69_998, 69_999].map((i) => `CVE-2024-${100_000 + i}`));
+      assert.equal(cveIdOf(items(evs)[4].bytes), 'CVE-2024-169999');
+    } finally {
+      await input.close();
+    }
+    const again = await openInput(path);
+    const all = await drain(again);
+    await again.close();
+    assert.equal(items(all).length, n);
+    assert.equal(errors(all).length, 0);
   });
 
   test('a small entry with corrupt deflate data is a per-entry ZIP_CORRUPT error; the next entry is read', async (t) => {
