@@ -485,5 +485,5 @@ rows.forEach((row, i) => {
   console.log(row.map((cell, c) => cell.padEnd(widths[c])).join('  ').trimEnd());
   if (i === 0) console.log(widths.map((w) => '-'.repeat(w)).join('  '));
 });
-for (const r of results) console.log(`${r.name}: NVD server peak RSS grew ${fmt(r.nvd.maxRssGrowth / MiB, 1)} MiB over ${r.nvd.pages.length} pages (resourceUsage().maxRSS)`);
+for (const r of results) console.log(`${r.name}: NVD server peak RSS grew ${fmt(r.nvd.maxRssGrowth / MiB, 1)} MiB over ${r.nvd.pages.length} pages (VmHWM)`);
 console.log(`bench took ${fmt((performance.now() - benchStarted) / 1000, 1)} s; load average (1 min) from ${fmt(Math.min(...loads), 2)} to ${fmt(Math.max(...loads), 2)}, now ${load()} on ${cpus().length} cores`);

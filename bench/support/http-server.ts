@@ -11,7 +11,7 @@
  * - `{ cmd: 'live-start' }`: the same, but each sample (every 20 ms) runs a full `gc()`
  *   first, so the peak is of live data only (needs `--expose-gc`; slows the server);
  * - `{ cmd: 'mem-stop' }`: stop sampling; the baseline, the peaks and
- *   `process.resourceUsage().maxRSS` (KiB);
+ *   `peakRssKiB()` (KiB, the process's own VmHWM);
  * - `{ cmd: 'exit' }`: close and exit.
  */
 import { createServer, type Server } from 'node:http';
@@ -19,6 +19,7 @@ import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
 import { buildApp } from '../../src/http/index.ts';
 import { openStore } from '../../src/store/index.ts';
+import { peakRssKiB } from '../../test/support/peak-rss.ts';
 
 export interface MemReport {
   readonly base: { readonly heapUsed: number; readonly rss: number; readonly external: number; readonly arrayBuffers: number };
@@ -84,7 +85,7 @@ process.on('message', (msg: { cmd: string }) => {
     process.send?.({ ok: true });
   } else if (msg.cmd === 'mem-stop') {
     if (sampler) clearInterval(sampler);
-    if (report) report.maxRssKiB = process.resourceUsage().maxRSS;
+    if (report) report.maxRssKiB = peakRssKiB();
     process.send?.({ ok: true, report });
   } else if (msg.cmd === 'exit') {
     void close().then(() => process.exit(0));

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ConfigError, SETTINGS, isListenHost, loadConfig, loadServeConfig, parseTrustProxy } from './config.ts';
+import { ConfigError, SETTINGS, isListenHost, loadConfig, loadServeConfig, parseTrustProxy, storeUrl } from './config.ts';
 
 describe('config: disclosure settings', () => {
   it('are in the settings table', () => {
@@ -98,6 +98,25 @@ describe('config: empty variables, port and host', () => {
       assert.equal(isListenHost(host), false, host);
       assert.throws(() => loadServeConfig({}, { HOST: host }), (e: Error) => e instanceof ConfigError && e.message.startsWith('HOST/--host must be an IPv4 or IPv6 address or a host name'), host);
       assert.throws(() => loadServeConfig({ host }, {}), ConfigError, host);
+    }
+  });
+
+  it('CVEKIT_DB/--db: a bare file path means SQLite; other schemes are refused', () => {
+    for (const [given, url] of [
+      ['./data/x.db', 'sqlite:./data/x.db'],
+      ['/srv/cvekit/store.db', 'sqlite:/srv/cvekit/store.db'],
+      ['store.db', 'sqlite:store.db'],
+      ['sqlite:a.db', 'sqlite:a.db'],
+      ['sqlite::memory:', 'sqlite::memory:'],
+      ['postgres://u:p@127.0.0.1:5432/cvekit', 'postgres://u:p@127.0.0.1:5432/cvekit'],
+      ['postgresql://127.0.0.1/cvekit', 'postgresql://127.0.0.1/cvekit'],
+    ]) {
+      assert.equal(storeUrl(given), url, given);
+      assert.equal(loadConfig({ db: given }, {}).db, url, given);
+      assert.equal(loadConfig({}, { CVEKIT_DB: given }).db, url, given);
+    }
+    for (const bad of ['mysql://127.0.0.1/x', 'postgre://127.0.0.1/x', 'localhost:5432/cvekit', 'sqlite:', 'file:x.db']) {
+      assert.throws(() => loadConfig({ db: bad }, {}), (e: Error) => e instanceof ConfigError && e.message === `CVEKIT_DB/--db must be sqlite:PATH, a file path or postgres://…, got "${bad}"`, bad);
     }
   });
 

@@ -59,7 +59,7 @@ export const DEFAULT_DB = 'sqlite:./data/cvekit.db';
 
 /** The settings table, the single source for `cvekit serve --help`; README.md's Configuration table says the same. */
 export const SETTINGS = [
-  { flag: '--db', env: 'CVEKIT_DB', default: DEFAULT_DB, help: 'store: sqlite:PATH or postgres://user:pass@host:port/db' },
+  { flag: '--db', env: 'CVEKIT_DB', default: DEFAULT_DB, help: 'store: sqlite:PATH, a bare file path (SQLite) or postgres://user:pass@host:port/db' },
   { flag: '--host', env: 'HOST', default: '127.0.0.1', help: 'address the HTTP server listens on' },
   { flag: '--port', env: 'PORT', default: '8080', help: 'HTTP port' },
   { flag: '--log-level', env: 'CVEKIT_LOG_LEVEL', default: 'info', help: `log level: ${LOG_LEVELS.join(', ')}` },
@@ -128,12 +128,20 @@ export function isListenHost(host: string): boolean {
   return labels.every((l) => /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/.test(l)) && !/^\d+$/.test(labels[labels.length - 1] ?? '');
 }
 
+/**
+ * The store's URL: `sqlite:PATH`, `postgres://…` (or `postgresql://…`), or a bare file path
+ * (`./data/cvekit.db`, `/srv/cvekit.db`), which means SQLite. Anything else with a scheme
+ * (`mysql://…`, `localhost:5432/db`, a typo such as `postgre://…`) is refused, not taken as a file name.
+ */
+export function storeUrl(db: string): string {
+  if (/^sqlite:.+/.test(db) || /^postgres(ql)?:\/\//.test(db)) return db;
+  if (db !== '' && !/^[A-Za-z][A-Za-z0-9+.-]*:/.test(db) && !db.includes('\0')) return `sqlite:${db}`;
+  throw new ConfigError(`CVEKIT_DB/--db must be sqlite:PATH, a file path or postgres://…, got "${db.slice(0, 80)}"`);
+}
+
 /** The settings of every command. Flags win over environment variables, which win over defaults. */
 export function loadConfig(flags: ConfigInput, env: NodeJS.ProcessEnv = process.env): Config {
-  const db = flags.db ?? envValue(env, 'CVEKIT_DB') ?? DEFAULT_DB;
-  if (!/^sqlite:.+/.test(db) && !/^postgres(ql)?:\/\//.test(db)) {
-    throw new ConfigError(`CVEKIT_DB/--db must be sqlite:PATH or postgres://…, got "${db.slice(0, 80)}"`);
-  }
+  const db = storeUrl(flags.db ?? envValue(env, 'CVEKIT_DB') ?? DEFAULT_DB);
   const logLevel = flags.logLevel ?? envValue(env, 'CVEKIT_LOG_LEVEL') ?? 'info';
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
     throw new ConfigError(`CVEKIT_LOG_LEVEL/--log-level must be one of ${LOG_LEVELS.join(', ')}, got "${logLevel}"`);

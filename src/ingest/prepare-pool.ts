@@ -73,6 +73,8 @@ const EMPTY = new Uint8Array(0);
 const WORKER_URL = new URL('./prepare-worker.ts', import.meta.url);
 /** Chunks prepared on this thread before any worker starts (unless told otherwise). */
 export const IN_PROCESS_CHUNKS = 2;
+/** About a thousand minified records (4 KiB on average): a JSONL chunk is ended by its count. */
+export const CHUNK_BYTES = 4 * 1024 * 1024;
 /** A part stolen by this thread is this share of a worker's chunk (finer steps balance the two threads better). */
 const STEAL_PARTS = 8;
 /** At most this share of a chunk stolen and not yet consumed (peak RSS is a target). */
@@ -141,6 +143,12 @@ class PrepareWorker {
 export interface PrepareOptions {
   /** Items per chunk (the import's batch size). */
   readonly chunkSize: number;
+  /**
+   * Record bytes per chunk (default {@link CHUNK_BYTES}): a chunk ends at whichever of the two
+   * comes first, so indented records (a cvelistV5 tree or zip, about twice the bytes of a JSONL
+   * line) do not double the bytes in flight. Stolen parts take the same share of it.
+   */
+  readonly chunkBytes?: number;
   /** Worker threads; 0 prepares everything on this thread. */
   readonly workers: number;
   /** Asked per chunk: validate and summarise speculatively in the worker too? */
@@ -320,12 +328,17 @@ export async function* prepareEvents(events: AsyncIterable<RawEvent>, opts: Prep
   };
   const iterator = events[Symbol.asyncIterator]();
   let exhausted = false;
-  const read = async (n: number): Promise<RawEvent[]> => {
+  const chunkBytes = opts.chunkBytes ?? CHUNK_BYTES;
+  const read = async (n: number, maxBytes: number): Promise<RawEvent[]> => {
     const chunk: RawEvent[] = [];
-    while (chunk.length < n && !exhausted) {
+    let bytes = 0;
+    while (chunk.length < n && bytes < maxBytes && !exhausted) {
       const next = await iterator.next();
       if (next.done) exhausted = true;
-      else chunk.push(next.value);
+      else {
+        chunk.push(next.value);
+        if (next.value.kind === 'item') bytes += next.value.bytes.byteLength;
+      }
     }
     return chunk;
   };
@@ -346,11 +359,11 @@ export async function* prepareEvents(events: AsyncIterable<RawEvent>, opts: Prep
     for (;;) {
       // Keep the workers supplied: `depth` chunks at them (or, before they start, in the queue).
       while (!exhausted && (workers.length === 0 ? queue.length : atWorker) < depth) {
-        const chunk = await read(opts.chunkSize);
+        const chunk = await read(opts.chunkSize, chunkBytes);
         if (chunk.length > 0) dispatch(chunk);
       }
       if (await shouldSteal()) {
-        const chunk = await read(stealSize);
+        const chunk = await read(stealSize, Math.ceil(chunkBytes / STEAL_PARTS));
         if (chunk.length > 0) {
           stolenItems += chunk.length;
           stolenChunks++;
