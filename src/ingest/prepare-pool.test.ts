@@ -121,6 +121,19 @@ describe('memory: a chunk\'s raw bytes are held once', () => {
     return out;
   };
 
+  test('a chunk ends at chunkBytes of records as well as at chunkSize items, in order, nothing lost', async () => {
+    const bytes = inputs.slice(0, 50).reduce((n, b) => n + b.length, 0);
+    const chunkBytes = Math.ceil(bytes / 10);
+    let byCount = 0;
+    let byBytes = 0;
+    const seen: string[] = [];
+    for await (const pe of prepareEvents(events(), { chunkSize: 20, workers: 1, complete: () => true, inProcessChunks: 0, steal: 'never', onStats: (s) => (byCount = s.chunks) })) seen.push(pe.ev.position);
+    for await (const pe of prepareEvents(events(), { chunkSize: 20, chunkBytes, workers: 1, complete: () => true, inProcessChunks: 0, steal: 'never', onStats: (s) => (byBytes = s.chunks) })) assert.equal(pe.ev.position, seen.shift());
+    assert.equal(seen.length, 0);
+    assert.equal(byCount, 3, '52 items by 20');
+    assert.ok(byBytes >= 10 && byBytes <= 12, `~10 chunks of a tenth of the bytes each, got ${byBytes}`);
+  });
+
   for (const steal of ['never', 'always'] as const) test(`after the worker${steal === 'always' ? ' or stolen by this thread' : ''}, a validated record keeps no bytes; a failed one keeps exactly its own`, async () => {
     const out = await run(true, steal);
     assert.equal(out.length, inputs.length);
