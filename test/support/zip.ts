@@ -123,8 +123,8 @@ export class ZipFileWriter {
   readonly #central: Buffer[] = [];
   #offset = 0;
   #count = 0;
-  #pending: Buffer[] = [];
-  #pendingBytes = 0;
+  readonly #buffer = Buffer.allocUnsafe(1 << 20);
+  #used = 0;
 
   constructor(path: string) {
     this.#fd = openSync(path, 'w');
@@ -218,18 +218,24 @@ export class ZipFileWriter {
     this.#write(nameBytes);
   }
 
-  /** Buffered: small pieces are gathered into 1 MiB writes. */
+  /**
+   * Buffered: small pieces are copied into one reused 1 MiB buffer and written together. No
+   * copy per piece: V8 does not collect short-lived Buffers soon enough when its heap is small,
+   * and a copy of every piece once held 9 GiB waiting for a collection.
+   */
   #write(bytes: Uint8Array): void {
-    this.#pending.push(Buffer.from(bytes));
-    this.#pendingBytes += bytes.length;
     this.#offset += bytes.length;
-    if (this.#pendingBytes >= 1 << 20) this.#flush();
+    if (this.#used + bytes.length > this.#buffer.length) this.#flush();
+    if (bytes.length >= this.#buffer.length) {
+      for (let done = 0; done < bytes.length; ) done += writeSync(this.#fd, bytes, done, bytes.length - done);
+      return;
+    }
+    this.#buffer.set(bytes, this.#used);
+    this.#used += bytes.length;
   }
 
   #flush(): void {
-    const all = Buffer.concat(this.#pending, this.#pendingBytes);
-    for (let done = 0; done < all.length; ) done += writeSync(this.#fd, all, done, all.length - done);
-    this.#pending = [];
-    this.#pendingBytes = 0;
+    for (let done = 0; done < this.#used; ) done += writeSync(this.#fd, this.#buffer, done, this.#used - done);
+    this.#used = 0;
   }
 }
