@@ -32,7 +32,7 @@ test('an unknown command or option is a usage error naming it', async () => {
 test('a bad --db is refused before anything runs', async () => {
   const r = await run(['status', '--db', 'mysql://x']);
   assert.equal(r.code, 2);
-  assert.match(r.err, /sqlite:PATH or postgres/);
+  assert.match(r.err, /sqlite:PATH, a file path or postgres/);
 });
 
 test('read-only commands refuse a SQLite store that does not exist, and create nothing', async () => {
@@ -122,7 +122,7 @@ test('usage errors under --json also print {"ok":false,"error":…,"usage":true}
     [['import', 'x', '--since', 'yesterday', '--json'], /--since must be an ISO 8601 time, got "yesterday"/],
     [['status', '--colour', '--json'], /--colour/],
     [['imprt', '--json'], /unknown command "imprt"/],
-    [['status', '--db', 'mysql://x', '--json'], /sqlite:PATH or postgres/],
+    [['status', '--db', 'mysql://x', '--json'], /sqlite:PATH, a file path or postgres/],
     [['quarantine', '--json'], /missing action: list, show, retry or dismiss/],
     [['cna', '--json'], /missing what to do: org or user/],
   ] as const) {
