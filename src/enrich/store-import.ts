@@ -12,7 +12,7 @@
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync, constants as zlibConstants } from 'node:zlib';
@@ -23,6 +23,7 @@ import type { ImportInput } from '../ingest/csv.ts';
 import { HttpBody, isHttpUrl } from '../ingest/readers/http.ts';
 import { resolveOptions } from '../ingest/readers/options.ts';
 import type { HttpOptions } from '../ingest/readers/options.ts';
+import { makeProcessTempDir } from '../ingest/readers/temp-dir.ts';
 import type { LegacyEntryWrite, NvdCpeWrite, NvdRecordWrite, SourceInfo, Store } from '../store/index.ts';
 import { readCvrf } from './cvrf.ts';
 import { readEpss } from './epss.ts';
@@ -149,7 +150,7 @@ function bytesOf(input: ImportInput | AsyncIterable<Uint8Array>, opts: EnrichImp
  * nothing, and the parser never takes a body cut short for the whole document.
  */
 async function* httpBytes(url: string, opts: EnrichImportOptions): AsyncGenerator<Uint8Array> {
-  const dir = await mkdtemp(join(opts.tempDir ?? tmpdir(), 'cvekit-download-'));
+  const dir = await makeProcessTempDir(opts.tempDir ?? tmpdir(), 'cvekit-download-');
   try {
     const file = join(dir, 'body');
     const body = new HttpBody(url, resolveOptions({ http: { ...opts.http } }).http);

@@ -4,7 +4,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { access, mkdtemp, open, readFile, realpath, rm, stat } from 'node:fs/promises';
+import { access, open, readFile, realpath, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import type { Stats } from 'node:fs';
@@ -17,13 +17,17 @@ import { INPUT_ERROR_CODES, ITEM_ERROR_CODES, InputError } from './errors.ts';
 import { HttpBody, httpKey, isHttpUrl } from './http.ts';
 import { resolveOptions, type ReaderOptions, type ResolvedOptions } from './options.ts';
 import { recordEvent, sniffText, splitText, type TextFormat } from './text-split.ts';
+import { makeProcessTempDir } from './temp-dir.ts';
 import { planZip, readZip, releaseFromZipName } from './zip.ts';
 
 const SNIFF_BYTES = 1024 * 1024;
 const MAX_DELTA_LOG_BYTES = 256 * 1024 * 1024;
 const MAX_JSON_BYTES = 64 * 1024 * 1024;
 
-/** Temp files of one input, made on first use, removed by `close()`. */
+/**
+ * Temp files of one input, made on first use, removed by `close()` (or, after a kill, by the
+ * next input that needs a temp directory: see temp-dir.ts).
+ */
 class TempDir {
   private path: string | undefined;
   private readonly parent: string;
@@ -31,7 +35,7 @@ class TempDir {
     this.parent = parent ?? tmpdir();
   }
   readonly get = async (): Promise<string> => {
-    this.path ??= await mkdtemp(join(this.parent, 'cvekit-input-'));
+    this.path ??= await makeProcessTempDir(this.parent, 'cvekit-input-');
     return this.path;
   };
   async remove(): Promise<void> {
