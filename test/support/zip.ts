@@ -20,6 +20,13 @@ export interface ZipEntrySpec {
   readonly declaredCrc?: number;
   /** Sets general purpose flag bit 0 (traditional encryption). */
   readonly encrypted?: boolean;
+  /**
+   * Streaming writers' layout (flag bit 3): the local header's CRC and sizes are zero and a data
+   * descriptor follows the data; only the central directory has them, as many tools write.
+   */
+  readonly dataDescriptor?: boolean;
+  /** An extra field in the local header only (its length differs from the central one's, as in real zips). */
+  readonly extraLocal?: Uint8Array;
 }
 
 interface Prepared {
@@ -61,7 +68,7 @@ export function writeZip(entries: readonly ZipEntrySpec[]): Buffer {
       size: e.declaredSize ?? data.length,
       compressedSize: e.declaredCompressedSize ?? body.length,
       crc: e.declaredCrc ?? (crc32(data) >>> 0),
-      flags: (typeof e.name === 'string' ? 0x800 : 0) | (e.encrypted ? 0x1 : 0),
+      flags: (typeof e.name === 'string' ? 0x800 : 0) | (e.encrypted ? 0x1 : 0) | (e.dataDescriptor ? 0x8 : 0),
       offset,
     };
     const local = Buffer.alloc(30);
@@ -71,13 +78,22 @@ export function writeZip(entries: readonly ZipEntrySpec[]): Buffer {
     local.writeUInt16LE(p.method, 8);
     local.writeUInt16LE(0, 10); // time
     local.writeUInt16LE(0x21, 12); // date 1980-01-01
-    local.writeUInt32LE(p.crc >>> 0, 14);
-    local.writeUInt32LE(p.compressedSize, 18);
-    local.writeUInt32LE(p.size, 22);
+    const described = e.dataDescriptor === true;
+    local.writeUInt32LE(described ? 0 : p.crc >>> 0, 14);
+    local.writeUInt32LE(described ? 0 : p.compressedSize, 18);
+    local.writeUInt32LE(described ? 0 : p.size, 22);
     local.writeUInt16LE(name.length, 26);
-    local.writeUInt16LE(0, 28);
-    parts.push(local, Buffer.from(name), Buffer.from(body));
-    offset += local.length + name.length + body.length;
+    const extra = Buffer.from(e.extraLocal ?? new Uint8Array(0));
+    local.writeUInt16LE(extra.length, 28);
+    const descriptor = Buffer.alloc(described ? 16 : 0);
+    if (described) {
+      descriptor.writeUInt32LE(0x08074b50, 0);
+      descriptor.writeUInt32LE(p.crc >>> 0, 4);
+      descriptor.writeUInt32LE(p.compressedSize, 8);
+      descriptor.writeUInt32LE(p.size, 12);
+    }
+    parts.push(local, Buffer.from(name), extra, Buffer.from(body), descriptor);
+    offset += local.length + name.length + extra.length + body.length + descriptor.length;
     prepared.push(p);
   }
   const cdStart = offset;

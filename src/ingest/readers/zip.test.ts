@@ -278,6 +278,23 @@ describe('zip input', () => {
     assert.equal(errors(all).length, 0);
   });
 
+  test('entries with data descriptors and local-only extra fields (as streaming zip writers make them) read whole', async (t) => {
+    const dir = makeTempDir(t);
+    const path = join(dir, 'streamed.zip');
+    // A local extra field the central directory does not repeat (a timestamp, 9 bytes + header)
+    // moves the data: the data's start must come from the local header, not the central one.
+    const ut = Buffer.from([0x55, 0x54, 0x05, 0x00, 0x01, 0x00, 0x00, 0x00, 0x00]);
+    writeFileSync(
+      path,
+      writeZip(recs.map((r, i) => ({ name: `deltaCves/${ids[i]}.json`, data: r, dataDescriptor: true, extraLocal: ut, method: i % 2 ? 'store' : 'deflate' }))),
+    );
+    const input = await openInput(path);
+    const evs = await drain(input);
+    await input.close();
+    assert.equal(errors(evs).length, 0, JSON.stringify(errors(evs)));
+    assert.deepEqual(items(evs).map((e) => Buffer.from(e.bytes)), recs);
+  });
+
   test('a small entry with corrupt deflate data is a per-entry ZIP_CORRUPT error; the next entry is read', async (t) => {
     const dir = makeTempDir(t);
     const path = join(dir, 'bad-deflate.zip');
