@@ -178,6 +178,14 @@ describe('parseKevJson: unusable documents', () => {
     );
   });
 
+  it('a bad literal in the middle is a syntax error at its line and column, not "truncated"', () => {
+    // V8 names no position for these; it was taken for the end of the document.
+    assert.throws(
+      () => parseKevJson('{\n  "catalogVersion": "1",\n  "knownRansomware": tru,\n  "vulnerabilities": []\n}'),
+      kevError('KEV_JSON_SYNTAX', 'KEV JSON syntax error at line 3 column 25: Unexpected token ","'),
+    );
+  });
+
   it('wrong top-level shape', () => {
     const expected = 'expected an object with "catalogVersion", "dateReleased" and "vulnerabilities"';
     assert.throws(() => parseKevJson('[{"cveID": "CVE-2021-44228"}]'), kevError('KEV_SHAPE', `KEV JSON: the top level is an array, ${expected}`));

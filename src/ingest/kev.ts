@@ -24,6 +24,7 @@ import type { CveId } from '../cve/index.ts';
 import type { KevCatalog, KevEntry, KevImportResult, Store } from '../store/index.ts';
 import { CsvError, inputChunks, inputLocation, readCsvRecords, readInputBytes } from './csv.ts';
 import type { CsvInput, ImportInput, InputOptions } from './csv.ts';
+import { jsonErrorAt, lineAndColumn } from './json-error.ts';
 
 export const KEV_SOURCE_ID = 'kev';
 
@@ -204,16 +205,6 @@ class EntryCollector {
   }
 }
 
-function lineAndColumn(text: string, pos: number): { line: number; column: number } {
-  let line = 1;
-  let lineStart = 0;
-  for (let i = text.indexOf('\n'); i >= 0 && i < pos; i = text.indexOf('\n', i + 1)) {
-    line++;
-    lineStart = i + 1;
-  }
-  return { line, column: pos - lineStart + 1 };
-}
-
 function decodeUtf8(bytes: Uint8Array | string, what: string): string {
   if (typeof bytes === 'string') return bytes.charCodeAt(0) === 0xfeff ? bytes.slice(1) : bytes;
   try {
@@ -224,15 +215,14 @@ function decodeUtf8(bytes: Uint8Array | string, what: string): string {
 }
 
 function jsonSyntaxError(text: string, err: unknown): KevError {
-  const raw = err instanceof Error ? err.message : String(err);
-  const m = /^(.*?) in JSON at position (\d+)/.exec(raw);
+  const { offset, message } = jsonErrorAt(err, text);
   const end = text.trimEnd().length;
-  if (!m || Number(m[2]) >= end) {
+  if (offset === undefined || offset >= end) {
     const { line } = lineAndColumn(text, end);
     return new KevError('KEV_JSON_SYNTAX', `KEV JSON is truncated: it ends at line ${line} before the document is complete`);
   }
-  const { line, column } = lineAndColumn(text, Number(m[2]));
-  return new KevError('KEV_JSON_SYNTAX', `KEV JSON syntax error at line ${line} column ${column}: ${m[1]}`);
+  const { line, column } = lineAndColumn(text, offset);
+  return new KevError('KEV_JSON_SYNTAX', `KEV JSON syntax error at line ${line} column ${column}: ${message.replace(/ in JSON at position \d+$/, '')}`);
 }
 
 /**

@@ -151,6 +151,18 @@ describe('parseBytes: a record that is not JSON says where, by line and column',
     assert.doesNotMatch(f.message, /\(line \d+ column \d+\)/);
   });
 
+  it('a bad literal (for which the engine names no position) is JSON_SYNTAX at its line and column, without the text quoted', () => {
+    for (const [text, where, token] of [
+      ['{\n  "a": tru}', 'line 2 column 11', '"}"'],
+      ['{"a": [1, nul, 2]}', 'line 1 column 14', '","'],
+      ['{\n  "a": fals\n}', 'line 2 column 12', '"\\n"'],
+    ] as const) {
+      const f = failure(text);
+      assert.equal(f.code, 'JSON_SYNTAX', text);
+      assert.equal(f.message, `invalid JSON at ${where}: Unexpected token ${token}`, text);
+    }
+  });
+
   it('a syntax error before the end is JSON_SYNTAX at its line and column', () => {
     const f = failure('{\n  "a": 1,,\n  "b": 2\n}');
     assert.equal(f.code, 'JSON_SYNTAX');

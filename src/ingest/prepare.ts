@@ -17,6 +17,7 @@ import {
 } from '../cve/index.ts';
 import { summaryRows, type DerivedRows, type FtsDoc, type QuarantineInput, type RecordWrite, type SummaryRows } from '../store/index.ts';
 import type { RawItem } from './types.ts';
+import { jsonErrorAt, lineAndColumn } from './json-error.ts';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 
@@ -66,12 +67,6 @@ function describeIssues(issues: readonly ValidationIssue[]): string {
   return shown.join('; ') + more;
 }
 
-/** Line and column (both from 1) of the character at `offset` in `text`. */
-function lineAndColumn(text: string, offset: number): { line: number; column: number } {
-  const before = text.slice(0, offset);
-  return { line: before.split('\n').length, column: offset - before.lastIndexOf('\n') };
-}
-
 /** Where the text ends, leaving out trailing JSON whitespace: where a cut-off record stops. */
 function endOfContent(text: string): number {
   let end = text.length;
@@ -80,16 +75,15 @@ function endOfContent(text: string): number {
 }
 
 /**
- * Why JSON.parse refused `text`, as "line L column C": where the engine points, or where the
- * text ends when it says only that the input ended ("Unexpected end of JSON input"). An error
- * at the end of the text is a truncated record, whatever the engine's wording.
+ * Why JSON.parse refused `text`, as "line L column C": where the engine points (or, for a bad
+ * literal, where it goes wrong), or where the text ends when it says only that the input ended
+ * ("Unexpected end of JSON input"). An error at the end of the text is a truncated record,
+ * whatever the engine's wording.
  */
 function jsonErrorMessage(err: unknown, text: string): { code: string; message: string } {
-  // V8 ends some messages with its own "(line L column C)": this one says where, once.
-  const msg = (err instanceof Error ? err.message : String(err)).replace(/ \(line \d+ column \d+\)$/, '');
-  const pos = /position (\d+)/.exec(msg);
+  const { offset: at, message: msg } = jsonErrorAt(err, text);
   const end = endOfContent(text);
-  const offset = pos ? Number(pos[1]) : /Unexpected end of JSON input|end of data/i.test(msg) ? end : undefined;
+  const offset = at ?? (/Unexpected end of JSON input|end of data/i.test(msg) ? end : undefined);
   const truncated = /Unexpected end of JSON input|Unterminated string|end of data/i.test(msg) || (offset !== undefined && offset >= end);
   let where = '';
   if (offset !== undefined) {
