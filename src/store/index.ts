@@ -14,4 +14,5 @@ export { StoreError, STORE_ERROR_CODES } from './errors.ts';
 export type { StoreErrorCode } from './errors.ts';
 export { summaryRows } from './rows.ts';
 export { stopWorker } from './stop-worker.ts';
+export { processRunning } from './process-running.ts';
 export type { DerivedRows, FtsDoc, SummaryRows } from './rows.ts';

@@ -8,21 +8,12 @@
 import { readdir, mkdtemp, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { processRunning } from '../../store/index.ts';
 
 /** The host in a directory's name: letters, digits, dots and dashes only. */
 const HOST = hostname().replace(/[^A-Za-z0-9.-]/g, '_').slice(0, 64) || 'host';
 
 const escapeRe = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-
-/** True unless `pid` is certainly gone (`EPERM`: it runs, as another user). */
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /**
  * Removes `<prefix><host>-<pid>-XXXXXX` directories under `parent` whose process (on this host)
@@ -40,7 +31,7 @@ export async function removeStaleTempDirs(parent: string, prefix: string): Promi
   const removed: string[] = [];
   for (const name of names) {
     const pid = Number(pattern.exec(name)?.[1] ?? NaN);
-    if (!Number.isSafeInteger(pid) || pid <= 0 || pid === process.pid || isRunning(pid)) continue;
+    if (!Number.isSafeInteger(pid) || pid <= 0 || pid === process.pid || processRunning(pid)) continue;
     try {
       await rm(join(parent, name), { recursive: true, force: true });
       removed.push(name);

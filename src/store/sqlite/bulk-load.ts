@@ -17,6 +17,7 @@
 import { hostname } from 'node:os';
 import type { DatabaseSync } from 'node:sqlite';
 import { StoreError } from '../errors.ts';
+import { processRunning } from '../process-running.ts';
 import type { SearchQuery, SearchStore } from '../search-types.ts';
 import type { BulkLoadInfo } from '../types.ts';
 
@@ -81,12 +82,7 @@ export function loaderRunning(db: DatabaseSync, state: BulkState): boolean {
     return row !== undefined && Date.now() - Date.parse(String(row.updated_at)) < STALE_MS;
   }
   if (state.pid === process.pid) return false;
-  try {
-    process.kill(state.pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
+  return processRunning(state.pid);
 }
 
 /** Build what the bulk load left out; inside a write transaction. False when none was pending. */
