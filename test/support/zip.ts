@@ -50,6 +50,52 @@ export function deflatedZeros(size: number): { compressed: Uint8Array; size: num
   return { compressed: deflateRawSync(Buffer.alloc(size), { level: 9 }), size, crc };
 }
 
+/** What a local and a central header both say of an entry. */
+interface HeaderFields {
+  readonly flags: number;
+  readonly method: number;
+  readonly crc: number;
+  readonly compressedSize: number;
+  readonly size: number;
+  readonly nameLength: number;
+}
+
+/** A local file header (30 bytes); with `described`, its CRC and sizes are left zero for a data descriptor. */
+function localHeader(f: HeaderFields, extraLength = 0, described = false): Buffer {
+  const local = Buffer.alloc(30);
+  local.writeUInt32LE(0x04034b50, 0);
+  local.writeUInt16LE(20, 4);
+  local.writeUInt16LE(f.flags, 6);
+  local.writeUInt16LE(f.method, 8);
+  local.writeUInt16LE(0, 10); // time
+  local.writeUInt16LE(0x21, 12); // date 1980-01-01
+  local.writeUInt32LE(described ? 0 : f.crc >>> 0, 14);
+  local.writeUInt32LE(described ? 0 : f.compressedSize, 18);
+  local.writeUInt32LE(described ? 0 : f.size, 22);
+  local.writeUInt16LE(f.nameLength, 26);
+  local.writeUInt16LE(extraLength, 28);
+  return local;
+}
+
+/** A central directory file header (46 bytes) for an entry whose local header is at `offset`. */
+function centralHeader(f: HeaderFields, offset: number): Buffer {
+  const h = Buffer.alloc(46);
+  h.writeUInt32LE(0x02014b50, 0);
+  h.writeUInt16LE(0x031e, 4); // made by: Unix, 3.0
+  h.writeUInt16LE(20, 6);
+  h.writeUInt16LE(f.flags, 8);
+  h.writeUInt16LE(f.method, 10);
+  h.writeUInt16LE(0, 12);
+  h.writeUInt16LE(0x21, 14);
+  h.writeUInt32LE(f.crc >>> 0, 16);
+  h.writeUInt32LE(f.compressedSize, 20);
+  h.writeUInt32LE(f.size, 24);
+  h.writeUInt16LE(f.nameLength, 28);
+  h.writeUInt32LE((0o100644 << 16) >>> 0, 38);
+  h.writeUInt32LE(offset, 42);
+  return h;
+}
+
 /** Builds a zip archive in memory. */
 export function writeZip(entries: readonly ZipEntrySpec[]): Buffer {
   const parts: Buffer[] = [];
@@ -71,20 +117,9 @@ export function writeZip(entries: readonly ZipEntrySpec[]): Buffer {
       flags: (typeof e.name === 'string' ? 0x800 : 0) | (e.encrypted ? 0x1 : 0) | (e.dataDescriptor ? 0x8 : 0),
       offset,
     };
-    const local = Buffer.alloc(30);
-    local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt16LE(20, 4);
-    local.writeUInt16LE(p.flags, 6);
-    local.writeUInt16LE(p.method, 8);
-    local.writeUInt16LE(0, 10); // time
-    local.writeUInt16LE(0x21, 12); // date 1980-01-01
     const described = e.dataDescriptor === true;
-    local.writeUInt32LE(described ? 0 : p.crc >>> 0, 14);
-    local.writeUInt32LE(described ? 0 : p.compressedSize, 18);
-    local.writeUInt32LE(described ? 0 : p.size, 22);
-    local.writeUInt16LE(name.length, 26);
     const extra = Buffer.from(e.extraLocal ?? new Uint8Array(0));
-    local.writeUInt16LE(extra.length, 28);
+    const local = localHeader({ ...p, nameLength: name.length }, extra.length, described);
     const descriptor = Buffer.alloc(described ? 16 : 0);
     if (described) {
       descriptor.writeUInt32LE(0x08074b50, 0);
@@ -98,24 +133,7 @@ export function writeZip(entries: readonly ZipEntrySpec[]): Buffer {
   }
   const cdStart = offset;
   for (const p of prepared) {
-    const h = Buffer.alloc(46);
-    h.writeUInt32LE(0x02014b50, 0);
-    h.writeUInt16LE(0x031e, 4); // made by: Unix, 3.0
-    h.writeUInt16LE(20, 6);
-    h.writeUInt16LE(p.flags, 8);
-    h.writeUInt16LE(p.method, 10);
-    h.writeUInt16LE(0, 12);
-    h.writeUInt16LE(0x21, 14);
-    h.writeUInt32LE(p.crc >>> 0, 16);
-    h.writeUInt32LE(p.compressedSize, 20);
-    h.writeUInt32LE(p.size, 24);
-    h.writeUInt16LE(p.name.length, 28);
-    h.writeUInt16LE(0, 30);
-    h.writeUInt16LE(0, 32);
-    h.writeUInt16LE(0, 34);
-    h.writeUInt16LE(0, 36);
-    h.writeUInt32LE((0o100644 << 16) >>> 0, 38);
-    h.writeUInt32LE(p.offset, 42);
+    const h = centralHeader({ ...p, nameLength: p.name.length }, p.offset);
     central.push(h, Buffer.from(p.name));
     offset += h.length + p.name.length;
   }
@@ -205,29 +223,9 @@ export class ZipFileWriter {
   #entry(name: string, method: number, crc: number, compressedSize: number, size: number): void {
     if (this.#offset + compressedSize >= 0xffffffff || size >= 0xffffffff) throw new Error(`ZipFileWriter: ${name} would pass 4 GiB; zip64 offsets are not written`);
     const nameBytes = Buffer.from(name, 'utf8');
-    const local = Buffer.alloc(30);
-    local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt16LE(20, 4);
-    local.writeUInt16LE(0x800, 6);
-    local.writeUInt16LE(method, 8);
-    local.writeUInt16LE(0x21, 12);
-    local.writeUInt32LE(crc, 14);
-    local.writeUInt32LE(compressedSize, 18);
-    local.writeUInt32LE(size, 22);
-    local.writeUInt16LE(nameBytes.length, 26);
-    const h = Buffer.alloc(46);
-    h.writeUInt32LE(0x02014b50, 0);
-    h.writeUInt16LE(0x031e, 4);
-    h.writeUInt16LE(20, 6);
-    h.writeUInt16LE(0x800, 8);
-    h.writeUInt16LE(method, 10);
-    h.writeUInt16LE(0x21, 14);
-    h.writeUInt32LE(crc, 16);
-    h.writeUInt32LE(compressedSize, 20);
-    h.writeUInt32LE(size, 24);
-    h.writeUInt16LE(nameBytes.length, 28);
-    h.writeUInt32LE((0o100644 << 16) >>> 0, 38);
-    h.writeUInt32LE(this.#offset, 42);
+    const fields: HeaderFields = { flags: 0x800, method, crc, compressedSize, size, nameLength: nameBytes.length };
+    const local = localHeader(fields);
+    const h = centralHeader(fields, this.#offset);
     this.#central.push(h, nameBytes);
     this.#count++;
     this.#write(local);
@@ -236,8 +234,8 @@ export class ZipFileWriter {
 
   /**
    * Buffered: small pieces are copied into one reused 1 MiB buffer and written together. No
-   * copy per piece: V8 does not collect short-lived Buffers soon enough when its heap is small,
-   * and a copy of every piece once held 9 GiB waiting for a collection.
+   * new Buffer per piece: V8 does not collect short-lived Buffers soon enough while its heap is
+   * small (20,000 stored entries left 370 MiB resident that way, 94 MiB with this buffer).
    */
   #write(bytes: Uint8Array): void {
     this.#offset += bytes.length;
