@@ -16,6 +16,16 @@ export function lineAndColumn(text: string, offset: number): { line: number; col
   return { line, column: offset - lineStart + 1 };
 }
 
+/**
+ * Where the text ends, leaving out trailing JSON whitespace (space, tab, CR, LF): where a
+ * cut-off document stops. Other trailing characters, a no-break space say, are content.
+ */
+export function endOfContent(text: string): number {
+  let end = text.length;
+  while (end > 0 && ' \t\r\n'.includes(text[end - 1])) end--;
+  return end;
+}
+
 /** Thrown inside `jsonErrorOffset` to stop at the first error. */
 class Stop {
   readonly at: number;

@@ -186,6 +186,14 @@ describe('parseKevJson: unusable documents', () => {
     );
   });
 
+  it('text after the document that is not JSON whitespace is a syntax error there, not "truncated"', () => {
+    // A no-break space is whitespace to trimEnd(), not to JSON: the document is whole, the text after it is wrong.
+    assert.throws(
+      () => parseKevJson('{"catalogVersion": "1", "vulnerabilities": []}\u00a0\n'),
+      kevError('KEV_JSON_SYNTAX', 'KEV JSON syntax error at line 1 column 47: Unexpected non-whitespace character after JSON at position 46'),
+    );
+  });
+
   it('wrong top-level shape', () => {
     const expected = 'expected an object with "catalogVersion", "dateReleased" and "vulnerabilities"';
     assert.throws(() => parseKevJson('[{"cveID": "CVE-2021-44228"}]'), kevError('KEV_SHAPE', `KEV JSON: the top level is an array, ${expected}`));

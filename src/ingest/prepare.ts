@@ -17,7 +17,7 @@ import {
 } from '../cve/index.ts';
 import { summaryRows, type DerivedRows, type FtsDoc, type QuarantineInput, type RecordWrite, type SummaryRows } from '../store/index.ts';
 import type { RawItem } from './types.ts';
-import { jsonErrorAt, lineAndColumn } from './json-error.ts';
+import { endOfContent, jsonErrorAt, lineAndColumn } from './json-error.ts';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 
@@ -65,13 +65,6 @@ function describeIssues(issues: readonly ValidationIssue[]): string {
   const shown = issues.slice(0, 5).map((i) => `${i.path || '/'}: ${i.message}`);
   const more = issues.length > 5 ? ` (and ${issues.length - 5} more)` : '';
   return shown.join('; ') + more;
-}
-
-/** Where the text ends, leaving out trailing JSON whitespace: where a cut-off record stops. */
-function endOfContent(text: string): number {
-  let end = text.length;
-  while (end > 0 && ' \t\r\n'.includes(text[end - 1])) end--;
-  return end;
 }
 
 /**
