@@ -100,11 +100,20 @@ function describeSync(r: SyncReport): string {
     lines.push(
       rc.first
         ? `  compared with ${rc.baseline} (first sync): ${rc.inBaseline} in baseline, ${rc.inStore} in store, ${missing}`
-        : `  reconciled against ${rc.baseline}: ${rc.inBaseline} in baseline, ${rc.inStore} in store, ${rc.healed} healed, ${rc.added} added, ${missing}`,
+        : `  reconciled against ${rc.baseline}: ${rc.inBaseline} in baseline, ${rc.inStore} in store, ${rc.healed} healed, ${rc.added} added, ${rc.unchanged} unchanged${baselineBehind(rc)}, ${missing}`,
     );
     lines.push(...listMissing(rc.missingSample.slice(0, MISSING_SHOWN), rc.missingFromBaseline));
   }
   return lines.join('\n');
+}
+
+/** The baseline's records that did not become current, when there are any. */
+function baselineBehind(rc: NonNullable<SyncReport['reconcile']>): string {
+  const parts = [
+    rc.keptInHistory > 0 ? `${rc.keptInHistory} kept in history only (the store's version is newer or local)` : '',
+    rc.quarantined > 0 ? `${rc.quarantined} quarantined` : '',
+  ];
+  return parts.filter(Boolean).map((p) => `, ${p}`).join('');
 }
 
 /** Names of records missing from a baseline shown in words; --json carries more. */

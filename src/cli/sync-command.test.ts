@@ -56,18 +56,19 @@ for (const backend of testBackends()) {
       const json = await sync(1, true);
       assert.equal(json.code, 0, json.err);
       const r = JSON.parse(json.out).reconcile;
-      assert.deepEqual(r, { baseline: '2025-01-20_all_CVEs_at_midnight.zip', first: true, inBaseline: 30, inStore: 30, healed: 0, added: 30, missingFromBaseline: 0, missingSample: [] });
+      assert.deepEqual(r, { baseline: '2025-01-20_all_CVEs_at_midnight.zip', first: true, inBaseline: 30, inStore: 30, healed: 0, added: 30, unchanged: 0, keptInHistory: 0, quarantined: 0, missingFromBaseline: 0, missingSample: [] });
     });
 
     test('a healing baseline counts the records it corrected as healed, new ones as added, and names the records it lacks', async () => {
-      // 0100Z is never published: the gap is healed by the next baseline.
+      // 0100Z is never published: the gap is healed by the next baseline. The baseline was cut
+      // before 0200Z, so its copy of pairs[0] is older than the store's: kept, not made current.
       writeFileSync(join(dir, '2025-01-20_delta_CVEs_at_0200Z.zip'), deltaZip([pairs[0].new]));
       for (const i of [0, 1]) assert.equal((await sync(i)).code, 0);
-      writeFileSync(join(dir, '2025-01-21_all_CVEs_at_midnight.zip'), baselineZip([...pairs.map((p) => p.new), ...plain.slice(22), ...fresh]));
+      writeFileSync(join(dir, '2025-01-21_all_CVEs_at_midnight.zip'), baselineZip([pairs[0].old, ...pairs.slice(1).map((p) => p.new), ...plain.slice(22), ...fresh]));
 
       const text = await sync(0);
       assert.equal(text.code, 0, text.err);
-      assert.match(text.out, /reconciled against 2025-01-21_all_CVEs_at_midnight\.zip: 10 in baseline, 32 in store, 4 healed, 2 added, 22 in store but not in the baseline/);
+      assert.match(text.out, /reconciled against 2025-01-21_all_CVEs_at_midnight\.zip: 10 in baseline, 32 in store, 4 healed, 2 added, 3 unchanged, 1 kept in history only \(the store's version is newer or local\), 22 in store but not in the baseline/);
       for (const id of dropped.slice(0, 20)) assert.ok(text.out.includes(id), `${id} is listed`);
       for (const id of dropped.slice(20)) assert.ok(!text.out.includes(id), `${id} is past the first 20`);
       assert.match(text.out, /and 2 more/);
@@ -78,6 +79,8 @@ for (const backend of testBackends()) {
       assert.equal(r.first, false);
       assert.equal(r.healed, 4);
       assert.equal(r.added, 2);
+      assert.equal(r.unchanged, 3);
+      assert.equal(r.keptInHistory, 1);
       assert.equal(r.missingFromBaseline, 22);
       assert.deepEqual(r.missingSample, dropped);
     });

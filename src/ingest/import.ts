@@ -70,11 +70,21 @@ export interface ImportOptions {
   readonly onProgress?: (progress: ImportProgress) => void;
   readonly signal?: AbortSignal;
   readonly logger?: Logger;
-  /** Called with the CVE name of every record read that parsed (for reconciliation). */
-  readonly onRecord?: (cveId: CveId) => void;
+  /** Called with the CVE name of every record read that parsed, and what became of it (for reconciliation). */
+  readonly onRecord?: (cveId: CveId, outcome: RecordOutcome) => void;
   /** Test hook: called after each committed batch with the next ordinal. */
   readonly afterBatch?: (nextOrdinal: number) => void | Promise<void>;
 }
+
+/**
+ * What became of one record read, as {@link ImportOptions.onRecord} sees it:
+ * - unchanged: the store's current version is this one;
+ * - history: kept in history but not current, the store's current one being newer or local
+ *   (a write outcome `older` or `protected`, or a version the store already had in history);
+ * - added, updated: it is the current version now;
+ * - quarantined: it failed validation.
+ */
+export type RecordOutcome = 'added' | 'updated' | 'unchanged' | 'history' | 'quarantined';
 
 export const COUNT_KEYS = [
   'read',
@@ -210,16 +220,18 @@ export async function importSource(store: Store, input: InputSource, opts: Impor
     const writes: RecordWrite[] = [];
     let unchanged = 0;
     for (const parsed of batch) {
-      opts.onRecord?.(parsed.cveId);
       // Same content as the current version: nothing to validate or store (idempotent re-import).
       if (hashes.get(parsed.cveId) === parsed.hash) {
         counts.unchanged++;
         unchanged++;
+        opts.onRecord?.(parsed.cveId, 'unchanged');
         continue;
       }
       const done = completion(parsed);
-      if (done.kind === 'quarantine') quarantine.push(toQuarantine(source, parsed.item.position, parsed.item.bytes, done).entry);
-      else writes.push(recordWrite(parsed, done, source, parsed.item.position));
+      if (done.kind === 'quarantine') {
+        quarantine.push(toQuarantine(source, parsed.item.position, parsed.item.bytes, done).entry);
+        opts.onRecord?.(parsed.cveId, 'quarantined');
+      } else writes.push(recordWrite(parsed, done, source, parsed.item.position));
     }
     if (batch.length > 0) speculate = unchanged * 2 < batch.length;
     for (const q of quarantine) {
@@ -239,6 +251,8 @@ export async function importSource(store: Store, input: InputSource, opts: Impor
       counts[outcome]++;
       tally.set(outcome, (tally.get(outcome) ?? 0) + 1);
       const w = writes[i];
+      // The store's `unchanged` here is a version it had in history, not its current one.
+      opts.onRecord?.(w.cveId, outcome === 'added' || outcome === 'updated' ? outcome : 'history');
       if ((outcome === 'added' || outcome === 'updated') && (w.rows?.current.state ?? w.summary.state) === 'REJECTED') counts.rejected++;
       if (outcome === 'protected') {
         notice({ position: w.origin ?? '', cveId: w.cveId, code: 'PROTECTED', message: `${w.cveId} is a local CNA record; the upstream version was kept in history only` });

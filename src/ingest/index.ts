@@ -3,7 +3,7 @@
  */
 export type * from './types.ts';
 export { importFrom, importSource, CVE_LIST_SOURCE, DEFAULT_BATCH_SIZE, COUNT_KEYS, ImportAbortedError } from './import.ts';
-export type { ImportOptions, ImportSummary, ImportProgress, ImportCounts, ImportNotice } from './import.ts';
+export type { ImportOptions, ImportSummary, ImportProgress, ImportCounts, ImportNotice, RecordOutcome } from './import.ts';
 export { syncOnce, listReleaseAssets, parseAssetName, parseInterval } from './sync.ts';
 export type { SyncReport, SyncOptions, SyncStep, Reconciliation, ReleaseAsset } from './sync.ts';
 export { parseItem, completeItem } from './prepare.ts';

@@ -91,7 +91,7 @@ for (const backend of testBackends()) {
       assert.deepEqual(report.steps.map((s) => s.asset), ['2025-01-20_all_CVEs_at_midnight.zip', '2025-01-20_delta_CVEs_at_0100Z.zip', '2025-01-20_delta_CVEs_at_0200Z.zip']);
       assert.equal(report.steps[0].summary?.counts.added, 120);
       // The first baseline fills the store: nothing was out of line, so nothing is healed.
-      assert.deepEqual(report.reconcile, { baseline: '2025-01-20_all_CVEs_at_midnight.zip', first: true, inBaseline: 120, inStore: 120, healed: 0, added: 120, missingFromBaseline: 0, missingSample: [] });
+      assert.deepEqual(report.reconcile, { baseline: '2025-01-20_all_CVEs_at_midnight.zip', first: true, inBaseline: 120, inStore: 120, healed: 0, added: 120, unchanged: 0, keptInHistory: 0, quarantined: 0, missingFromBaseline: 0, missingSample: [] });
       assert.equal(report.steps[1].summary?.counts.updated, 10);
       assert.equal(report.steps[1].summary?.counts.added, 5);
       assert.equal(report.upTo, '2025-01-20T02:00:00.000Z');
@@ -204,13 +204,18 @@ for (const backend of testBackends()) {
 
     test('a deltaLog that no longer reaches back to the last sync makes it compare the whole tree', async () => {
       for (const p of pairs.slice(3, 8)) put(p.new);
+      // A checkout reset to an older commit for one file: the store's newer version stays current.
+      put(pairs[0].old);
       log([{ fetchTime: '2025-02-20T10:00:00.000Z', ids: [idOf(pairs[3].new)] }]);
       const r = await syncOnce(store, root);
       assert.match(r.warnings.join('\n'), /may be missing; healed by comparing the whole checkout/);
       assert.equal(r.reconcile?.first, false);
       assert.equal(r.reconcile?.healed, 5);
       assert.equal(r.reconcile?.added, 0);
+      assert.equal(r.reconcile?.keptInHistory, 1);
+      assert.equal(r.reconcile?.unchanged, 24);
       assert.equal(r.reconcile?.inBaseline, 30);
+      assert.deepEqual(JSON.parse((await store.getRecord(idOf(pairs[0].new)))?.json ?? 'null'), JSON.parse(pairs[0].new));
     });
 
     test('records in the store but no longer in the tree are counted and named', async () => {

@@ -12,7 +12,7 @@ import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import type { Store } from '../store/index.ts';
 import { fetchJson, type ReaderOptions } from './readers/index.ts';
-import { CVE_LIST_SOURCE, importFrom, type ImportProgress, type ImportSummary } from './import.ts';
+import { CVE_LIST_SOURCE, importFrom, type ImportProgress, type ImportSummary, type RecordOutcome } from './import.ts';
 
 const HOUR = 3_600_000;
 
@@ -114,6 +114,16 @@ export interface Reconciliation {
   readonly healed: number;
   /** Records of the baseline the store did not have. */
   readonly added: number;
+  /** Records whose current version in the store is the baseline's. */
+  readonly unchanged: number;
+  /**
+   * Records whose baseline version did not become current: the store's is newer (a delta
+   * after the baseline was cut, a checkout file reset to an older commit) or owned locally
+   * (published by this CNA). The baseline's version is kept in history.
+   */
+  readonly keptInHistory: number;
+  /** Baseline entries that could not be stored (see `cvekit quarantine list`). */
+  readonly quarantined: number;
   /** Current records of the CVE List source that the baseline does not have. */
   readonly missingFromBaseline: number;
   /** Their CVE names, in store order: the first {@link MISSING_LISTED}. */
@@ -174,7 +184,7 @@ async function applyAsset(
   location: string,
   label: string,
   opts: SyncOptions,
-  extra: { readonly onRecord?: (cveId: string) => void; readonly base?: string; readonly since?: string } = {},
+  extra: { readonly onRecord?: (cveId: string, outcome: RecordOutcome) => void; readonly base?: string; readonly since?: string } = {},
 ): Promise<ImportSummary> {
   return importFrom(store, location, {
     source: CVE_LIST_SOURCE,
@@ -195,7 +205,12 @@ async function applyAsset(
  */
 async function applyBaseline(store: Store, location: string, name: string, first: boolean, opts: SyncOptions): Promise<{ summary: ImportSummary; reconcile: Reconciliation }> {
   const seen = new Set<string>();
-  const summary = await applyAsset(store, location, name, opts, { onRecord: (id) => seen.add(id) });
+  const tally = { unchanged: 0, history: 0 };
+  const onRecord = (id: string, outcome: RecordOutcome) => {
+    seen.add(id);
+    if (outcome === 'unchanged' || outcome === 'history') tally[outcome]++;
+  };
+  const summary = await applyAsset(store, location, name, opts, { onRecord });
   let inStore = 0;
   let missingFromBaseline = 0;
   const missingSample: string[] = [];
@@ -214,6 +229,9 @@ async function applyBaseline(store: Store, location: string, name: string, first
       inStore,
       healed: first ? 0 : summary.counts.updated,
       added: summary.counts.added,
+      unchanged: tally.unchanged,
+      keptInHistory: tally.history,
+      quarantined: summary.counts.quarantined,
       missingFromBaseline,
       missingSample,
     },
