@@ -9,6 +9,7 @@
  * `JSON.parse`'s job, so a bad element is one record's error and reading goes on.
  * @internal
  */
+import { jsonErrorAt } from '../ingest/json-error.ts';
 import { EnrichError } from './errors.ts';
 
 export type JsonStreamEvent =
@@ -77,8 +78,9 @@ export class JsonObjectStream {
     this.#opts = { maxItemChars: 64 * 1024 * 1024, maxMemberChars: 1024 * 1024, minRunChars: MIN_RUN, ...opts };
   }
 
-  #fail(message: string, code: 'ENRICH_JSON' | 'ENRICH_JSON_TRUNCATED' | 'ENRICH_JSON_VALUE_TOO_LARGE' = 'ENRICH_JSON'): never {
-    throw new EnrichError(code, `${this.#opts.what}: ${message} at character ${this.#dropped + this.#pos}`);
+  /** `at`: the buffer offset the error is at, when not the scanner's position. */
+  #fail(message: string, code: 'ENRICH_JSON' | 'ENRICH_JSON_TRUNCATED' | 'ENRICH_JSON_VALUE_TOO_LARGE' = 'ENRICH_JSON', at = this.#pos): never {
+    throw new EnrichError(code, `${this.#opts.what}: ${message} at character ${this.#dropped + at}`);
   }
 
   /** Small chunks wait here: scanning from a buffer after each tiny append would be quadratic. */
@@ -334,7 +336,8 @@ export class JsonObjectStream {
     try {
       value = JSON.parse(text);
     } catch (err) {
-      this.#fail(`member "${key}" is not valid JSON (${(err as Error).message})`);
+      const { offset, message } = jsonErrorAt(err, text);
+      this.#fail(`member "${key}" is not valid JSON (${message.replace(/ in JSON at position \d+$/, '')})`, 'ENRICH_JSON', offset === undefined ? this.#pos : this.#capStart + offset);
     }
     this.#state = S.AFTER_VALUE;
     yield { kind: 'member', key, value };

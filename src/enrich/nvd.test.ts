@@ -190,6 +190,26 @@ describe('the streaming scanner', () => {
   });
 });
 
+describe('JSON errors inside a streamed document say where', () => {
+  test('a bad element of an API answer: its place within the element, without V8\'s quotation of it', async () => {
+    const d = await parseNvd(Buffer.from('{"vulnerabilities": [\n  {"cve": {"id": "CVE-2024-0001",\n  "x": tru}}\n]}'));
+    assert.deepEqual(
+      d.issues.map((i) => [i.code, i.message]),
+      [['RECORD_MALFORMED', 'vulnerabilities[0] is not valid JSON at its line 2 column 11: Unexpected token "}"']],
+    );
+  });
+
+  test('a bad member outside the streamed array: the document\'s character the error is at', () => {
+    const doc = '{"a": {"b": [1,,2]}, "vulnerabilities": []}';
+    const s = new JsonObjectStream({ streamed: new Set(['vulnerabilities']), what: 'answer' });
+    assert.throws(() => [...s.push(doc), ...s.end()], (err: Error) => {
+      assert.equal(err.message, 'answer: member "a" is not valid JSON (Unexpected token ",") at character 15');
+      assert.equal(doc[15], ',');
+      return true;
+    });
+  });
+});
+
 describe('NVD 1.1 feeds (legacy), mapped to the same record', () => {
   test('CVE_Items: ids, dates, metrics, weaknesses, configurations with children', async () => {
     const d = await parseNvd(file('vuls-data-update/feed/cve/v1/nvdcve-1.1-2021.json'));
@@ -279,7 +299,7 @@ describe('bare NVD cve objects (cves.jsonl, arrays of them)', () => {
         [10, 'FIELD_INVALID', 'line 10'],
       ],
     );
-    assert.match(d.issues[0].message, /^line 2 is not valid JSON/);
+    assert.equal(d.issues[0].message, 'line 2 is cut short at column 35: Unexpected end of JSON input');
     assert.match(d.issues[1].message, /^line 7, cve\.descriptions .*\(CVE-2024-99999\)$/);
     assert.match(d.issues[2].message, /line 8 is string, not an NVD cve object/);
     assert.match(d.issues[3].message, /line 9 is an array/);

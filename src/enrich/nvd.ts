@@ -21,6 +21,7 @@ import type { CveId } from '../cve/index.ts';
 // NVD's wire vocabulary and shapes are defined once, beside the writer of NVD answers.
 import { NVD_METRIC_KEYS, NVD_SEVERITIES, NVD_VULN_STATUSES } from '../formats/index.ts';
 import type { NvdCpeMatch, NvdCvssVersion, NvdLangString, NvdNode, NvdSeverity, NvdVulnStatus } from '../formats/index.ts';
+import { elementJsonError } from '../ingest/json-error.ts';
 
 export { NVD_CVSS_VERSIONS, NVD_VULN_STATUSES } from '../formats/index.ts';
 export type { NvdCpeMatch, NvdCvssVersion, NvdLangString, NvdNode, NvdSeverity, NvdVulnStatus } from '../formats/index.ts';
@@ -274,7 +275,7 @@ async function* readNvdDocument(text: AsyncIterable<string>, what: string, opts:
       value = JSON.parse(ev.text);
     } catch (err) {
       skipped++;
-      yield { kind: 'issue', issue: recordIssue({ source: 'nvd', record: where }, 'RECORD_MALFORMED', undefined, `is not valid JSON (${(err as Error).message})`) };
+      yield { kind: 'issue', issue: recordIssue({ source: 'nvd', record: where }, 'RECORD_MALFORMED', undefined, `is ${elementJsonError(err, ev.text)}`) };
       return;
     }
     const kind = ARRAYS[ev.key as ArrayKey];
@@ -384,7 +385,7 @@ async function* readNvdCveValues(text: AsyncIterable<string>, mode: JsonValuesMo
     try {
       value = JSON.parse(ev.text);
     } catch (err) {
-      return void (yield bad(ev.line, 'RECORD_MALFORMED', `is not valid JSON (${(err as Error).message})`));
+      return void (yield bad(ev.line, 'RECORD_MALFORMED', `is ${elementJsonError(err, ev.text)}`));
     }
     if (!isObj(value)) return void (yield bad(ev.line, 'RECORD_MALFORMED', `is ${Array.isArray(value) ? 'an array' : typeof value}, not an NVD cve object`));
     // `{"cve": {…}}` is a `vulnerabilities` element; anything else is the `cve` object itself.

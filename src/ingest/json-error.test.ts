@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { jsonErrorAt, jsonErrorOffset, lineAndColumn } from './json-error.ts';
+import { elementJsonError, jsonErrorAt, jsonErrorOffset, jsonErrorPlace, lineAndColumn } from './json-error.ts';
 
 const errorOf = (text: string): unknown => {
   try {
@@ -40,6 +40,24 @@ describe('where JSON.parse failed', () => {
     const at = jsonErrorAt(errorOf(secret), secret);
     assert.equal(at.offset, secret.length - 1);
     assert.equal(at.message, 'Unexpected token "}"');
+  });
+
+  it('jsonErrorPlace: a line and column, and whether the text was cut off rather than wrong', () => {
+    const cut = '{"id": "CVE-2024-0001",\n "published": ';
+    assert.deepEqual(jsonErrorPlace(errorOf(cut), cut), { truncated: true, line: 2, column: 14, message: 'Unexpected end of JSON input' });
+    const bad = '{"a": 1,\n "b": [1,,2]}';
+    assert.deepEqual(jsonErrorPlace(errorOf(bad), bad), { truncated: false, line: 2, column: 10, message: 'Unexpected token ","' });
+    const open = '["abc';
+    assert.equal(jsonErrorPlace(errorOf(open), open).truncated, true, 'an unterminated string is a cut');
+  });
+
+  it('elementJsonError: the place within one element of a larger input, without V8\'s position or quotation', () => {
+    const line = '{"id":"CVE-2024-0001","published":';
+    assert.equal(elementJsonError(errorOf(line), line), 'cut short at column 35: Unexpected end of JSON input');
+    const pretty = '{\n  "cve": {"id": "CVE-2024-0001",\n  "x": tru}}';
+    assert.equal(elementJsonError(errorOf(pretty), pretty), 'not valid JSON at its line 3 column 11: Unexpected token "}"');
+    const ctl = '{"a": "x\ty"}';
+    assert.equal(elementJsonError(errorOf(ctl), ctl), 'not valid JSON at column 9: Bad control character in string literal');
   });
 
   it('lineAndColumn counts from 1', () => {

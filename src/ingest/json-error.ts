@@ -148,3 +148,37 @@ export function jsonErrorAt(err: unknown, text: string): { offset: number | unde
   if (token) message = `Unexpected token ${JSON.stringify(token[1])}`;
   return { offset: token ? jsonErrorOffset(text) : undefined, message };
 }
+
+/** Where `JSON.parse(text)` failed and why, as messages say it. */
+export interface JsonErrorPlace {
+  /** The text ends before the document does (cut off), rather than holding a wrong character. */
+  readonly truncated: boolean;
+  /** Line and column of the error (from 1); undefined when neither V8 nor the scan can tell. */
+  readonly line: number | undefined;
+  readonly column: number | undefined;
+  /** V8's message without its quotation of the text. */
+  readonly message: string;
+}
+
+const ENDS_EARLY = /Unexpected end of JSON input|Unterminated string|end of data/i;
+
+/** {@link jsonErrorAt} as a line and column, and whether the text was cut off. */
+export function jsonErrorPlace(err: unknown, text: string): JsonErrorPlace {
+  const { offset: at, message } = jsonErrorAt(err, text);
+  const end = endOfContent(text);
+  const offset = at ?? (ENDS_EARLY.test(message) ? end : undefined);
+  const truncated = ENDS_EARLY.test(message) || (offset !== undefined && offset >= end);
+  if (offset === undefined) return { truncated, line: undefined, column: undefined, message };
+  return { truncated, ...lineAndColumn(text, offset), message };
+}
+
+/**
+ * Why one element of a larger input (an NVD record, a JSON member) is not valid JSON:
+ * `at column 35: Unexpected end of JSON input`, `at its line 3 column 7: Unexpected token "}"`.
+ * The place is within the element, whose own line in the input the caller names.
+ */
+export function elementJsonError(err: unknown, text: string): string {
+  const p = jsonErrorPlace(err, text);
+  const where = p.line === undefined ? '' : p.line === 1 ? ` at column ${p.column}` : ` at its line ${p.line} column ${p.column}`;
+  return `${p.truncated ? 'cut short' : 'not valid JSON'}${where}: ${p.message.replace(/ in JSON at position \d+$/, '')}`;
+}

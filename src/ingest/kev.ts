@@ -24,7 +24,7 @@ import type { CveId } from '../cve/index.ts';
 import type { KevCatalog, KevEntry, KevImportResult, Store } from '../store/index.ts';
 import { CsvError, inputChunks, inputLocation, readCsvRecords, readInputBytes } from './csv.ts';
 import type { CsvInput, ImportInput, InputOptions } from './csv.ts';
-import { endOfContent, jsonErrorAt, lineAndColumn } from './json-error.ts';
+import { endOfContent, jsonErrorPlace, lineAndColumn } from './json-error.ts';
 
 export const KEV_SOURCE_ID = 'kev';
 
@@ -215,14 +215,12 @@ function decodeUtf8(bytes: Uint8Array | string, what: string): string {
 }
 
 function jsonSyntaxError(text: string, err: unknown): KevError {
-  const { offset, message } = jsonErrorAt(err, text);
-  const end = endOfContent(text);
-  if (offset === undefined || offset >= end) {
-    const { line } = lineAndColumn(text, end);
+  const p = jsonErrorPlace(err, text);
+  if (p.truncated || p.line === undefined) {
+    const { line } = lineAndColumn(text, endOfContent(text));
     return new KevError('KEV_JSON_SYNTAX', `KEV JSON is truncated: it ends at line ${line} before the document is complete`);
   }
-  const { line, column } = lineAndColumn(text, offset);
-  return new KevError('KEV_JSON_SYNTAX', `KEV JSON syntax error at line ${line} column ${column}: ${message.replace(/ in JSON at position \d+$/, '')}`);
+  return new KevError('KEV_JSON_SYNTAX', `KEV JSON syntax error at line ${p.line} column ${p.column}: ${p.message.replace(/ in JSON at position \d+$/, '')}`);
 }
 
 /**

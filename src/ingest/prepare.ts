@@ -17,7 +17,7 @@ import {
 } from '../cve/index.ts';
 import { summaryRows, type DerivedRows, type FtsDoc, type QuarantineInput, type RecordWrite, type SummaryRows } from '../store/index.ts';
 import type { RawItem } from './types.ts';
-import { endOfContent, jsonErrorAt, lineAndColumn } from './json-error.ts';
+import { jsonErrorPlace } from './json-error.ts';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 
@@ -74,15 +74,8 @@ function describeIssues(issues: readonly ValidationIssue[]): string {
  * whatever the engine's wording.
  */
 function jsonErrorMessage(err: unknown, text: string): { code: string; message: string } {
-  const { offset: at, message: msg } = jsonErrorAt(err, text);
-  const end = endOfContent(text);
-  const offset = at ?? (/Unexpected end of JSON input|end of data/i.test(msg) ? end : undefined);
-  const truncated = /Unexpected end of JSON input|Unterminated string|end of data/i.test(msg) || (offset !== undefined && offset >= end);
-  let where = '';
-  if (offset !== undefined) {
-    const { line, column } = lineAndColumn(text, offset);
-    where = ` at line ${line} column ${column}`;
-  }
+  const { truncated, line, column, message: msg } = jsonErrorPlace(err, text);
+  const where = line === undefined ? '' : ` at line ${line} column ${column}`;
   return {
     code: truncated ? 'JSON_TRUNCATED' : 'JSON_SYNTAX',
     message: truncated ? `JSON ends early (truncated record)${where}: ${msg}` : `invalid JSON${where}: ${msg}`,
