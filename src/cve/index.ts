@@ -12,4 +12,4 @@ export { validateRecord, checkEnvelope } from './validate.ts';
 export type { ValidationIssue, ValidationResult, ValidateOptions } from './validate.ts';
 export { diffRecords } from './diff.ts';
 export type { FieldChange } from './diff.ts';
-export { hashRecordJson } from './hash.ts';
+export { hashRecordBytes, hashRecordJson } from './hash.ts';

@@ -2,6 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
+import { hashRecordJson } from '../cve/index.ts';
 import { sharedData } from '../../test/support/paths.ts';
 import { currentRow, derivedRows, summaryRows, writeDerivedRows, writeState } from '../store/rows.ts';
 import { completeRecord, decodeCompletion, encodeCompletion, isMinifiedJson, parseBytes, recordWrite } from './prepare.ts';
@@ -73,6 +74,31 @@ describe('isMinifiedJson: the input line is kept as the stored form only when JS
     if (pretty.kind === 'parsed' && line.kind === 'parsed') {
       assert.equal(pretty.json, lines[0]);
       assert.equal(pretty.hash, line.hash);
+    }
+  });
+});
+
+describe('the content hash is the stored text\'s, whichever way it is taken', () => {
+  it('from the line\'s own bytes (minified), after one BOM or two, and from the re-serialised text alike', () => {
+    // One record with non-ASCII text: its UTF-8 bytes and its JavaScript string differ in length.
+    const line = lines.find((l) => /[^\x00-\x7f]/.test(l)) ?? assert.fail('no non-ASCII record in the sample');
+    const expected = hashRecordJson(line);
+    const bom = Buffer.from([0xef, 0xbb, 0xbf]);
+    const inputs: readonly [string, Buffer][] = [
+      ['plain', Buffer.from(line)],
+      ['BOM', Buffer.concat([bom, Buffer.from(line)])],
+      ['two BOMs', Buffer.concat([bom, bom, Buffer.from(line)])],
+      ['pretty', Buffer.from(JSON.stringify(JSON.parse(line), null, 2))],
+      ['pretty after a BOM', Buffer.concat([bom, Buffer.from(JSON.stringify(JSON.parse(line), null, 2))])],
+      ['a slice of a larger buffer', Buffer.from(`xx${line}yy`).subarray(2, 2 + Buffer.byteLength(line))],
+    ];
+    for (const [what, bytes] of inputs) {
+      const p = parseBytes(bytes, undefined);
+      assert.equal(p.kind, 'parsed', what);
+      if (p.kind === 'parsed') {
+        assert.equal(p.json, line, what);
+        assert.equal(p.hash, expected, what);
+      }
     }
   });
 });

@@ -6,6 +6,7 @@
  */
 import {
   checkEnvelope,
+  hashRecordBytes,
   hashRecordJson,
   normalizeCveId,
   recordDateUpdated,
@@ -246,7 +247,12 @@ export function parseBytes(bytes: Uint8Array, nameHint: string | undefined): Par
   } catch {
     return fail('BAD_UTF8', 'record is not valid UTF-8');
   }
-  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  // Where the text starts in `bytes`: after the BOM the decoder drops, and a second one.
+  let start = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
+  if (text.charCodeAt(0) === 0xfeff) {
+    text = text.slice(1);
+    start += 3;
+  }
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -267,8 +273,10 @@ export function parseBytes(bytes: Uint8Array, nameHint: string | undefined): Par
     }
   }
   // The stored form is the minified JSON; a line that already is it is not written again.
-  const json = isMinifiedJson(text, value) ? text : JSON.stringify(value);
-  return { kind: 'parsed', cveId: id, record, json, hash: hashRecordJson(json) };
+  // Its bytes are then the stored text's too: hashing them spares encoding the text again.
+  const minified = isMinifiedJson(text, value);
+  const json = minified ? text : JSON.stringify(value);
+  return { kind: 'parsed', cveId: id, record, json, hash: minified ? hashRecordBytes(bytes.subarray(start)) : hashRecordJson(json) };
 }
 
 /** Full schema validation and the derived summary of a parsed record. */
