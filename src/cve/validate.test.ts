@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { sharedData } from '../../test/support/paths.ts';
 import { checkEnvelope, validateRecord } from './index.ts';
-import { compileFullSchemaValidator, compileVariant, findDuplicateItems, loadPrecompiled, precompiledValidatorsSource, VARIANTS, variantFile } from './validate.ts';
+import { compileFullSchemaValidator, compileVariant, findDuplicateItems, loadPrecompiled, precompiledValidatorsSource, ucs2length, VARIANTS, variantFile } from './validate.ts';
 import type { Variant } from './validate.ts';
 import type { ValidateFunction } from 'ajv';
 import type { ValidationIssue } from './index.ts';
@@ -39,6 +39,19 @@ describe('validateRecord on the real CVE List sample', () => {
     broken.containers.cna.descriptions = [];
     const samples = [...records.filter((_, i) => i % 50 === 0), broken, fixture('cve-services', 'test-schemas-5.0', 'CVE-2017-4024_published.json')];
     for (const r of samples) assert.equal(validateRecord(r).ok, full(r));
+  });
+});
+
+describe('string lengths as the schema counts them (a surrogate pair is one character)', () => {
+  const ajvLength = (createRequire(import.meta.url)('ajv/dist/runtime/ucs2length') as { default: (s: string) => number }).default;
+  it('ucs2length gives what Ajv\'s own does: pairs, lone halves, at either end, and none', () => {
+    const cases = ['', 'plain ASCII', 'café – naïve', '😀', 'a😀b😀', '\uD83D', 'x\uD83D', '\uD83Dx', '\uDE00', '\uDE00\uD83D', '\uD83D\uD83D\uDE00', '😀'.repeat(4097)];
+    // And strings of random code units from the surrogate range and around it.
+    let seed = 7;
+    const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31);
+    for (let i = 0; i < 500; i++) cases.push(String.fromCharCode(...Array.from({ length: next() % 12 }, () => 0xd7f0 + (next() % 0x830))));
+    for (const s of cases) assert.equal(ucs2length(s), ajvLength(s), JSON.stringify(s));
+    assert.equal(ucs2length('😀'.repeat(4097)), 4097);
   });
 });
 
