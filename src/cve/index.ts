@@ -13,3 +13,4 @@ export type { ValidationIssue, ValidationResult, ValidateOptions } from './valid
 export { diffRecords } from './diff.ts';
 export type { FieldChange } from './diff.ts';
 export { hashRecordBytes, hashRecordJson } from './hash.ts';
+export { CveIdSet } from './cve-id-set.ts';
