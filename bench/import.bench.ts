@@ -3,7 +3,7 @@
  * import issue: import ≥ 25 % of raw JSON.parse throughput on SQLite, a 2,000-record
  * delta ≤ 5 % of the full import's time, peak RSS < 300 MiB whatever the input size.
  *
- * `npm run bench -- import [--records N] [--no-postgres] [--no-directory] [--no-floor] [--zip] [--keep]`
+ * `npm run bench -- import [--records N] [--no-postgres] [--no-directory] [--no-floor] [--zip] [--sync] [--keep]`
  *
  * Every import runs as a real `cvekit import … --json` child process (so the time
  * includes start-up, migrations, the store's commits and close), with a preload that
@@ -16,7 +16,7 @@
  * store could reach on this machine.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { createReadStream, existsSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -45,18 +45,21 @@ const { values } = parseArgs({
     'no-directory': { type: 'boolean', default: false },
     'no-floor': { type: 'boolean', default: false },
     zip: { type: 'boolean', default: false },
+    sync: { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
 });
 if (values.help) {
-  console.log(`Usage: npm run bench -- import [--records N] [--no-postgres] [--no-directory] [--no-floor] [--zip] [--keep]
+  console.log(`Usage: npm run bench -- import [--records N] [--no-postgres] [--no-directory] [--no-floor] [--zip] [--sync] [--keep]
 
   --records N      synthetic records made from the real ones (default 300000)
   --no-postgres    skip the PostgreSQL import
   --no-directory   skip the cvelistV5 directory import (and writing the tree)
   --no-floor       skip the SQLite floor (the imported rows copied in C, then built: ~1 min)
   --zip            also import the records as a cvelistV5 baseline release zip (made once, ~1 min)
+  --sync           also run a first \`cvekit sync\` from a release folder holding that zip (the
+                   import and the reconciliation; for its peak RSS)
   --keep           keep the bench stores in bench/out/ afterwards`);
   process.exit(0);
 }
@@ -107,13 +110,17 @@ async function rawParse(path: string): Promise<{ ms: number; lines: number }> {
   return { ms: performance.now() - started, lines };
 }
 
-/** `cvekit import SPEC --json --db DB` in a child; wall time, summary and exact peak RSS. */
-function runImport(spec: string, db: string, label: string): Promise<ImportRun> {
+/**
+ * `cvekit import SPEC --json --db DB` in a child (or `cvekit sync --from SPEC …`, whose first
+ * step's summary is the import's); wall time, summary and exact peak RSS.
+ */
+function runImport(spec: string, db: string, label: string, command: 'import' | 'sync' = 'import'): Promise<ImportRun> {
   const rssFile = join(OUT, `rss-${process.pid}.json`);
   rmSync(rssFile, { force: true });
   log(`${label}: importing ${spec} (load ${load()})`);
   const started = performance.now();
-  const child = spawn(process.execPath, [...CLI_FLAGS, '--import', RSS_HOOK, CLI, 'import', spec, '--json', '--db', db], {
+  const args = command === 'import' ? ['import', spec] : ['sync', '--from', spec];
+  const child = spawn(process.execPath, [...CLI_FLAGS, '--import', RSS_HOOK, CLI, ...args, '--json', '--db', db], {
     cwd: ROOT,
     env: { ...process.env, ...LAUNCH.env, CVEKIT_BENCH_RSS_FILE: rssFile },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -126,8 +133,10 @@ function runImport(spec: string, db: string, label: string): Promise<ImportRun> 
     child.on('error', reject);
     child.on('close', (code, signal) => {
       const wallMs = performance.now() - started;
-      if (code !== 0) return reject(new Error(`${label}: cvekit import exited ${signal ?? code}\n${stderr}`));
-      const summary = JSON.parse(stdout) as { durationMs: number; counts: Record<string, number> };
+      if (code !== 0) return reject(new Error(`${label}: cvekit ${command} exited ${signal ?? code}\n${stderr}`));
+      type Summary = { durationMs: number; counts: Record<string, number> };
+      const out = JSON.parse(stdout) as Summary | { steps: { summary: Summary }[] };
+      const summary = 'steps' in out ? out.steps[0].summary : out;
       const report = existsSync(rssFile) ? (JSON.parse(readFileSync(rssFile, 'utf8')) as { maxRssKiB: number; cpuMs: number; mainCpuMs: number }) : undefined;
       const rss = report ? report.maxRssKiB / 1024 : NaN;
       const cpuMs = report?.cpuMs ?? NaN;
@@ -204,14 +213,30 @@ if (withDirectory) {
 }
 
 let zip: ImportRun | undefined;
-if (values.zip) {
+let sync: ImportRun | undefined;
+if (values.zip || values.sync) {
   const made = await benchZip(inputs, OUT);
   log(`baseline zip ${made.generated ? `made in ${secs(made.generateMs)}` : 'reused'}: ${made.path} (${fmt(made.bytes / MiB)} MiB)`);
-  const zipDb = join(OUT, 'bench-sqlite-zip.db');
-  removeSqlite(zipDb);
-  zip = await runImport(made.path, `sqlite:${zipDb}`, 'sqlite zip');
-  expectCounts('sqlite zip', zip, 'added', records);
-  if (!values.keep) removeSqlite(zipDb);
+  if (values.zip) {
+    const zipDb = join(OUT, 'bench-sqlite-zip.db');
+    removeSqlite(zipDb);
+    zip = await runImport(made.path, `sqlite:${zipDb}`, 'sqlite zip');
+    expectCounts('sqlite zip', zip, 'added', records);
+    if (!values.keep) removeSqlite(zipDb);
+  }
+  if (values.sync) {
+    // A release folder as `cvekit sync --from DIR` reads it: the zip under a baseline's name.
+    const releases = join(OUT, `releases-${records}`);
+    mkdirSync(releases, { recursive: true });
+    const baseline = join(releases, '2025-01-24_all_CVEs_at_midnight.zip');
+    rmSync(baseline, { force: true });
+    symlinkSync(made.path, baseline);
+    const syncDb = join(OUT, 'bench-sqlite-sync.db');
+    removeSqlite(syncDb);
+    sync = await runImport(releases, `sqlite:${syncDb}`, 'sqlite sync', 'sync');
+    expectCounts('sqlite sync', sync, 'added', records);
+    if (!values.keep) removeSqlite(syncDb);
+  }
 }
 
 let postgres: { full: ImportRun; delta: ImportRun; version: string } | undefined;
@@ -261,6 +286,10 @@ if (zip) {
   rows.push(importRow('import baseline zip → SQLite', zip, false));
   rows.push(rssRow('  memory, zip → SQLite', zip));
 }
+if (sync) {
+  rows.push(importRow('first sync, baseline zip → SQLite', sync, false));
+  rows.push(rssRow('  memory, sync → SQLite', sync));
+}
 if (postgres) {
   rows.push(importRow(`import JSONL → PostgreSQL ${postgres.version.split(' ')[0]}`, postgres.full, false));
   rows.push(deltaRow(`delta ${fmt(DELTA_SIZE)} → PostgreSQL`, postgres.delta, postgres.full));
@@ -275,5 +304,5 @@ rows.forEach((r, i) => {
 const cpuLine = (label: string, run: ImportRun): string =>
   `${label} ${secs(run.cpuMs)} (main thread ${secs(run.mainCpuMs)} = ${fmt((run.mainCpuMs * 1000) / records)} µs/record, other threads ${secs(run.cpuMs - run.mainCpuMs)})`;
 console.log(`\nCPU time of the full imports (less disturbed by load than wall clock): ${cpuLine('SQLite', sqlite)}${postgres ? `; ${cpuLine('PostgreSQL client', postgres.full)}` : ''}`);
-console.log(`\npipeline time (summary durationMs): SQLite ${secs(sqlite.importMs)}${postgres ? `, PostgreSQL ${secs(postgres.full.importMs)}` : ''}${directory ? `, directory ${secs(directory.importMs)}` : ''}${zip ? `, zip ${secs(zip.importMs)}` : ''}`);
+console.log(`\npipeline time (summary durationMs): SQLite ${secs(sqlite.importMs)}${postgres ? `, PostgreSQL ${secs(postgres.full.importMs)}` : ''}${directory ? `, directory ${secs(directory.importMs)}` : ''}${zip ? `, zip ${secs(zip.importMs)}` : ''}${sync ? `, sync ${secs(sync.importMs)}` : ''}`);
 console.log(`bench took ${secs(performance.now() - benchStarted)}; load average now ${load()} on ${cpus().length} cores`);
