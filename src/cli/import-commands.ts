@@ -99,7 +99,7 @@ function describeSync(r: SyncReport): string {
     const missing = `${rc.missingFromBaseline} in store but not in the baseline`;
     lines.push(
       rc.first
-        ? `  compared with ${rc.baseline} (first sync): ${rc.inBaseline} in baseline, ${rc.inStore} in store, ${missing}`
+        ? `  compared with ${rc.baseline} (first sync): ${rc.inBaseline} in baseline, ${rc.inStore} in store${baselineBehind(rc)}, ${missing}`
         : `  reconciled against ${rc.baseline}: ${rc.inBaseline} in baseline, ${rc.inStore} in store, ${rc.healed} healed, ${rc.added} added, ${rc.unchanged} unchanged${baselineBehind(rc)}, ${missing}`,
     );
     lines.push(...listMissing(rc.missingSample.slice(0, MISSING_SHOWN), rc.missingFromBaseline));
@@ -112,6 +112,7 @@ function baselineBehind(rc: NonNullable<SyncReport['reconcile']>): string {
   const parts = [
     rc.keptInHistory > 0 ? `${rc.keptInHistory} kept in history only (the store's version is newer or local)` : '',
     rc.quarantined > 0 ? `${rc.quarantined} quarantined` : '',
+    rc.readBeforeResume > 0 ? `${rc.readBeforeResume} read by the interrupted run this one resumed (counted above, not as unchanged or kept)` : '',
   ];
   return parts.filter(Boolean).map((p) => `, ${p}`).join('');
 }

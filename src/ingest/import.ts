@@ -82,9 +82,12 @@ export interface ImportOptions {
  * - history: kept in history but not current, the store's current one being newer or local
  *   (a write outcome `older` or `protected`, or a version the store already had in history);
  * - added, updated: it is the current version now;
- * - quarantined: it failed validation.
+ * - quarantined: it failed validation;
+ * - earlier: read by the interrupted run this one resumes, so not read again; named from its
+ *   file or entry name (a directory, a zip, a delta log; a text input names none). Its outcome
+ *   is in the summary's counts, which a resumed import carries over.
  */
-export type RecordOutcome = 'added' | 'updated' | 'unchanged' | 'history' | 'quarantined';
+export type RecordOutcome = 'added' | 'updated' | 'unchanged' | 'history' | 'quarantined' | 'earlier';
 
 export const COUNT_KEYS = [
   'read',
@@ -311,7 +314,9 @@ export async function importSource(store: Store, input: InputSource, opts: Impor
 
   try {
     let pending = 0;
-    const prepared = prepareEvents(readUntilCut(input.events(startOrdinal)), {
+    const onRecord = opts.onRecord;
+    const passedOver = onRecord && startOrdinal > 0 ? (id: string | undefined) => id !== undefined && onRecord(id, 'earlier') : undefined;
+    const prepared = prepareEvents(readUntilCut(input.events(startOrdinal, passedOver)), {
       chunkSize: batchSize,
       workers: opts.workers ?? DEFAULT_WORKERS,
       complete: () => speculate,

@@ -123,6 +123,12 @@ export interface Reconciliation {
    * (published by this CNA). The baseline's version is kept in history.
    */
   readonly keptInHistory: number;
+  /**
+   * Records an interrupted run of this sync read before it stopped (0 unless this run resumed
+   * it). They count in `inBaseline`, `healed`, `added` and `quarantined`; `unchanged` and
+   * `keptInHistory` cover only the records read after the resume.
+   */
+  readonly readBeforeResume: number;
   /** Baseline entries that could not be stored (see `cvekit quarantine list`). */
   readonly quarantined: number;
   /** Current records of the CVE List source that the baseline does not have. */
@@ -207,10 +213,10 @@ async function applyAsset(
 async function applyBaseline(store: Store, location: string, name: string, first: boolean, opts: SyncOptions): Promise<{ summary: ImportSummary; reconcile: Reconciliation }> {
   // Every name of a whole baseline (~300,000): kept as numbers, not strings (peak RSS).
   const seen = new CveIdSet();
-  const tally = { unchanged: 0, history: 0 };
+  const tally = { unchanged: 0, history: 0, earlier: 0 };
   const onRecord = (id: string, outcome: RecordOutcome) => {
     seen.add(id);
-    if (outcome === 'unchanged' || outcome === 'history') tally[outcome]++;
+    if (outcome === 'unchanged' || outcome === 'history' || outcome === 'earlier') tally[outcome]++;
   };
   const summary = await applyAsset(store, location, name, opts, { onRecord });
   let inStore = 0;
@@ -233,6 +239,7 @@ async function applyBaseline(store: Store, location: string, name: string, first
       added: summary.counts.added,
       unchanged: tally.unchanged,
       keptInHistory: tally.history,
+      readBeforeResume: tally.earlier,
       quarantined: summary.counts.quarantined,
       missingFromBaseline,
       missingSample,

@@ -30,6 +30,9 @@ export interface RawError {
 export type RawEvent = RawItem | RawError;
 
 /** An opened input: what it is, its identity for resuming, and its items. */
+/** Hears the CVE name of an item a resumed run passes over (see `InputSource.events`). */
+export type PassedOver = (cveId: string | undefined) => void;
+
 export interface InputSource {
   /** `jsonl`, `json`, `directory`, `zip`, `delta-log`, `stdin`. */
   readonly format: string;
@@ -43,8 +46,14 @@ export interface InputSource {
   readonly total?: number;
   /** Bytes total when known (progress by bytes for streams). */
   readonly totalBytes?: number;
-  /** Items from `startOrdinal` on (earlier ones are skipped cheaply where possible). */
-  events(startOrdinal?: number): AsyncIterable<RawEvent>;
+  /**
+   * Items from `startOrdinal` on (earlier ones are skipped cheaply where possible).
+   * `onPassedOver`, when given, hears the CVE name (from the file or entry name, undefined
+   * when it names none) of each item skipped, where the input names its items without
+   * reading them: a directory, a zip, a delta log. A text input (JSONL, a JSON array) names
+   * nothing before it is parsed and never calls it.
+   */
+  events(startOrdinal?: number, onPassedOver?: PassedOver): AsyncIterable<RawEvent>;
   /** Bytes consumed so far (for progress on streams). */
   bytesRead(): number;
   /** Remove temp files. */

@@ -58,6 +58,20 @@ describe('directory input', () => {
     await input.close();
   });
 
+  test('resuming with onPassedOver names the files passed over, in order, without reading them', async (t) => {
+    const root = makeTempDir(t);
+    const ids = checkout(root);
+    const input = await openInput(root);
+    const passed: (string | undefined)[] = [];
+    const evs: { ordinal: number }[] = [];
+    for await (const ev of input.events(17, (id) => passed.push(id))) evs.push(ev);
+    const names = sortedPaths(ids).map((p) => p.slice(p.lastIndexOf('/') + 1, -'.json'.length));
+    assert.deepEqual(passed, names.slice(0, 17));
+    assert.deepEqual(evs.map((e) => e.ordinal), [17, 18, 19]);
+    assert.ok(input.bytesRead() < 3 * 40_000, 'the files passed over were not read');
+    await input.close();
+  });
+
   test('any tree of CVE-*.json files works; symlinks are not followed', async (t) => {
     const root = makeTempDir(t);
     const [a, b] = realRecords(2, 50);

@@ -7,7 +7,7 @@
 import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { RawEvent } from '../types.ts';
+import type { PassedOver, RawEvent } from '../types.ts';
 import { ITEM_ERROR_CODES } from './errors.ts';
 import type { ResolvedOptions } from './options.ts';
 import { READER_DEFAULTS } from './options.ts';
@@ -101,6 +101,8 @@ export async function gitCommit(root: string): Promise<string | undefined> {
 export interface DirectoryReadContext {
   readonly opts: ResolvedOptions;
   readonly startOrdinal: number;
+  /** Hears the names of the files before `startOrdinal`, which are not opened. */
+  readonly onPassedOver?: PassedOver;
   readonly onBytes: (n: number) => void;
 }
 
@@ -150,6 +152,14 @@ function readFully(fd: number, buf: Uint8Array): number {
 
 /** Files from `startOrdinal` on (earlier ones are not opened), read one at a time as they are asked for. */
 export async function* readDirectory(root: string, files: RecordFileList, ctx: DirectoryReadContext): AsyncGenerator<RawEvent> {
-  let ordinal = Math.max(0, ctx.startOrdinal);
+  const start = Math.max(0, ctx.startOrdinal);
+  if (ctx.onPassedOver && start > 0) {
+    let skipped = 0;
+    for (const rel of files.from(0)) {
+      if (skipped++ >= start) break;
+      ctx.onPassedOver(cveNameOfPath(rel));
+    }
+  }
+  let ordinal = start;
   for (const rel of files.from(ordinal)) yield readOne(root, rel, ordinal++, ctx);
 }

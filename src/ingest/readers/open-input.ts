@@ -8,7 +8,7 @@ import { access, open, readFile, realpath, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import type { Stats } from 'node:fs';
-import type { InputSource, RawEvent } from '../types.ts';
+import type { InputSource, PassedOver, RawEvent } from '../types.ts';
 import { hexPreview, stripBom } from './bytes.ts';
 import { Peekable, collect, collectUpTo, counted, gunzip, type Chunks } from './byte-streams.ts';
 import { planDeltaLog, type DeltaPlan } from './delta-log.ts';
@@ -78,7 +78,7 @@ function baseSource(
   progress: Progress,
   temp: TempDir,
   extra: { release?: string; total?: number; totalBytes?: number; pending?: Peekable },
-  events: (startOrdinal: number) => AsyncIterable<RawEvent>,
+  events: (startOrdinal: number, onPassedOver: PassedOver | undefined) => AsyncIterable<RawEvent>,
 ): InputSource {
   let pending = extra.pending;
   let runs = 0;
@@ -89,12 +89,12 @@ function baseSource(
     ...(extra.release !== undefined ? { release: extra.release } : {}),
     ...(extra.total !== undefined ? { total: extra.total } : {}),
     ...(extra.totalBytes !== undefined ? { totalBytes: extra.totalBytes } : {}),
-    events: (startOrdinal = 0) => {
+    events: (startOrdinal = 0, onPassedOver?: PassedOver) => {
       if (!Number.isInteger(startOrdinal) || startOrdinal < 0) throw new RangeError(`startOrdinal must be a whole number ≥ 0, got ${startOrdinal}`);
       pending = undefined;
       // The first run goes on from the bytes read for sniffing; later runs read from the start.
       if (runs++ > 0) progress.bytes = 0;
-      return events(startOrdinal);
+      return events(startOrdinal, onPassedOver);
     },
     bytesRead: () => progress.bytes,
     close: async () => {
@@ -217,7 +217,7 @@ async function zipSource(origin: Origin, peek: Peekable, opts: ResolvedOptions, 
     progress,
     temp,
     { total: plan.total, totalBytes: size, release: releaseFromZipName(origin.name) },
-    (startOrdinal) => readZip(zipPath, origin.name, plan, { opts, startOrdinal, onCompressed: (n) => (progress.bytes += n) }),
+    (startOrdinal, onPassedOver) => readZip(zipPath, origin.name, plan, { opts, startOrdinal, onPassedOver, onCompressed: (n) => (progress.bytes += n) }),
   );
 }
 
@@ -284,7 +284,8 @@ async function deltaLogSource(origin: Origin, body: Uint8Array, opts: ResolvedOp
     };
   }
   const sourceKey = `${key}#base=${base}${opts.since ? `&since=${opts.since}` : ''}`;
-  return baseSource(origin, 'delta-log', sourceKey, progress, temp, { total: plan.changes.length, release: plan.release }, async function* (startOrdinal) {
+  return baseSource(origin, 'delta-log', sourceKey, progress, temp, { total: plan.changes.length, release: plan.release }, async function* (startOrdinal, onPassedOver) {
+    if (onPassedOver) for (let ordinal = 0; ordinal < Math.min(startOrdinal, plan.changes.length); ordinal++) onPassedOver(plan.changes[ordinal].cveId);
     for (let ordinal = startOrdinal; ordinal < plan.changes.length; ordinal++) {
       const change = plan.changes[ordinal];
       const r = await readRecord(change.path);
@@ -330,8 +331,8 @@ async function fromPath(path: string, opts: ResolvedOptions, temp: TempDir): Pro
     const commit = await gitCommit(path);
     const key = `dir:${real}#files=${files.length}${commit ? `&commit=${commit}` : `&mtime=${st.mtimeMs}`}`;
     const origin: Origin = { label: path, name: basename(real), reopen: () => undefined };
-    return baseSource(origin, 'directory', key, progress, temp, { total: files.length, release: commit }, (startOrdinal) =>
-      readDirectory(path, files, { opts, startOrdinal, onBytes: (n) => (progress.bytes += n) }),
+    return baseSource(origin, 'directory', key, progress, temp, { total: files.length, release: commit }, (startOrdinal, onPassedOver) =>
+      readDirectory(path, files, { opts, startOrdinal, onPassedOver, onBytes: (n) => (progress.bytes += n) }),
     );
   }
   if (!st.isFile()) throw new InputError(INPUT_ERROR_CODES.UNKNOWN_FORMAT, path, `input ${path} is not a file or directory`);

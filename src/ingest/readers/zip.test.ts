@@ -49,6 +49,19 @@ describe('zip input', () => {
     assert.deepEqual(evs.map((e) => [e.ordinal, e.kind === 'item' ? e.nameHint : '']), [[4, ids[4]], [5, ids[5]]]);
   });
 
+  test('resuming with onPassedOver names the entries passed over, inside the nested zip, without reading them', async (t) => {
+    const dir = makeTempDir(t);
+    // A slip entry before the resume point takes an ordinal but names no record.
+    const path = baseline(dir, [...recordEntries('cves').slice(0, 2), { name: '../evil/CVE-2024-0001.json', data: '{}' }, ...recordEntries('cves').slice(2)]);
+    const input = await openInput(path);
+    const passed: (string | undefined)[] = [];
+    const evs: { ordinal: number }[] = [];
+    for await (const ev of input.events(4, (id) => passed.push(id))) evs.push(ev);
+    await input.close();
+    assert.deepEqual(passed, [ids[0], ids[1], undefined, ids[2]]);
+    assert.deepEqual(evs.map((e) => e.ordinal), [4, 5, 6]);
+  });
+
   test('reads an hourly delta zip and any zip of CVE files, by content not name', async (t) => {
     const dir = makeTempDir(t);
     const delta = join(dir, '2024-06-01_delta_CVEs_at_1400Z.zip');

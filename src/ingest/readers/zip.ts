@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { crc32, createInflateRaw, inflateRawSync } from 'node:zlib';
 import * as yauzl from 'yauzl';
-import type { RawEvent } from '../types.ts';
+import type { PassedOver, RawEvent } from '../types.ts';
 import { INPUT_ERROR_CODES, ITEM_ERROR_CODES, InputError } from './errors.ts';
 import type { ResolvedOptions } from './options.ts';
 import { READER_DEFAULTS } from './options.ts';
@@ -461,6 +461,8 @@ export async function planZip(path: string, label: string, opts: ResolvedOptions
 export interface ZipReadContext {
   readonly opts: ResolvedOptions;
   readonly startOrdinal: number;
+  /** Hears the names of the entries before `startOrdinal` (not inflated; nested zips are then listed, not skipped whole). */
+  readonly onPassedOver?: PassedOver;
   readonly onCompressed: (n: number) => void;
 }
 
@@ -497,7 +499,7 @@ async function* readEntries(
           if (ordinal >= ctx.startOrdinal) yield { kind: 'error', ordinal, position, code: info.code, message: info.error };
           continue;
         }
-        if (state.ordinal + info.count <= ctx.startOrdinal) {
+        if (state.ordinal + info.count <= ctx.startOrdinal && !ctx.onPassedOver) {
           state.ordinal += info.count;
           continue;
         }
@@ -506,7 +508,10 @@ async function* readEntries(
       }
       if (!takesOrdinal(kind)) continue;
       const ordinal = state.ordinal++;
-      if (ordinal < ctx.startOrdinal) continue;
+      if (ordinal < ctx.startOrdinal) {
+        ctx.onPassedOver?.(kind === 'record' ? cveNameOfPath(name) : undefined);
+        continue;
+      }
       if (kind === 'slip') {
         yield {
           kind: 'error',
