@@ -39,6 +39,7 @@ With --source nvd it syncs NVD's CVE API 2.0 instead (cvekit sync --source nvd -
 Options:
   --from PATH|URL    where releases come from (required)
   --every DURATION   keep running, syncing every DURATION (e.g. 15m, 1h, 1d)
+  --batch-size N     records per transaction (default 1000)
   --json             print each report as JSON
   --db URL           store (default CVEKIT_DB or sqlite:./data/cvekit.db)`;
 
@@ -130,10 +131,11 @@ function listMissing(names: readonly string[], total: number): string[] {
 
 export async function syncCommand(args: readonly string[], io: Io): Promise<number> {
   if (args.some((a) => a === '--source' || a.startsWith('--source='))) return (await import('./enrich-commands.ts')).nvdSyncCommand(args, io);
-  const { values } = parse(args, { from: { type: 'string' }, every: { type: 'string' } }, false);
+  const { values } = parse(args, { from: { type: 'string' }, every: { type: 'string' }, 'batch-size': { type: 'string' } }, false);
   if (values.help) return print(io, SYNC_HELP), 0;
   if (!values.from) throw new UsageError('--from PATH|URL is required (see cvekit sync --help)');
   const everyMs = optionWith('every', values.every, parseInterval);
+  const batchSize = intOption('batch-size', values['batch-size'], { min: 1, max: 100_000 });
   const config = configFrom(values, io);
   const logger = values.json ? silentLogger : createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, 'stderr');
   const from = values.from;
@@ -148,6 +150,7 @@ export async function syncCommand(args: readonly string[], io: Io): Promise<numb
         const report = await syncOnce(store, from, {
           logger,
           signal: controller.signal,
+          batchSize,
           nextSyncAt: everyMs ? new Date(Date.now() + everyMs).toISOString() : undefined,
           onProgress: (p) => bar.update({ done: p.done, total: p.total, bytes: p.bytes, totalBytes: p.totalBytes, label: p.label, phase: p.phase }),
         }).finally(() => bar.done());
