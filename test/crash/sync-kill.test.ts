@@ -9,11 +9,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { checkoutPath } from '../../src/ingest/readers/fixtures.ts';
 import { openStore } from '../../src/store/index.ts';
-import { runCvekit, rng } from '../support/kill.ts';
+import { killTwiceMidImport, runCvekit, rng } from '../support/kill.ts';
 import { createTestDb, realRecordLines } from '../support/stores.ts';
-import { writeZip } from '../support/zip.ts';
+import { baselineReleaseZip } from '../support/zip.ts';
 
 const RECORDS = 3000;
 const seed = Number(process.env.CVEKIT_CRASH_SEED ?? Date.now() % 100000);
@@ -23,28 +22,11 @@ test(`sqlite: kill -9 during a first sync's baseline; the next sync finishes it 
   const dir = mkdtempSync(join(tmpdir(), 'cvekit-sync-crash-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const lines = realRecordLines(RECORDS);
-  const files = lines.map((l) => {
-    const rec = JSON.parse(l) as { cveMetadata: { cveId: string } };
-    return { name: checkoutPath(rec.cveMetadata.cveId), data: JSON.stringify(rec, null, 4) };
-  });
-  writeFileSync(join(dir, '2025-01-24_all_CVEs_at_midnight.zip'), writeZip([{ name: 'cves.zip', data: writeZip(files), method: 'store' }]));
+  writeFileSync(join(dir, '2025-01-24_all_CVEs_at_midnight.zip'), baselineReleaseZip(lines));
   const { db, cleanup } = await createTestDb('sqlite');
   t.after(cleanup);
   const args = ['sync', '--from', dir, '--db', db, '--batch-size', '250', '--json'];
-  const kills: string[] = [];
-  for (let i = 0; i < 2; i++) {
-    const atRecords = Math.round(RECORDS * (0.2 + 0.3 * i + random() * 0.2));
-    const r = await runCvekit(args, db, { atCount: atRecords, afterMs: 60_000, count: (s) => s.counts().then((c) => c.total), polls: 3000, pollMs: 10 });
-    kills.push(r.signal === 'SIGKILL' ? `killed at ≥${atRecords}` : `finished first (exit ${r.code})`);
-    const store = await openStore(db);
-    try {
-      const counts = await store.counts();
-      assert.equal(counts.versions, counts.total, `after kill ${i + 1}: one version per record`);
-    } finally {
-      await store.close();
-    }
-  }
-  assert.ok(kills.some((k) => k.startsWith('killed')), kills.join(', '));
+  const kills = await killTwiceMidImport(args, db, RECORDS, random);
   const final = await runCvekit(args, db);
   assert.equal(final.code, 0, final.stderr);
   const report = JSON.parse(final.stdout) as {

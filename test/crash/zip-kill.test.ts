@@ -9,11 +9,10 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { checkoutPath } from '../../src/ingest/readers/fixtures.ts';
 import { openStore } from '../../src/store/index.ts';
-import { runCvekit, rng } from '../support/kill.ts';
+import { killTwiceMidImport, runCvekit, rng } from '../support/kill.ts';
 import { createTestDb, realRecordLines } from '../support/stores.ts';
-import { writeZip } from '../support/zip.ts';
+import { baselineReleaseZip } from '../support/zip.ts';
 
 const RECORDS = 3000;
 const seed = Number(process.env.CVEKIT_CRASH_SEED ?? Date.now() % 100000);
@@ -29,30 +28,12 @@ test(`sqlite: kill -9 during a baseline zip import; the next run removes the kil
   process.env.TMPDIR = temp;
   t.after(() => (before === undefined ? delete process.env.TMPDIR : (process.env.TMPDIR = before)));
   const lines = realRecordLines(RECORDS);
-  const files = lines.map((l) => {
-    const rec = JSON.parse(l) as { cveMetadata: { cveId: string } };
-    return { name: checkoutPath(rec.cveMetadata.cveId), data: JSON.stringify(rec, null, 4) };
-  });
   const zip = join(dir, '2025-01-24_all_CVEs_at_midnight.zip');
-  writeFileSync(zip, writeZip([{ name: 'cves.zip', data: writeZip(files), method: 'store' }]));
+  writeFileSync(zip, baselineReleaseZip(lines));
   const { db, cleanup } = await createTestDb('sqlite');
   t.after(cleanup);
   const args = ['import', zip, '--db', db, '--batch-size', '250', '--json'];
-  const kills: string[] = [];
-  for (let i = 0; i < 2; i++) {
-    const atRecords = Math.round(RECORDS * (0.2 + 0.3 * i + random() * 0.2));
-    const r = await runCvekit(args, db, { atCount: atRecords, afterMs: 60_000, count: (s) => s.counts().then((c) => c.total), polls: 3000, pollMs: 10 });
-    kills.push(r.signal === 'SIGKILL' ? `killed at ≥${atRecords}` : `finished first (exit ${r.code})`);
-    const store = await openStore(db);
-    try {
-      const counts = await store.counts();
-      assert.equal(counts.versions, counts.total, `after kill ${i + 1}: one version per record`);
-      assert.equal(counts.quarantined, 0);
-    } finally {
-      await store.close();
-    }
-  }
-  assert.ok(kills.some((k) => k.startsWith('killed')), kills.join(', '));
+  const kills = await killTwiceMidImport(args, db, RECORDS, random);
   const left = readdirSync(temp).filter((n) => n.startsWith('cvekit-input-'));
   assert.ok(left.length >= 1, `a killed import leaves its unpacked zip (${kills.join(', ')})`);
   const final = await runCvekit(args, db);

@@ -3,6 +3,7 @@
  * either once a count read from its store reaches a target (polled from the test's own
  * connection) or after a time limit, whichever comes first.
  */
+import { strict as assert } from 'node:assert';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { openStore } from '../../src/store/index.ts';
@@ -62,6 +63,30 @@ export function runCvekit(args: readonly string[], db: string, kill?: KillPlan):
       resolve({ code, signal, stdout, stderr });
     });
   });
+}
+
+/**
+ * Runs `cvekit ARGS…` twice, SIGKILLing it once the store holds 20–40 %, then 50–70 %, of
+ * `records` (a random point in each range); after each run the store must hold one version
+ * per record and nothing quarantined. What happened to each run, for assertion messages.
+ */
+export async function killTwiceMidImport(args: readonly string[], db: string, records: number, random: () => number): Promise<string[]> {
+  const kills: string[] = [];
+  for (let i = 0; i < 2; i++) {
+    const atRecords = Math.round(records * (0.2 + 0.3 * i + random() * 0.2));
+    const r = await runCvekit(args, db, { atCount: atRecords, afterMs: 60_000, count: (s) => s.counts().then((c) => c.total), polls: 3000, pollMs: 10 });
+    kills.push(r.signal === 'SIGKILL' ? `killed at ≥${atRecords}` : `finished first (exit ${r.code})`);
+    const store = await openStore(db);
+    try {
+      const counts = await store.counts();
+      assert.equal(counts.versions, counts.total, `after kill ${i + 1}: one version per record`);
+      assert.equal(counts.quarantined, 0);
+    } finally {
+      await store.close();
+    }
+  }
+  assert.ok(kills.some((k) => k.startsWith('killed')), kills.join(', '));
+  return kills;
 }
 
 /** A small seeded generator, so a failing crash test can be repeated (the seed is in its name). */

@@ -4,6 +4,7 @@
  */
 import { closeSync, fstatSync, openSync, readSync, writeSync } from 'node:fs';
 import { crc32, deflateRawSync } from 'node:zlib';
+import { checkoutPath } from '../../src/ingest/readers/fixtures.ts';
 
 export interface ZipEntrySpec {
   /** Entry name; raw bytes write it exactly (e.g. with backslashes). */
@@ -145,6 +146,18 @@ export function writeZip(entries: readonly ZipEntrySpec[]): Buffer {
   end.writeUInt32LE(cdStart, 16);
   end.writeUInt16LE(0, 20);
   return Buffer.concat([...parts, ...central, end]);
+}
+
+/**
+ * A cvelistV5 baseline release zip of these record lines, as the real ones are: a stored
+ * `cves.zip` holding `cves/YYYY/Nxxx/CVE-….json` files indented by 4 spaces.
+ */
+export function baselineReleaseZip(lines: readonly string[]): Buffer {
+  const files = lines.map((l) => {
+    const rec = JSON.parse(l) as { cveMetadata: { cveId: string } };
+    return { name: checkoutPath(rec.cveMetadata.cveId), data: JSON.stringify(rec, null, 4) };
+  });
+  return writeZip([{ name: 'cves.zip', data: writeZip(files), method: 'store' }]);
 }
 
 /**
