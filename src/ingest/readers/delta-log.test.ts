@@ -63,6 +63,12 @@ describe('delta log input', () => {
       const rest = await drain(input, wanted.size - 3);
       assert.deepEqual(rest.map((e) => e.ordinal), [wanted.size - 3, wanted.size - 2, wanted.size - 1]);
       assert.deepEqual(rest.map((e) => e.position), evs.slice(-3).map((e) => e.position));
+      // resume, hearing the names passed over: every change before, missing ones too, unread
+      const passed: (string | undefined)[] = [];
+      const after: unknown[] = [];
+      for await (const ev of input.events(wanted.size - 3, (id) => passed.push(id))) after.push(ev);
+      assert.equal(after.length, 3);
+      assert.deepEqual(passed, evs.slice(0, -3).map((e) => (e.kind === 'item' ? e.nameHint : e.cveId)));
     } finally {
       await input.close();
     }
