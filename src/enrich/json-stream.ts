@@ -9,7 +9,7 @@
  * `JSON.parse`'s job, so a bad element is one record's error and reading goes on.
  * @internal
  */
-import { jsonErrorAt } from '../ingest/json-error.ts';
+import { jsonErrorAt, withoutPosition } from '../ingest/json-error.ts';
 import { EnrichError } from './errors.ts';
 
 export type JsonStreamEvent =
@@ -337,7 +337,7 @@ export class JsonObjectStream {
       value = JSON.parse(text);
     } catch (err) {
       const { offset, message } = jsonErrorAt(err, text);
-      this.#fail(`member "${key}" is not valid JSON (${message.replace(/ in JSON at position \d+$/, '')})`, 'ENRICH_JSON', offset === undefined ? this.#pos : this.#capStart + offset);
+      this.#fail(`member "${key}" is not valid JSON (${withoutPosition(message)})`, 'ENRICH_JSON', offset === undefined ? this.#pos : this.#capStart + offset);
     }
     this.#state = S.AFTER_VALUE;
     yield { kind: 'member', key, value };

@@ -135,6 +135,11 @@ export function jsonErrorOffset(text: string): number | undefined {
   }
 }
 
+/** V8's message without its trailing ` in JSON at position N` (or ` at position N`), for a message that says the place its own way. */
+export function withoutPosition(message: string): string {
+  return message.replace(/(?: in JSON)? at position \d+$/, '');
+}
+
 /**
  * The offset `JSON.parse`'s error points at, and its message without V8's quotation of the
  * text: the engine's own position when it gives one, else the one `jsonErrorOffset` finds.
@@ -180,5 +185,5 @@ export function jsonErrorPlace(err: unknown, text: string): JsonErrorPlace {
 export function elementJsonError(err: unknown, text: string): string {
   const p = jsonErrorPlace(err, text);
   const where = p.line === undefined ? '' : p.line === 1 ? ` at column ${p.column}` : ` at its line ${p.line} column ${p.column}`;
-  return `${p.truncated ? 'cut short' : 'not valid JSON'}${where}: ${p.message.replace(/ in JSON at position \d+$/, '')}`;
+  return `${p.truncated ? 'cut short' : 'not valid JSON'}${where}: ${withoutPosition(p.message)}`;
 }

@@ -24,7 +24,7 @@ import type { CveId } from '../cve/index.ts';
 import type { KevCatalog, KevEntry, KevImportResult, Store } from '../store/index.ts';
 import { CsvError, inputChunks, inputLocation, readCsvRecords, readInputBytes } from './csv.ts';
 import type { CsvInput, ImportInput, InputOptions } from './csv.ts';
-import { endOfContent, jsonErrorPlace, lineAndColumn } from './json-error.ts';
+import { endOfContent, jsonErrorPlace, lineAndColumn, withoutPosition } from './json-error.ts';
 
 export const KEV_SOURCE_ID = 'kev';
 
@@ -220,7 +220,7 @@ function jsonSyntaxError(text: string, err: unknown): KevError {
     const { line } = lineAndColumn(text, endOfContent(text));
     return new KevError('KEV_JSON_SYNTAX', `KEV JSON is truncated: it ends at line ${line} before the document is complete`);
   }
-  return new KevError('KEV_JSON_SYNTAX', `KEV JSON syntax error at line ${p.line} column ${p.column}: ${p.message.replace(/ in JSON at position \d+$/, '')}`);
+  return new KevError('KEV_JSON_SYNTAX', `KEV JSON syntax error at line ${p.line} column ${p.column}: ${withoutPosition(p.message)}`);
 }
 
 /**

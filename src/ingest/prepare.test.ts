@@ -175,6 +175,7 @@ describe('parseBytes: a record that is not JSON says where, by line and column',
     assert.ok(engine !== '', 'the engine names a line and column for this cut');
     assert.match(f.message, new RegExp(`^JSON ends early \\(truncated record\\) at line ${engine}: `));
     assert.doesNotMatch(f.message, /\(line \d+ column \d+\)/);
+    assert.doesNotMatch(f.message, /position/, 'the place is said once, as a line and column');
   });
 
   it('a bad literal (for which the engine names no position) is JSON_SYNTAX at its line and column, without the text quoted', () => {
@@ -193,5 +194,7 @@ describe('parseBytes: a record that is not JSON says where, by line and column',
     const f = failure('{\n  "a": 1,,\n  "b": 2\n}');
     assert.equal(f.code, 'JSON_SYNTAX');
     assert.match(f.message, /^invalid JSON at line 2 column 10: /);
+    const after = failure('{"a": 1} x');
+    assert.equal(after.message, 'invalid JSON at line 1 column 10: Unexpected non-whitespace character after JSON');
   });
 });

@@ -18,7 +18,7 @@ import {
 } from '../cve/index.ts';
 import { summaryRows, type DerivedRows, type FtsDoc, type QuarantineInput, type RecordWrite, type SummaryRows } from '../store/index.ts';
 import type { RawItem } from './types.ts';
-import { jsonErrorPlace } from './json-error.ts';
+import { jsonErrorPlace, withoutPosition } from './json-error.ts';
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
 
@@ -75,8 +75,9 @@ function describeIssues(issues: readonly ValidationIssue[]): string {
  * whatever the engine's wording.
  */
 function jsonErrorMessage(err: unknown, text: string): { code: string; message: string } {
-  const { truncated, line, column, message: msg } = jsonErrorPlace(err, text);
+  const { truncated, line, column, message } = jsonErrorPlace(err, text);
   const where = line === undefined ? '' : ` at line ${line} column ${column}`;
+  const msg = line === undefined ? message : withoutPosition(message);
   return {
     code: truncated ? 'JSON_TRUNCATED' : 'JSON_SYNTAX',
     message: truncated ? `JSON ends early (truncated record)${where}: ${msg}` : `invalid JSON${where}: ${msg}`,
