@@ -1,8 +1,9 @@
 /**
- * Crash safety of `cvekit sync`'s first baseline, on both stores: a real `cvekit sync --from DIR` of a release
- * folder is killed with SIGKILL mid-baseline, twice. The store stays consistent; the next run
- * resumes the baseline, finishes it exactly, and reconciles the whole baseline, the records the
- * killed runs stored included (none reported missing from it); a further sync has nothing to do.
+ * Crash safety of `cvekit sync`'s first baseline, on both stores: a real `cvekit sync --from
+ * DIR` of a release folder is killed with SIGKILL mid-baseline, twice. The store stays
+ * consistent; the next run resumes the baseline, finishes it exactly, and reconciles the whole
+ * baseline, the records the killed runs stored included (none reported missing from it); a
+ * further sync has nothing to do.
  */
 import { strict as assert } from 'node:assert';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
