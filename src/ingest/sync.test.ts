@@ -9,6 +9,7 @@ import { startFixtureServer, type FixtureServer } from '../../test/support/http-
 import { sharedData } from '../../test/support/paths.ts';
 import { openTestStore, testBackends } from '../../test/support/stores.ts';
 import { writeZip } from '../../test/support/zip.ts';
+import { importFrom } from './import.ts';
 import { listReleaseAssets, parseAssetName, parseInterval, syncOnce } from './sync.ts';
 
 const idOf = (line: string): string => JSON.parse(line).cveMetadata.cveId;
@@ -158,6 +159,31 @@ for (const backend of testBackends()) {
       await assert.rejects(syncOnce(store, server.url('/empty')), /lists no cvelistV5 release assets/);
       await assert.rejects(listReleaseAssets(server.url('/nothing-here')), /404/);
     });
+  });
+
+  test(`${backend}: a first sync into a store that already holds the records reconciles it (not "first")`, async () => {
+    const { store, cleanup } = await openTestStore(backend);
+    try {
+      const pairs = older.slice(300, 310).map((o) => ({ old: o, new: newest.get(idOf(o)) as string }));
+      const pairIds = new Set(pairs.map((p) => idOf(p.old)));
+      const plain = [...newest.keys()].filter((id) => !pairIds.has(id)).slice(3000, 3020).map((id) => newest.get(id) as string);
+      // Filled by `cvekit import` of an older baseline, then synced for the first time.
+      const dir = mkdtempSync(join(tmpdir(), 'cvekit-imported-'));
+      const before = join(dir, 'before.zip');
+      writeFileSync(before, baselineZip([...pairs.map((p) => p.old), ...plain]));
+      assert.equal((await importFrom(store, before)).counts.added, 30);
+      const releases = join(dir, 'releases');
+      mkdirSync(releases);
+      writeFileSync(join(releases, '2025-01-20_all_CVEs_at_midnight.zip'), baselineZip([...pairs.map((p) => p.new), ...plain]));
+      const r = await syncOnce(store, releases);
+      assert.equal(r.reconcile?.first, false);
+      assert.equal(r.reconcile?.healed, 10);
+      assert.equal(r.reconcile?.unchanged, 20);
+      assert.equal(r.reconcile?.added, 0);
+      assert.equal(r.reconcile?.inBaseline, 30);
+    } finally {
+      await cleanup();
+    }
   });
 
   describe(`${backend}: an interrupted first sync resumes and reconciles the whole baseline`, () => {

@@ -105,8 +105,10 @@ export interface SyncStep {
 export interface Reconciliation {
   readonly baseline: string;
   /**
-   * The first sync's baseline (or whole checkout): it fills the store rather than
-   * reconciling it, so nothing is counted as healed.
+   * The first sync's baseline (or whole checkout) filled a store that held none of its
+   * records: nothing to reconcile, so nothing is counted as healed. A first sync into a store
+   * that already held them (imported with `cvekit import`, or synced from another location)
+   * reconciles like any later baseline.
    */
   readonly first: boolean;
   readonly inBaseline: number;
@@ -207,10 +209,11 @@ async function applyAsset(
 
 /**
  * Import a full baseline and compare it with the store: counts and content hashes.
- * `first` is the first sync's baseline, which fills the store: only a later baseline
- * heals, by updating records the store had that differed from it.
+ * `firstSync`: no baseline was taken from this location before. When it also finds none of
+ * its records in the store it fills the store; otherwise it heals, by updating the records
+ * the store had that differed from it.
  */
-async function applyBaseline(store: Store, location: string, name: string, first: boolean, opts: SyncOptions): Promise<{ summary: ImportSummary; reconcile: Reconciliation }> {
+async function applyBaseline(store: Store, location: string, name: string, firstSync: boolean, opts: SyncOptions): Promise<{ summary: ImportSummary; reconcile: Reconciliation }> {
   // Every name of a whole baseline (~300,000): kept as numbers, not strings (peak RSS).
   const seen = new CveIdSet();
   const tally = { unchanged: 0, history: 0, earlier: 0 };
@@ -228,6 +231,9 @@ async function applyBaseline(store: Store, location: string, name: string, first
     missingFromBaseline++;
     if (missingSample.length < MISSING_LISTED) missingSample.push(row.cveId);
   }
+  const c = summary.counts;
+  // Every record it read was new to the store (the counts include a resumed run's).
+  const first = firstSync && c.updated + c.unchanged + c.older + c.protected === 0;
   return {
     summary,
     reconcile: {
