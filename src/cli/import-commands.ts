@@ -147,15 +147,21 @@ export async function syncCommand(args: readonly string[], io: Io): Promise<numb
     try {
       for (;;) {
         const bar = createProgressBar(io.stderr);
-        const report = await syncOnce(store, from, {
-          logger,
-          signal: controller.signal,
-          batchSize,
-          nextSyncAt: everyMs ? new Date(Date.now() + everyMs).toISOString() : undefined,
-          onProgress: (p) => bar.update({ done: p.done, total: p.total, bytes: p.bytes, totalBytes: p.totalBytes, label: p.label, phase: p.phase }),
-        }).finally(() => bar.done());
-        if (values.json) printJson(io, { ok: true, ...report });
-        else print(io, describeSync(report));
+        try {
+          const report = await syncOnce(store, from, {
+            logger,
+            signal: controller.signal,
+            batchSize,
+            nextSyncAt: everyMs ? new Date(Date.now() + everyMs).toISOString() : undefined,
+            onProgress: (p) => bar.update({ done: p.done, total: p.total, bytes: p.bytes, totalBytes: p.totalBytes, label: p.label, phase: p.phase }),
+          }).finally(() => bar.done());
+          if (values.json) printJson(io, { ok: true, ...report });
+          else print(io, describeSync(report));
+        } catch (err) {
+          // With --every, a failed pass is reported (and kept as the source's last error) and the next one tries again.
+          if (!everyMs || controller.signal.aborted) throw err;
+          io.stderr.write(`cvekit sync: ${(err as Error).message}; trying again in ${values.every}\n`);
+        }
         if (!everyMs || controller.signal.aborted) return 0;
         await new Promise<void>((resolve) => {
           const t = setTimeout(resolve, everyMs);

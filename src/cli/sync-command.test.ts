@@ -1,4 +1,5 @@
 import { strict as assert } from 'node:assert';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +8,7 @@ import { compareCveIds } from '../cve/index.ts';
 import { createTestDb, otherVersionLines, realRecordLines, testBackends } from '../../test/support/stores.ts';
 import { writeZip } from '../../test/support/zip.ts';
 import { runCli } from '../../test/support/cli.ts';
+import { REPO_ROOT } from '../../test/support/paths.ts';
 
 const run = (args: readonly string[]) => runCli(args);
 
@@ -86,3 +88,31 @@ for (const backend of testBackends()) {
     });
   });
 }
+
+test('cvekit sync --every keeps running after a failed pass: it says so, tries again, and stops cleanly on SIGTERM', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'cvekit-sync-every-'));
+  const { db, cleanup } = await createTestDb('sqlite');
+  t.after(cleanup);
+  const baseline = join(dir, '2025-01-20_all_CVEs_at_midnight.zip');
+  writeFileSync(baseline, 'not a zip yet');
+  const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'cvekit.js'), 'sync', '--from', dir, '--every', '1s', '--json', '--db', db], { stdio: ['ignore', 'pipe', 'pipe'] });
+  t.after(() => child.kill('SIGKILL'));
+  let stdout = '';
+  let stderr = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  /** Waits (at most 30 s, polling) until `ok()` holds. */
+  const until = async (what: string, ok: () => boolean) => {
+    for (let i = 0; i < 300 && !ok(); i++) await new Promise((r) => setTimeout(r, 100));
+    assert.ok(ok(), `${what}\nstdout: ${stdout}\nstderr: ${stderr}`);
+  };
+  await until('the failed pass is reported', () => /cvekit sync: .*; trying again in 1s/.test(stderr));
+  assert.equal(child.exitCode, null, 'still running');
+  writeFileSync(baseline, baselineZip(plain.slice(0, 3)));
+  await until('a later pass succeeds', () => stdout.includes('"ok": true'));
+  child.kill('SIGTERM');
+  assert.equal(await exited, 0);
+  // The first report is the pass that took the baseline (a later one, if any, is "up to date").
+  assert.match(stdout, /"added": 3,/);
+});

@@ -186,6 +186,25 @@ for (const backend of testBackends()) {
     }
   });
 
+  test(`${backend}: a failed sync is kept as the CVE List source's last error; the next good one clears it`, async () => {
+    const { store, cleanup } = await openTestStore(backend);
+    try {
+      const releases = mkdtempSync(join(tmpdir(), 'cvekit-releases-'));
+      const baseline = join(releases, '2025-01-20_all_CVEs_at_midnight.zip');
+      writeFileSync(baseline, 'not a zip at all');
+      await assert.rejects(syncOnce(store, releases, { nextSyncAt: '2025-01-20T01:00:00.000Z' }));
+      const failed = await store.getSource('cvelistV5');
+      assert.match(failed?.lastError ?? '', new RegExp(`^\\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z sync from ${releases.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: `));
+      assert.equal(failed?.nextSyncAt, '2025-01-20T01:00:00.000Z', 'the next attempt is still planned');
+      writeFileSync(baseline, baselineZip([...newest.values()].slice(4000, 4005)));
+      const ok = await syncOnce(store, releases);
+      assert.equal(ok.steps[0].summary?.counts.added, 5);
+      assert.equal((await store.getSource('cvelistV5'))?.lastError, undefined);
+    } finally {
+      await cleanup();
+    }
+  });
+
   describe(`${backend}: an interrupted first sync resumes and reconciles the whole baseline`, () => {
     // The resumed run does not read again what the interrupted one read; the names come from
     // the entry and file names, so no record is reported as missing from the baseline.

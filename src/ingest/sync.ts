@@ -181,10 +181,21 @@ function isCheckout(from: string): boolean {
   return !/^https?:\/\//i.test(from) && existsSync(join(from, 'cves')) && statSync(join(from, 'cves')).isDirectory();
 }
 
-/** One sync pass: whatever is new at `from` is applied, in order. */
+/**
+ * One sync pass: whatever is new at `from` is applied, in order. A pass that fails is kept
+ * as the CVE List source's last error (what `cvekit status` shows), with the next sync time
+ * when one is planned; a pass that succeeds clears it.
+ */
 export async function syncOnce(store: Store, from: string, opts: SyncOptions = {}): Promise<SyncReport> {
-  const report = isCheckout(from) ? await syncCheckout(store, from, opts) : await syncReleases(store, from, opts);
-  await store.upsertSource({ id: CVE_LIST_SOURCE, kind: 'cve5', lastSyncAt: new Date().toISOString(), nextSyncAt: opts.nextSyncAt ?? '' });
+  let report: SyncReport;
+  try {
+    report = isCheckout(from) ? await syncCheckout(store, from, opts) : await syncReleases(store, from, opts);
+  } catch (err) {
+    const message = `${new Date().toISOString()} sync from ${from}: ${err instanceof Error ? err.message : String(err)}`.slice(0, 2000);
+    await store.upsertSource({ id: CVE_LIST_SOURCE, kind: 'cve5', lastError: message, nextSyncAt: opts.nextSyncAt ?? '' }).catch(() => undefined);
+    throw err;
+  }
+  await store.upsertSource({ id: CVE_LIST_SOURCE, kind: 'cve5', lastSyncAt: new Date().toISOString(), nextSyncAt: opts.nextSyncAt ?? '', lastError: '' });
   return report;
 }
 
