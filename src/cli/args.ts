@@ -76,6 +76,17 @@ export function printJson(io: Io, value: unknown): void {
   io.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
 
+/**
+ * A failed pass of a command that runs `--every` interval and goes on: said on stderr, and
+ * with `--json` also on stdout as the one line a failing command prints there
+ * (`{"ok":false,"error":…}`), so a script reading the reports sees it too.
+ */
+export function reportFailedPass(io: Io, command: string, err: unknown, every: string, json: boolean): void {
+  const error = err instanceof Error ? err.message : String(err);
+  io.stderr.write(`${command}: ${error}; trying again in ${every}\n`);
+  if (json) io.stdout.write(`${JSON.stringify({ ok: false, error })}\n`);
+}
+
 /** The settings every command reads (`--db`, `--log-level` and their variables); serve reads its own besides. */
 export function configFrom(values: { db?: string | boolean; 'log-level'?: string | boolean }, io: Io): Config {
   return loadConfig(

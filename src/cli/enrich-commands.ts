@@ -7,7 +7,7 @@ import type { EnrichImportSummary, NvdSyncReport } from '../enrich/index.ts';
 import { parseInterval } from '../ingest/index.ts';
 import { MAPPING_ISSUE_KINDS } from '../store/index.ts';
 import type { MappingIssue, MappingIssueKind, Store } from '../store/index.ts';
-import { configFrom, optionWith, parse, print, printJson, table, UsageError, withExistingStore, withStore } from './args.ts';
+import { configFrom, optionWith, parse, print, printJson, reportFailedPass, table, UsageError, withExistingStore, withStore } from './args.ts';
 import type { Io } from './args.ts';
 
 const NVD_HELP = `Usage: cvekit nvd import PATH|URL [--json]
@@ -151,7 +151,7 @@ export async function nvdSyncCommand(args: readonly string[], io: Io): Promise<n
         } catch (err) {
           // With --every, a failed run is reported (and kept as the source's last error) and the next one tries again.
           if (!everyMs || controller.signal.aborted) throw err;
-          io.stderr.write(`cvekit sync --source nvd: ${(err as Error).message}\n`);
+          reportFailedPass(io, 'cvekit sync --source nvd', err, values.every as string, values.json === true);
         }
         if (!everyMs || controller.signal.aborted) return 0;
         await new Promise<void>((resolve) => {

@@ -3,7 +3,7 @@
  */
 import { importFrom, syncOnce, parseInterval, type ImportSummary, type SyncReport } from '../ingest/index.ts';
 import { createLogger, silentLogger } from '../log/index.ts';
-import { configFrom, intOption, optionWith, parse, print, printJson, UsageError, withStore, type Io } from './args.ts';
+import { configFrom, intOption, optionWith, parse, print, printJson, reportFailedPass, UsageError, withStore, type Io } from './args.ts';
 import { createProgressBar } from './progress.ts';
 
 export const IMPORT_HELP = `Usage: cvekit import PATH|URL|- [options]
@@ -160,7 +160,7 @@ export async function syncCommand(args: readonly string[], io: Io): Promise<numb
         } catch (err) {
           // With --every, a failed pass is reported (and kept as the source's last error) and the next one tries again.
           if (!everyMs || controller.signal.aborted) throw err;
-          io.stderr.write(`cvekit sync: ${(err as Error).message}; trying again in ${values.every}\n`);
+          reportFailedPass(io, 'cvekit sync', err, values.every as string, values.json === true);
         }
         if (!everyMs || controller.signal.aborted) return 0;
         await new Promise<void>((resolve) => {

@@ -109,6 +109,9 @@ test('cvekit sync --every keeps running after a failed pass: it says so, tries a
   };
   await until('the failed pass is reported', () => /cvekit sync: .*; trying again in 1s/.test(stderr));
   assert.equal(child.exitCode, null, 'still running');
+  // With --json, the failure is also one line on stdout, as a failing command prints it.
+  await until('the failure on stdout', () => stdout.includes('\n'));
+  assert.match(stdout.split('\n')[0], /^\{"ok":false,"error":"input .*2025-01-20_all_CVEs_at_midnight\.zip is not a zip/);
   writeFileSync(baseline, baselineZip(plain.slice(0, 3)));
   await until('a later pass succeeds', () => stdout.includes('"ok": true'));
   child.kill('SIGTERM');
