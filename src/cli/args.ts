@@ -77,14 +77,46 @@ export function printJson(io: Io, value: unknown): void {
 }
 
 /**
- * A failed pass of a command that runs `--every` interval and goes on: said on stderr, and
- * with `--json` also on stdout as the one line a failing command prints there
- * (`{"ok":false,"error":…}`), so a script reading the reports sees it too.
+ * Runs `pass` once, or with `every` (its text and milliseconds) again and again at that
+ * interval until SIGINT or SIGTERM (then 0; a pass in flight sees the signal). A failed pass
+ * ends a single run (the error is the command's); with `every` it is said on stderr and, with
+ * `--json`, also on stdout as the one line a failing command prints there
+ * (`{"ok":false,"error":…}`), and the next pass tries again. `pass` gets the signal and the
+ * time of the next pass, when there is one.
  */
-export function reportFailedPass(io: Io, command: string, err: unknown, every: string, json: boolean): void {
-  const error = err instanceof Error ? err.message : String(err);
-  io.stderr.write(`${command}: ${error}; trying again in ${every}\n`);
-  if (json) io.stdout.write(`${JSON.stringify({ ok: false, error })}\n`);
+export async function repeatEvery(
+  io: Io,
+  command: string,
+  every: { readonly text: string | undefined; readonly ms: number | undefined },
+  json: boolean,
+  pass: (signal: AbortSignal, nextAt: string | undefined) => Promise<void>,
+): Promise<number> {
+  const controller = new AbortController();
+  const stop = () => controller.abort();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  try {
+    for (;;) {
+      try {
+        await pass(controller.signal, every.ms ? new Date(Date.now() + every.ms).toISOString() : undefined);
+      } catch (err) {
+        if (!every.ms || controller.signal.aborted) throw err;
+        const error = err instanceof Error ? err.message : String(err);
+        io.stderr.write(`${command}: ${error}; trying again in ${every.text}\n`);
+        if (json) io.stdout.write(`${JSON.stringify({ ok: false, error })}\n`);
+      }
+      if (!every.ms || controller.signal.aborted) return 0;
+      const ms = every.ms;
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, ms);
+        controller.signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+      });
+      if (controller.signal.aborted) return 0;
+    }
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+  }
 }
 
 /** The settings every command reads (`--db`, `--log-level` and their variables); serve reads its own besides. */

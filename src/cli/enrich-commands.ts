@@ -7,7 +7,7 @@ import type { EnrichImportSummary, NvdSyncReport } from '../enrich/index.ts';
 import { parseInterval } from '../ingest/index.ts';
 import { MAPPING_ISSUE_KINDS } from '../store/index.ts';
 import type { MappingIssue, MappingIssueKind, Store } from '../store/index.ts';
-import { configFrom, optionWith, parse, print, printJson, reportFailedPass, table, UsageError, withExistingStore, withStore } from './args.ts';
+import { configFrom, optionWith, parse, print, printJson, repeatEvery, table, UsageError, withExistingStore, withStore } from './args.ts';
 import type { Io } from './args.ts';
 
 const NVD_HELP = `Usage: cvekit nvd import PATH|URL [--json]
@@ -127,44 +127,22 @@ export async function nvdSyncCommand(args: readonly string[], io: Io): Promise<n
   const everyMs = optionWith('every', values.every, parseInterval);
   const apiKey = values['api-key'] ?? io.env.CVEKIT_NVD_API_KEY;
   const config = configFrom(values, io);
-  return withStore(config, async (store) => {
-    const controller = new AbortController();
-    const stop = () => controller.abort();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-    try {
-      for (;;) {
-        const nextSyncAt = everyMs ? new Date(Date.now() + everyMs).toISOString() : undefined;
-        try {
-          const report = await syncNvd(store, {
-            ...(apiKey ? { apiKey } : {}),
-            ...(values.since ? { since: values.since } : {}),
-            ...(values['base-url'] ? { baseUrl: values['base-url'] } : {}),
-            ...(nextSyncAt ? { nextSyncAt } : {}),
-            signal: controller.signal,
-            onRetry: (info) => {
-              if (!values.json) io.stderr.write(`retry ${info.attempt} in ${Math.round(info.delayMs / 1000)} s: ${info.reason}\n`);
-            },
-          });
-          if (values.json) printJson(io, { ok: true, ...report });
-          else print(io, describeSync(report));
-        } catch (err) {
-          // With --every, a failed run is reported (and kept as the source's last error) and the next one tries again.
-          if (!everyMs || controller.signal.aborted) throw err;
-          reportFailedPass(io, 'cvekit sync --source nvd', err, values.every as string, values.json === true);
-        }
-        if (!everyMs || controller.signal.aborted) return 0;
-        await new Promise<void>((resolve) => {
-          const t = setTimeout(resolve, everyMs);
-          controller.signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
-        });
-        if (controller.signal.aborted) return 0;
-      }
-    } finally {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-    }
-  });
+  return withStore(config, (store) =>
+    repeatEvery(io, 'cvekit sync --source nvd', { text: values.every, ms: everyMs }, values.json === true, async (signal, nextSyncAt) => {
+      const report = await syncNvd(store, {
+        ...(apiKey ? { apiKey } : {}),
+        ...(values.since ? { since: values.since } : {}),
+        ...(values['base-url'] ? { baseUrl: values['base-url'] } : {}),
+        ...(nextSyncAt ? { nextSyncAt } : {}),
+        signal,
+        onRetry: (info) => {
+          if (!values.json) io.stderr.write(`retry ${info.attempt} in ${Math.round(info.delayMs / 1000)} s: ${info.reason}\n`);
+        },
+      });
+      if (values.json) printJson(io, { ok: true, ...report });
+      else print(io, describeSync(report));
+    }),
+  );
 }
 
 const csvCell = (v: string): string => {

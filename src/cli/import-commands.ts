@@ -3,7 +3,7 @@
  */
 import { importFrom, syncOnce, parseInterval, type ImportSummary, type SyncReport } from '../ingest/index.ts';
 import { createLogger, silentLogger } from '../log/index.ts';
-import { configFrom, intOption, optionWith, parse, print, printJson, reportFailedPass, UsageError, withStore, type Io } from './args.ts';
+import { configFrom, intOption, optionWith, parse, print, printJson, repeatEvery, UsageError, withStore, type Io } from './args.ts';
 import { createProgressBar } from './progress.ts';
 
 export const IMPORT_HELP = `Usage: cvekit import PATH|URL|- [options]
@@ -139,39 +139,18 @@ export async function syncCommand(args: readonly string[], io: Io): Promise<numb
   const config = configFrom(values, io);
   const logger = values.json ? silentLogger : createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, 'stderr');
   const from = values.from;
-  return withStore(config, async (store) => {
-    const controller = new AbortController();
-    const stop = () => controller.abort();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-    try {
-      for (;;) {
-        const bar = createProgressBar(io.stderr);
-        try {
-          const report = await syncOnce(store, from, {
-            logger,
-            signal: controller.signal,
-            batchSize,
-            nextSyncAt: everyMs ? new Date(Date.now() + everyMs).toISOString() : undefined,
-            onProgress: (p) => bar.update({ done: p.done, total: p.total, bytes: p.bytes, totalBytes: p.totalBytes, label: p.label, phase: p.phase }),
-          }).finally(() => bar.done());
-          if (values.json) printJson(io, { ok: true, ...report });
-          else print(io, describeSync(report));
-        } catch (err) {
-          // With --every, a failed pass is reported (and kept as the source's last error) and the next one tries again.
-          if (!everyMs || controller.signal.aborted) throw err;
-          reportFailedPass(io, 'cvekit sync', err, values.every as string, values.json === true);
-        }
-        if (!everyMs || controller.signal.aborted) return 0;
-        await new Promise<void>((resolve) => {
-          const t = setTimeout(resolve, everyMs);
-          controller.signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
-        });
-        if (controller.signal.aborted) return 0;
-      }
-    } finally {
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-    }
-  });
+  return withStore(config, (store) =>
+    repeatEvery(io, 'cvekit sync', { text: values.every, ms: everyMs }, values.json === true, async (signal, nextSyncAt) => {
+      const bar = createProgressBar(io.stderr);
+      const report = await syncOnce(store, from, {
+        logger,
+        signal,
+        batchSize,
+        nextSyncAt,
+        onProgress: (p) => bar.update({ done: p.done, total: p.total, bytes: p.bytes, totalBytes: p.totalBytes, label: p.label, phase: p.phase }),
+      }).finally(() => bar.done());
+      if (values.json) printJson(io, { ok: true, ...report });
+      else print(io, describeSync(report));
+    }),
+  );
 }
