@@ -171,8 +171,9 @@ const ENDS_EARLY = /Unexpected end of JSON input|Unterminated string|end of data
 export function jsonErrorPlace(err: unknown, text: string): JsonErrorPlace {
   const { offset: at, message } = jsonErrorAt(err, text);
   const end = endOfContent(text);
-  const offset = at ?? (ENDS_EARLY.test(message) ? end : undefined);
-  const truncated = ENDS_EARLY.test(message) || (offset !== undefined && offset >= end);
+  const endsEarly = ENDS_EARLY.test(message);
+  const offset = at ?? (endsEarly ? end : undefined);
+  const truncated = endsEarly || (offset !== undefined && offset >= end);
   if (offset === undefined) return { truncated, line: undefined, column: undefined, message };
   return { truncated, ...lineAndColumn(text, offset), message };
 }

@@ -77,7 +77,8 @@ function describeIssues(issues: readonly ValidationIssue[]): string {
 function jsonErrorMessage(err: unknown, text: string): { code: string; message: string } {
   const { truncated, line, column, message } = jsonErrorPlace(err, text);
   const where = line === undefined ? '' : ` at line ${line} column ${column}`;
-  const msg = line === undefined ? message : withoutPosition(message);
+  // A message that names a position has a line too: the place is said once, as the line.
+  const msg = withoutPosition(message);
   return {
     code: truncated ? 'JSON_TRUNCATED' : 'JSON_SYNTAX',
     message: truncated ? `JSON ends early (truncated record)${where}: ${msg}` : `invalid JSON${where}: ${msg}`,
