@@ -237,6 +237,44 @@ for (const backend of testBackends()) {
       assert.ok(await store.getRecord(idOf(good[2])));
     });
 
+    test('zip records inflated on the worker threads, stolen or on this thread: the same records and the same quarantine as inflating them while reading', async () => {
+      const good = realLines.slice(8200, 8240);
+      const noId = mutate(realLines[8240], (r) => delete r.cveMetadata.cveId);
+      const bad = (name: string) => `cves/2024/9xxx/${name}.json`;
+      const zip = writeZip([
+        ...good.slice(0, 20).map((l) => ({ name: `cves/2024/0xxx/${idOf(l)}.json`, data: JSON.stringify(JSON.parse(l), null, 2) })),
+        { name: bad('CVE-2024-9001'), data: good[20], declaredCrc: 1234 },
+        { name: bad('CVE-2024-9002'), compressed: Buffer.from([0xff, 0xff, 0xff, 0xff, 0x00, 0x12]), declaredSize: 400, declaredCrc: 1 },
+        { name: bad('CVE-2024-9003'), data: Buffer.from('{"a":"\xff"}', 'latin1') },
+        { name: bad('CVE-2024-9004'), data: good[21], declaredSize: good[21].length - 10 },
+        { name: bad('CVE-2024-9005'), data: noId },
+        { name: `cves/2024/0xxx/${idOf(good[22])}.json`, data: Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(good[22])]) },
+        ...good.slice(23).map((l) => ({ name: `cves/2024/0xxx/${idOf(l)}.json`, data: l })),
+      ]);
+      const path = join(dir, 'deferred.zip');
+      writeFileSync(path, zip);
+      const onWorkers = await importFrom(store, path, { batchSize: 4, workers: 1, workersFromStart: true, steal: 'always' });
+      assert.equal(onWorkers.counts.added, 38);
+      assert.equal(onWorkers.counts.quarantined, 5);
+      const here = await importFrom(store, path, { batchSize: 4, workers: 0 });
+      const whileReading = await importFrom(store, path, { batchSize: 4, reader: { deferInflate: false } });
+      for (const run of [here, whileReading]) {
+        assert.equal(run.counts.unchanged, 38);
+        assert.equal(run.counts.quarantined, 5);
+      }
+      const reasons = (r: typeof here) => r.notices.map((n) => `${n.code} ${n.message.replace(/; stopped at \d+$/, '; stopped')}`);
+      assert.deepEqual(reasons(onWorkers), reasons(whileReading));
+      assert.deepEqual(reasons(here), reasons(whileReading));
+      assert.deepEqual(onWorkers.notices.slice(0, 4).map((n) => n.code), ['ZIP_CORRUPT', 'ZIP_CORRUPT', 'BAD_UTF8', 'ZIP_BOMB']);
+      assert.match(onWorkers.notices[0].message, /deferred\.zip!cves\/2024\/9xxx\/CVE-2024-9001\.json: entry fails its CRC-32 check$/);
+      assert.match(onWorkers.notices[3].message, /CVE-2024-9004\.json: entry inflates past its declared size of \d+ bytes; stopped$/);
+      // The quarantine keeps the inflated record, as read, for a record that failed after inflating.
+      const [noIdEntry] = (await store.listQuarantine()).filter((q) => q.position.endsWith('CVE-2024-9005.json'));
+      assert.ok(noIdEntry);
+      assert.equal(Buffer.from((await store.getQuarantine(noIdEntry.id))!.raw).toString('utf8'), noId);
+      assert.equal((await store.getRecord(idOf(good[22])))?.json, JSON.stringify(JSON.parse(good[22])));
+    });
+
     test('an HTTP source that answers 404 fails with a clear message and changes nothing', async () => {
       const server = await startFixtureServer();
       try {

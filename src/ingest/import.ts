@@ -170,7 +170,8 @@ export class ImportAbortedError extends Error {
 
 /** Open `spec` (path, URL or `-`) and import it. */
 export async function importFrom(store: Store, spec: string, opts: ImportOptions = {}): Promise<ImportSummary> {
-  const input = await openInput(spec, opts.reader);
+  // Zip records are inflated on the workers that parse them, not on this thread.
+  const input = await openInput(spec, { deferInflate: true, ...opts.reader });
   try {
     return await importSource(store, input, opts);
   } finally {

@@ -12,6 +12,7 @@
 import { availableParallelism, cpus } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { RawError, RawEvent, RawItem } from './types.ts';
+import { inflateRecord } from './readers/inflate-record.ts';
 import { completeRecord, encodeCompletion, parseBytes, type ParsedRecord, type PrepareFailure } from './prepare.ts';
 import { stopWorker } from '../store/index.ts';
 
@@ -30,7 +31,18 @@ export interface PreparedRecord {
   readonly completionJson?: string;
 }
 
-export type PreparedResult = PreparedRecord | PrepareFailure;
+/**
+ * A deferred zip record (`RawItem.deflated`) that did not inflate to a readable record: the
+ * reader's error for it (corrupt data, a size or CRC that disagrees, invalid UTF-8).
+ */
+export interface UnreadItem {
+  readonly kind: 'unread';
+  readonly code: string;
+  readonly message: string;
+  readonly raw?: Uint8Array;
+}
+
+export type PreparedResult = PreparedRecord | PrepareFailure | UnreadItem;
 
 /** @internal */
 export interface PrepareRequest {
@@ -39,6 +51,9 @@ export interface PrepareRequest {
   /** Item i is `buffer[ends[i-1] ?? 0 .. ends[i]]`. */
   readonly ends: Uint32Array;
   readonly hints: readonly (string | null)[];
+  /** Per item, `[size, crc]` when its bytes are still deflated (then `positions` are sent too, for messages). */
+  readonly deflated?: readonly (readonly [number, number] | null)[];
+  readonly positions?: readonly string[];
   readonly buffer: ArrayBuffer;
 }
 
@@ -69,6 +84,12 @@ interface PreparedChunk {
 }
 
 const EMPTY = new Uint8Array(0);
+
+/** The item with these bytes as its own record bytes (no longer `deflated`). */
+function plainItem(ev: RawItem, bytes: Uint8Array): RawItem {
+  const { kind, ordinal, position, nameHint } = ev;
+  return nameHint === undefined ? { kind, ordinal, position, bytes } : { kind, ordinal, position, nameHint, bytes };
+}
 
 const WORKER_URL = new URL('./prepare-worker.ts', import.meta.url);
 /** Chunks prepared on this thread before any worker starts (unless told otherwise). */
@@ -123,15 +144,18 @@ class PrepareWorker {
     const all = new Uint8Array(buffer);
     const ends = new Uint32Array(items.length);
     const hints: (string | null)[] = [];
+    const deflated: ([number, number] | null)[] = [];
     let at = 0;
     items.forEach((it, i) => {
       all.set(it.bytes, at);
       at += it.bytes.byteLength;
       ends[i] = at;
       hints.push(it.nameHint ?? null);
+      deflated.push(it.deflated ? [it.deflated.size, it.deflated.crc] : null);
     });
     const id = this.#nextId++;
-    const req: PrepareRequest = { id, complete, ends, hints, buffer };
+    const deferred = items.some((it) => it.deflated) ? { deflated, positions: items.map((it) => it.position) } : {};
+    const req: PrepareRequest = { id, complete, ends, hints, buffer, ...deferred };
     return new Promise((resolve, reject) => {
       this.#pending.set(id, { resolve, reject });
       this.#worker.ref();
@@ -178,8 +202,13 @@ export interface PrepareOptions {
   readonly onStats?: (stats: { readonly chunks: number; readonly stolenChunks: number }) => void;
 }
 
+/** A chunk's deferred zip records inflated (an item that fails becomes the reader's error for it). */
+function inflated(chunk: readonly RawEvent[]): RawEvent[] {
+  return chunk.map((ev) => (ev.kind === 'item' && ev.deflated ? inflateRecord(ev) : ev));
+}
+
 function prepareHere(chunk: readonly RawEvent[]): PreparedEvent[] {
-  return chunk.map((ev) => (ev.kind === 'error' ? { ev } : { ev, result: parseBytes(ev.bytes, ev.nameHint) }));
+  return inflated(chunk).map((ev) => (ev.kind === 'error' ? { ev } : { ev, result: parseBytes(ev.bytes, ev.nameHint) }));
 }
 
 /**
@@ -189,7 +218,7 @@ function prepareHere(chunk: readonly RawEvent[]): PreparedEvent[] {
  * failed or was not validated (`complete` off: it may be parsed again).
  */
 function stealHere(chunk: readonly RawEvent[], complete: boolean): PreparedEvent[] {
-  return chunk.map((ev): PreparedEvent => {
+  return inflated(chunk).map((ev): PreparedEvent => {
     if (ev.kind === 'error') return { ev };
     const parsed = parseBytes(ev.bytes, ev.nameHint);
     if (parsed.kind === 'quarantine') return { ev, result: parsed };
@@ -311,7 +340,7 @@ export async function* prepareEvents(events: AsyncIterable<RawEvent>, opts: Prep
     const sentChunk = worker.prepare(items, opts.complete());
     // From here on the reader's own copies of the bytes are not referenced: only the events
     // without them, and what the worker sends back.
-    const slim = chunk.map((ev): RawEvent => (ev.kind === 'error' ? ev : { ...ev, bytes: EMPTY }));
+    const slim = chunk.map((ev): RawEvent => (ev.kind === 'error' ? ev : plainItem(ev, EMPTY)));
     const done = sentChunk.then(({ results, kept, keptEnds }) => {
       let k = 0;
       return slim.map((ev): PreparedEvent => {
@@ -319,6 +348,10 @@ export async function* prepareEvents(events: AsyncIterable<RawEvent>, opts: Prep
         const start = k === 0 ? 0 : keptEnds[k - 1];
         const end = keptEnds[k];
         const result = results[k++];
+        if (result.kind === 'unread') {
+          const { code, message, raw } = result;
+          return { ev: { kind: 'error', ordinal: ev.ordinal, position: ev.position, code, message, ...(raw ? { raw } : {}) } };
+        }
         return { ev: end > start ? { ...ev, bytes: new Uint8Array(kept, start, end - start) } : ev, result };
       });
     });
@@ -342,7 +375,8 @@ export async function* prepareEvents(events: AsyncIterable<RawEvent>, opts: Prep
       if (next.done) exhausted = true;
       else {
         chunk.push(next.value);
-        if (next.value.kind === 'item') bytes += next.value.bytes.byteLength;
+        // A deferred zip record counts as the bytes it inflates to, in the worker's memory.
+        if (next.value.kind === 'item') bytes += next.value.deflated?.size ?? next.value.bytes.byteLength;
       }
     }
     return chunk;

@@ -11,6 +11,12 @@ export interface RawItem {
   readonly position: string;
   /** The CVE name the container gives (file name `CVE-2024-1234.json`), to check against `cveId`. */
   readonly nameHint?: string;
+  /**
+   * Set when `bytes` are a zip entry's raw deflate data, not yet inflated (reader option
+   * `deferInflate`): the size and CRC-32 its headers declare, already checked against the
+   * zip limits. `inflateRecord` turns the item into the record's own bytes, or an error.
+   */
+  readonly deflated?: { readonly size: number; readonly crc: number };
   readonly bytes: Uint8Array;
 }
 

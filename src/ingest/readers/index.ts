@@ -7,4 +7,5 @@ export { InputError, ITEM_ERROR_CODES, INPUT_ERROR_CODES } from './errors.ts';
 export type { ItemErrorCode, InputErrorCode } from './errors.ts';
 export { READER_DEFAULTS } from './options.ts';
 export { cveNameOfPath } from './zip.ts';
+export { inflateRecord } from './inflate-record.ts';
 export type { ReaderOptions, HttpOptions } from './options.ts';

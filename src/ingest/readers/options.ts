@@ -39,6 +39,12 @@ export interface ReaderOptions {
   readonly ratioThresholdBytes?: number;
   /** Where downloads and nested zips are unpacked (removed by `close()`). Default `os.tmpdir()`. */
   readonly tempDir?: string;
+  /**
+   * Zip: a record entry small enough to inflate in one call comes out still compressed
+   * (`RawItem.deflated`), for whoever prepares it to inflate with `inflateRecord` (the import
+   * does it on its worker threads). Default false: every item's bytes are the record's own.
+   */
+  readonly deferInflate?: boolean;
   readonly http?: HttpOptions;
 }
 
@@ -61,6 +67,7 @@ export interface ResolvedOptions {
   readonly maxCompressionRatio: number;
   readonly ratioThresholdBytes: number;
   readonly tempDir: string | undefined;
+  readonly deferInflate: boolean;
   readonly http: ResolvedHttpOptions;
 }
 
@@ -103,6 +110,7 @@ export function resolveOptions(opts: ReaderOptions = {}): ResolvedOptions {
     maxCompressionRatio: positive('maxCompressionRatio', opts.maxCompressionRatio, d.maxCompressionRatio),
     ratioThresholdBytes: positive('ratioThresholdBytes', opts.ratioThresholdBytes, d.ratioThresholdBytes),
     tempDir: opts.tempDir,
+    deferInflate: opts.deferInflate ?? false,
     http: {
       headersTimeoutMs: positive('http.headersTimeoutMs', h.headersTimeoutMs, d.http.headersTimeoutMs),
       stallTimeoutMs: positive('http.stallTimeoutMs', h.stallTimeoutMs, d.http.stallTimeoutMs),

@@ -3,7 +3,8 @@ import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { deflatedZeros, writeZip, ZipFileWriter, type ZipEntrySpec } from '../../../test/support/zip.ts';
-import { openInput } from './index.ts';
+import type { RawEvent } from '../types.ts';
+import { inflateRecord, openInput } from './index.ts';
 import { checkoutPath, cveIdOf, drain, drainUntilError, errors, items, makeTempDir, realRecords } from './fixtures.ts';
 
 const recs = realRecords(6, 100);
@@ -325,6 +326,58 @@ describe('zip input', () => {
     assert.deepEqual(evs.map((e) => (e.kind === 'error' ? e.code : e.kind)), ['ZIP_CORRUPT', 'item']);
     assert.match(errors(evs)[0].message, /^bad-deflate\.zip!d\/CVE-2024-0001\.json: entry data is corrupt: /);
     assert.deepEqual(Buffer.from(items(evs)[0].bytes), recs[1]);
+  });
+
+  test('deferInflate: deflated records come out still compressed, and inflateRecord gives exactly what reading inflated gives', async (t) => {
+    const dir = makeTempDir(t);
+    const zeros = deflatedZeros(1024 * 1024);
+    const pretty = recordEntries('cves');
+    const path = baseline(dir, [
+      ...pretty.slice(0, 3),
+      { name: 'cves/2024/0xxx/CVE-2024-0001.json', data: recs[0], declaredCrc: 1234 },
+      { name: 'cves/2024/0xxx/CVE-2024-0002.json', compressed: Buffer.from([0xff, 0xff, 0xff, 0x00, 0x12]), declaredSize: 300, declaredCrc: 1 },
+      { name: 'cves/2024/0xxx/CVE-2024-0003.json', compressed: zeros.compressed, declaredSize: 100, declaredCrc: zeros.crc },
+      { name: 'cves/2024/0xxx/CVE-2024-0004.json', data: recs[1], declaredSize: recs[1].length + 5 },
+      { name: 'cves/2024/0xxx/CVE-2024-0005.json', data: Buffer.from('{"a":"\xff"}', 'latin1') },
+      { name: 'cves/2024/0xxx/CVE-2024-0006.json', data: Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), recs[2]]) },
+      { name: 'cves/2024/0xxx/CVE-2024-0007.json', data: recs[3], method: 'store' },
+      { name: 'cves/2024/0xxx/CVE-2024-0008.json', data: `{"pad":"${'y'.repeat(200_000)}"}` },
+      ...pretty.slice(3),
+    ]);
+    const read = async (deferInflate: boolean) => {
+      const input = await openInput(path, { deferInflate, maxRecordBytes: 100_000 });
+      try {
+        return { evs: await drain(input), bytes: input.bytesRead() };
+      } finally {
+        await input.close();
+      }
+    };
+    const plain = await read(false);
+    const deferred = await read(true);
+    assert.equal(deferred.bytes, plain.bytes, 'the same compressed bytes counted');
+    // Deflated records come out compressed; stored ones, and those over a limit, as before.
+    assert.deepEqual(
+      deferred.evs.map((e) => (e.kind === 'item' ? (e.deflated ? 'deflated' : 'item') : e.code)),
+      [...Array(3).fill('deflated'), 'deflated', 'deflated', 'deflated', 'deflated', 'deflated', 'deflated', 'item', 'RECORD_TOO_LARGE', ...Array(3).fill('deflated')],
+    );
+    const inflated = deferred.evs.map((e) => (e.kind === 'item' ? inflateRecord(e) : e));
+    const shape = (e: RawEvent) =>
+      e.kind === 'item'
+        ? { kind: e.kind, ordinal: e.ordinal, position: e.position, nameHint: e.nameHint, deflated: e.deflated, bytes: Buffer.from(e.bytes).toString('latin1') }
+        : { ...e, message: e.message.replace(/; stopped at \d+$/, '; stopped'), raw: e.raw && Buffer.from(e.raw).toString('latin1') };
+    assert.deepEqual(inflated.map(shape), plain.evs.map(shape));
+    assert.deepEqual(
+      errors(inflated).map((e) => `${e.code} ${e.message.slice(e.message.indexOf('CVE-2024-000'))}`),
+      [
+        'ZIP_CORRUPT CVE-2024-0001.json: entry fails its CRC-32 check',
+        'ZIP_CORRUPT CVE-2024-0002.json: entry data is corrupt: invalid block type',
+        'ZIP_BOMB CVE-2024-0003.json: entry inflates past its declared size of 100 bytes; stopped',
+        `ZIP_CORRUPT CVE-2024-0004.json: entry inflates to ${recs[1].length} bytes, its header says ${recs[1].length + 5}`,
+        'BAD_UTF8 CVE-2024-0005.json at byte 6',
+        'RECORD_TOO_LARGE CVE-2024-0008.json: entry is more than maxRecordBytes (100000 bytes); skipped, first 65536 bytes kept',
+      ],
+    );
+    assert.deepEqual(Buffer.from(items(inflated)[3].bytes), recs[2], 'BOM dropped');
   });
 
   test('a damaged zip is a fatal error naming the file', async (t) => {

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { crc32, createInflateRaw, inflateRawSync } from 'node:zlib';
 import * as yauzl from 'yauzl';
-import type { PassedOver, RawEvent } from '../types.ts';
+import type { PassedOver, RawEvent, RawItem } from '../types.ts';
 import { INPUT_ERROR_CODES, ITEM_ERROR_CODES, InputError } from './errors.ts';
 import type { ResolvedOptions } from './options.ts';
 import { READER_DEFAULTS } from './options.ts';
@@ -368,13 +368,10 @@ function fileDataStart(zip: ZipHandle, entry: ZipEntry): Promise<number> {
  */
 async function inflateDirect(zip: ZipHandle, entry: ZipEntry, io: InflateOptions): Promise<InflateResult | undefined> {
   const declared = entry.uncompressedSize;
-  // Past the ratio threshold the ratio is checked as the bytes come out, which needs the stream.
-  if (io.sink || declared > io.keepLimit || declared > io.opts.ratioThresholdBytes || entry.compressedSize > DIRECT_MAX_COMPRESSED) return undefined;
-  if (io.budget.used + declared > io.opts.maxTotalUncompressedBytes) return undefined;
+  const data = await directData(zip, entry, io);
+  if (data === undefined) return undefined;
   let bytes: Buffer;
   try {
-    const data = await zip.reader.slice(await fileDataStart(zip, entry), entry.compressedSize);
-    if (data.length !== entry.compressedSize) return undefined;
     // Stored bytes are copied out of the read-ahead window, so a record does not keep it alive.
     bytes = entry.compressionMethod === 8 ? inflateRawSync(data, { maxOutputLength: Math.max(1, declared) }) : Buffer.from(data);
   } catch {
@@ -384,6 +381,38 @@ async function inflateDirect(zip: ZipHandle, entry: ZipEntry, io: InflateOptions
   io.budget.used += declared;
   io.onCompressed?.(entry.compressedSize);
   return { ok: true, bytes, size: declared };
+}
+
+/**
+ * An entry's compressed bytes read in one piece (a view of the read-ahead window), when it may
+ * be inflated in one call: every limit is then met by its declared size, which the inflating
+ * caps the output at. Undefined when it must be streamed (or its local header is bad).
+ */
+async function directData(zip: ZipHandle, entry: ZipEntry, io: InflateOptions): Promise<Buffer | undefined> {
+  const declared = entry.uncompressedSize;
+  // Past the ratio threshold the ratio is checked as the bytes come out, which needs the stream.
+  if (io.sink || declared > io.keepLimit || declared > io.opts.ratioThresholdBytes || entry.compressedSize > DIRECT_MAX_COMPRESSED) return undefined;
+  if (io.budget.used + declared > io.opts.maxTotalUncompressedBytes || declared > io.opts.maxEntryBytes) return undefined;
+  try {
+    const data = await zip.reader.slice(await fileDataStart(zip, entry), entry.compressedSize);
+    return data.length === entry.compressedSize ? data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A deflated record entry (reader option `deferInflate`) passed on as it is, for the import's
+ * workers to inflate: its bytes are copied out of the read-ahead window (a few KiB), so a chunk
+ * of items waiting for a worker does not keep the windows alive.
+ */
+async function deferredEntry(zip: ZipHandle, entry: ZipEntry, io: InflateOptions): Promise<RawItem['deflated'] & { bytes: Uint8Array } | undefined> {
+  if (entry.compressionMethod !== 8 || entry.generalPurposeBitFlag & 0x1) return undefined;
+  const data = await directData(zip, entry, io);
+  if (data === undefined) return undefined;
+  io.budget.used += entry.uncompressedSize;
+  io.onCompressed?.(entry.compressedSize);
+  return { bytes: new Uint8Array(data), size: entry.uncompressedSize, crc: entry.crc32 >>> 0 };
 }
 
 /** What opening a zip learnt: record count, nested zips unpacked to temp files. */
@@ -532,8 +561,15 @@ async function* readEntries(
         };
         continue;
       }
-      const result = await inflateEntry(zip, e, { opts, budget, keepLimit: opts.maxRecordBytes, onCompressed: ctx.onCompressed });
+      const io: InflateOptions = { opts, budget, keepLimit: opts.maxRecordBytes, onCompressed: ctx.onCompressed };
       const nameHint = cveNameOfPath(name);
+      const deferred = opts.deferInflate ? await deferredEntry(zip, e, io) : undefined;
+      if (deferred) {
+        const { bytes, size, crc } = deferred;
+        yield { kind: 'item', ordinal, position, ...(nameHint === undefined ? {} : { nameHint }), deflated: { size, crc }, bytes };
+        continue;
+      }
+      const result = await inflateEntry(zip, e, io);
       if (result.ok) {
         yield recordEvent(ordinal, position, result.bytes, { maxRecordBytes: opts.maxRecordBytes, nameHint });
         continue;
