@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { compareCveIds } from '../cve/index.ts';
 import { createTestDb, otherVersionLines, realRecordLines, testBackends } from '../../test/support/stores.ts';
-import { writeZip } from '../../test/support/zip.ts';
+import { baselineReleaseZip, writeZip } from '../../test/support/zip.ts';
 import { runCli } from '../../test/support/cli.ts';
 import { REPO_ROOT } from '../../test/support/paths.ts';
 
@@ -14,14 +14,6 @@ const run = (args: readonly string[]) => runCli(args);
 
 const idOf = (line: string): string => JSON.parse(line).cveMetadata.cveId;
 
-function baselineZip(lines: readonly string[]): Buffer {
-  const inner = writeZip(lines.map((l) => {
-    const id = idOf(l);
-    const [, year, seq] = id.split('-');
-    return { name: `cves/${year}/${seq.length > 3 ? seq.slice(0, -3) : '0'}xxx/${id}.json`, data: l };
-  }));
-  return writeZip([{ name: 'cves.zip', data: inner, method: 'store' }]);
-}
 
 const deltaZip = (lines: readonly string[]): Buffer => writeZip(lines.map((l) => ({ name: `deltaCves/${idOf(l)}.json`, data: l })));
 
@@ -50,7 +42,7 @@ for (const backend of testBackends()) {
     const sync = (i: number, json = false) => run(['sync', '--from', dir, '--db', dbs[i].db, ...(json ? ['--json'] : [])]);
 
     test('the first baseline heals nothing', async () => {
-      writeFileSync(join(dir, '2025-01-20_all_CVEs_at_midnight.zip'), baselineZip([...pairs.map((p) => p.old), ...plain]));
+      writeFileSync(join(dir, '2025-01-20_all_CVEs_at_midnight.zip'), baselineReleaseZip([...pairs.map((p) => p.old), ...plain]));
       const text = await sync(0);
       assert.equal(text.code, 0, text.err);
       assert.match(text.out, /compared with 2025-01-20_all_CVEs_at_midnight\.zip \(first sync\): 30 in baseline, 30 in store, 0 in store but not in the baseline/);
@@ -66,7 +58,7 @@ for (const backend of testBackends()) {
       // before 0200Z, so its copy of pairs[0] is older than the store's: kept, not made current.
       writeFileSync(join(dir, '2025-01-20_delta_CVEs_at_0200Z.zip'), deltaZip([pairs[0].new]));
       for (const i of [0, 1]) assert.equal((await sync(i)).code, 0);
-      writeFileSync(join(dir, '2025-01-21_all_CVEs_at_midnight.zip'), baselineZip([pairs[0].old, ...pairs.slice(1).map((p) => p.new), ...plain.slice(22), ...fresh]));
+      writeFileSync(join(dir, '2025-01-21_all_CVEs_at_midnight.zip'), baselineReleaseZip([pairs[0].old, ...pairs.slice(1).map((p) => p.new), ...plain.slice(22), ...fresh]));
 
       const text = await sync(0);
       assert.equal(text.code, 0, text.err);
@@ -112,7 +104,7 @@ test('cvekit sync --every keeps running after a failed pass: it says so, tries a
   // With --json, the failure is also one line on stdout, as a failing command prints it.
   await until('the failure on stdout', () => stdout.includes('\n'));
   assert.match(stdout.split('\n')[0], /^\{"ok":false,"error":"input .*2025-01-20_all_CVEs_at_midnight\.zip is not a zip/);
-  writeFileSync(baseline, baselineZip(plain.slice(0, 3)));
+  writeFileSync(baseline, baselineReleaseZip(plain.slice(0, 3)));
   await until('a later pass succeeds', () => stdout.includes('"ok": true'));
   child.kill('SIGTERM');
   assert.equal(await exited, 0);

@@ -8,7 +8,8 @@ import type { Store } from '../store/index.ts';
 import { startFixtureServer, type FixtureServer } from '../../test/support/http-fixtures.ts';
 import { sharedData } from '../../test/support/paths.ts';
 import { openTestStore, testBackends } from '../../test/support/stores.ts';
-import { writeZip } from '../../test/support/zip.ts';
+import { baselineReleaseZip, writeZip } from '../../test/support/zip.ts';
+import { checkoutPath } from './readers/fixtures.ts';
 import { importFrom } from './import.ts';
 import { listReleaseAssets, parseAssetName, parseInterval, syncOnce } from './sync.ts';
 
@@ -19,16 +20,6 @@ for (const line of gunzipSync(readFileSync(sharedData('cve5', 'records-all.jsonl
   if (line) newest.set(idOf(line), line);
 }
 
-/** Path of a record inside cvelistV5: cves/2024/1xxx/CVE-2024-1234.json */
-function recordPath(id: string): string {
-  const [, year, seq] = id.split('-');
-  return `cves/${year}/${seq.length > 3 ? seq.slice(0, -3) : '0'}xxx/${id}.json`;
-}
-
-function baselineZip(lines: readonly string[]): Buffer {
-  const inner = writeZip(lines.map((l) => ({ name: recordPath(idOf(l)), data: l })));
-  return writeZip([{ name: 'cves.zip', data: inner, method: 'store' }]);
-}
 
 function deltaZip(lines: readonly string[]): Buffer {
   return writeZip(lines.map((l) => ({ name: `deltaCves/${idOf(l)}.json`, data: l })));
@@ -85,7 +76,7 @@ for (const backend of testBackends()) {
     });
 
     test('first sync takes the newest baseline, then the deltas after it, in order', async () => {
-      publish('2025-01-20_all_CVEs_at_midnight.zip', baselineZip(baseline1));
+      publish('2025-01-20_all_CVEs_at_midnight.zip', baselineReleaseZip(baseline1));
       publish('2025-01-20_delta_CVEs_at_0100Z.zip', deltaZip([...pairs.slice(0, 10).map((p) => p.new), ...fresh.slice(0, 5)]));
       publish('2025-01-20_delta_CVEs_at_0200Z.zip', deltaZip(pairs.slice(10, 20).map((p) => p.new)));
       const report = await syncOnce(store, server.url('/releases'));
@@ -121,7 +112,7 @@ for (const backend of testBackends()) {
 
       // The next baseline has everything, and one record the store never had.
       const baseline2 = [...pairs.map((p) => p.new), ...plain, ...fresh.slice(0, 5), fresh[9]];
-      publish('2025-01-21_all_CVEs_at_midnight.zip', baselineZip(baseline2));
+      publish('2025-01-21_all_CVEs_at_midnight.zip', baselineReleaseZip(baseline2));
       const heal = await syncOnce(store, server.url('/releases'));
       assert.equal(heal.steps[0]?.asset, '2025-01-21_all_CVEs_at_midnight.zip');
       assert.ok(heal.reconcile);
@@ -146,7 +137,7 @@ for (const backend of testBackends()) {
       const stillGap = await syncOnce(store, server.url('/releases'));
       assert.equal(stillGap.steps.length, 0, 'no baseline after the gap yet: nothing to heal it with');
 
-      publish('2025-01-22_all_CVEs_at_midnight.zip', baselineZip([...pairs.map((p) => p.new), ...plain, ...fresh.slice(0, 5), fresh[6], fresh[7], fresh[9]]));
+      publish('2025-01-22_all_CVEs_at_midnight.zip', baselineReleaseZip([...pairs.map((p) => p.new), ...plain, ...fresh.slice(0, 5), fresh[6], fresh[7], fresh[9]]));
       const heal = await syncOnce(store, server.url('/releases'));
       assert.equal(heal.reconcile?.baseline, '2025-01-22_all_CVEs_at_midnight.zip');
       assert.equal(heal.reconcile?.added, 1);
@@ -170,11 +161,11 @@ for (const backend of testBackends()) {
       // Filled by `cvekit import` of an older baseline, then synced for the first time.
       const dir = mkdtempSync(join(tmpdir(), 'cvekit-imported-'));
       const before = join(dir, 'before.zip');
-      writeFileSync(before, baselineZip([...pairs.map((p) => p.old), ...plain]));
+      writeFileSync(before, baselineReleaseZip([...pairs.map((p) => p.old), ...plain]));
       assert.equal((await importFrom(store, before)).counts.added, 30);
       const releases = join(dir, 'releases');
       mkdirSync(releases);
-      writeFileSync(join(releases, '2025-01-20_all_CVEs_at_midnight.zip'), baselineZip([...pairs.map((p) => p.new), ...plain]));
+      writeFileSync(join(releases, '2025-01-20_all_CVEs_at_midnight.zip'), baselineReleaseZip([...pairs.map((p) => p.new), ...plain]));
       const r = await syncOnce(store, releases);
       assert.equal(r.reconcile?.first, false);
       assert.equal(r.reconcile?.healed, 10);
@@ -196,7 +187,7 @@ for (const backend of testBackends()) {
       const failed = await store.getSource('cvelistV5');
       assert.match(failed?.lastError ?? '', new RegExp(`^\\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z sync from ${releases.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: `));
       assert.equal(failed?.nextSyncAt, '2025-01-20T01:00:00.000Z', 'the next attempt is still planned');
-      writeFileSync(baseline, baselineZip([...newest.values()].slice(4000, 4005)));
+      writeFileSync(baseline, baselineReleaseZip([...newest.values()].slice(4000, 4005)));
       const ok = await syncOnce(store, releases);
       assert.equal(ok.steps[0].summary?.counts.added, 5);
       assert.equal((await store.getSource('cvelistV5'))?.lastError, undefined);
@@ -221,7 +212,7 @@ for (const backend of testBackends()) {
       const { store, cleanup } = await openTestStore(backend);
       try {
         const dir = mkdtempSync(join(tmpdir(), 'cvekit-releases-'));
-        writeFileSync(join(dir, '2025-01-20_all_CVEs_at_midnight.zip'), baselineZip(lines));
+        writeFileSync(join(dir, '2025-01-20_all_CVEs_at_midnight.zip'), baselineReleaseZip(lines));
         const before = await interrupted(store, dir);
         const r = await syncOnce(store, dir, { batchSize: 10 });
         assert.equal(r.steps[0].summary?.resumed, true);
@@ -249,7 +240,7 @@ for (const backend of testBackends()) {
       try {
         const root = mkdtempSync(join(tmpdir(), 'cvekit-checkout-'));
         for (const line of lines) {
-          const path = join(root, recordPath(idOf(line)));
+          const path = join(root, checkoutPath(idOf(line)));
           mkdirSync(join(path, '..'), { recursive: true });
           writeFileSync(path, line);
         }
@@ -277,7 +268,7 @@ for (const backend of testBackends()) {
     after(async () => cleanup());
 
     const put = (line: string) => {
-      const path = join(root, recordPath(idOf(line)));
+      const path = join(root, checkoutPath(idOf(line)));
       mkdirSync(join(path, '..'), { recursive: true });
       writeFileSync(path, JSON.stringify(JSON.parse(line), null, 2));
     };
@@ -326,7 +317,7 @@ for (const backend of testBackends()) {
 
     test('records in the store but no longer in the tree are counted and named', async () => {
       const gone = pairs.slice(8, 30).map((p) => idOf(p.old));
-      for (const id of gone) rmSync(join(root, recordPath(id)));
+      for (const id of gone) rmSync(join(root, checkoutPath(id)));
       log([{ fetchTime: '2025-03-20T10:00:00.000Z', ids: [] }]);
       const r = await syncOnce(store, root);
       assert.equal(r.reconcile?.inBaseline, 8);
