@@ -21,6 +21,7 @@ const importCommands = () => import('./import-commands.ts');
 const storeCommands = () => import('./store-commands.ts');
 const catalogCommands = () => import('./catalog-commands.ts');
 const enrichCommands = () => import('./enrich-commands.ts');
+const recordCommands = () => import('./record-commands.ts');
 
 interface CommandEntry {
   readonly run: Command;
@@ -31,6 +32,8 @@ const COMMANDS: Record<string, CommandEntry> = {
   serve: { run: lazy(() => import('./serve-command.ts'), (m) => m.serveCommand), summary: 'start the web server and API (loads the bundled sample into an empty store)' },
   cna: { run: lazy(() => import('./cna-command.ts'), (m) => m.cnaCommand), summary: 'cna org create|list, cna user create|list|reset-key: set up CNA orgs, users and API keys' },
   status: { run: lazy(storeCommands, (m) => m.statusCommand), summary: 'counts, sources and the date of the CVE content' },
+  show: { run: lazy(recordCommands, (m) => m.showCommand), summary: 'show NAME…: CVE records by name in any syntax (state, CVSS, CWE, KEV, replacements; --json, --raw)' },
+  history: { run: lazy(recordCommands, (m) => m.historyCommand), summary: 'history NAME [--diff [FROM [TO]]]: the stored versions of a record, the fields changed between two' },
   db: { run: lazy(storeCommands, (m) => m.dbCommand), summary: 'db migrate: apply pending database migrations' },
   import: { run: lazy(importCommands, (m) => m.importCommand), summary: 'import CVE JSON 5 records from a path, URL or - (stdin)' },
   sync: { run: lazy(importCommands, (m) => m.syncCommand), summary: 'keep the CVE List current from cvelistV5 releases (baseline, then deltas)' },

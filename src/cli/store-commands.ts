@@ -1,7 +1,8 @@
 /**
  * @module `cvekit status`, `cvekit db migrate`, `cvekit seed`.
  */
-import { contentDateLine, loadSample, repositoryStatus, type RepositoryStatus } from '../ingest/index.ts';
+import { contentAsOfLine, contentDateOf } from '../formats/index.ts';
+import { loadSample, repositoryStatus, type RepositoryStatus } from '../ingest/index.ts';
 import { configFrom, openConfiguredStore, parse, print, printJson, redactDb, table, UsageError, withExistingStore, withStore, type Io } from './args.ts';
 
 export function describeStatus(s: RepositoryStatus): string {
@@ -9,7 +10,7 @@ export function describeStatus(s: RepositoryStatus): string {
   const lines = [
     `Store: ${s.store.kind} ${redactDb(s.store.location)}`,
     `Records: ${s.counts.total} (${states || 'none'}); ${s.counts.versions} versions; ${s.counts.quarantined} quarantined`,
-    contentDateLine(s),
+    contentAsOfLine(contentDateOf(s)),
     '',
   ];
   if (s.sources.length === 0) lines.push('No sources yet: `cvekit import PATH|URL` or `cvekit seed`.');

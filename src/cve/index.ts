@@ -4,7 +4,7 @@
  */
 export type * from './types.ts';
 export { RECORD_STATES, CVSS_VERSIONS, REPLACEMENT_KINDS } from './types.ts';
-export { parseCveId, normalizeCveId, extractCveIds, compareCveIds, cveIdYear, findCveIdMatches } from './cve-id.ts';
+export { parseCveId, normalizeCveId, notACveName, extractCveIds, compareCveIds, cveIdYear, findCveIdMatches } from './cve-id.ts';
 export type { CveIdParse, CveIdMatch } from './cve-id.ts';
 export { summarizeRecord, recordDateUpdated, normalizeRecordDate } from './record.ts';
 export { findReplacements } from './replacements.ts';

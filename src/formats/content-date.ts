@@ -46,3 +46,44 @@ export function contentAsOfLine(ctx: ContentDate): string {
   const stale = ctx.outOfDate ? ' — out of date: older than three months' : '';
   return `CVE content as of ${shortDate(flat(ctx.contentDate))}${from}${stale}`;
 }
+
+/**
+ * What {@link contentDateOf} reads from a repository status (`repositoryStatus` in the
+ * ingest module): the newest record source's content date, whether it is out of date,
+ * and each source's release.
+ */
+export interface ContentStatus {
+  readonly contentDate?: string;
+  readonly contentSource?: string;
+  readonly outOfDate: boolean;
+  readonly generatedAt: string;
+  readonly sources: readonly { readonly id: string; readonly release?: string }[];
+}
+
+/**
+ * The content date of a repository status as the format writers take it (X1520-9.1, 9.2):
+ * the pages, the API, `cvekit export` and `cvekit show` state the same date the same way.
+ */
+export function contentDateOf(s: ContentStatus): ContentDate {
+  const src = s.sources.find((x) => x.id === s.contentSource);
+  return {
+    ...(s.contentDate !== undefined && { contentDate: s.contentDate }),
+    ...(s.contentSource !== undefined && { source: s.contentSource }),
+    ...(src?.release !== undefined && { release: src.release }),
+    outOfDate: s.outOfDate,
+    generatedAt: s.generatedAt,
+  };
+}
+
+/**
+ * The content date fields of a JSON answer (the API's and the CLI's `--json`): the date,
+ * its source, the out-of-date flag (X1520-9.2) and the statement in words.
+ */
+export function contentFields(ctx: ContentDate) {
+  return {
+    contentDate: ctx.contentDate ?? null,
+    contentSource: ctx.source ?? null,
+    outOfDate: ctx.outOfDate,
+    contentStatement: contentAsOfLine(ctx),
+  };
+}

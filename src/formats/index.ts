@@ -4,8 +4,8 @@
  * states the date of the CVE content it was built from (X1520-9.1). Pure: no I/O; the
  * document writers return strings piece by piece so exports stream.
  */
-export type { ContentDate } from './content-date.ts';
-export { contentAsOfLine } from './content-date.ts';
+export type { ContentDate, ContentStatus } from './content-date.ts';
+export { contentAsOfLine, contentDateOf, contentFields } from './content-date.ts';
 export { toXmlChars, xmlText, xmlAttr, xmlComment, visibleText, oneLine, truncate } from './escape.ts';
 export {
   CVE_XML_NAMESPACE,

@@ -3,8 +3,8 @@
  * date of the CVE content (X1520-9.1, 9.2), and the page frame.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { ContentDate } from '../formats/index.ts';
-import { contentDateLine, repositoryStatus, type RepositoryStatus } from '../ingest/index.ts';
+import { contentAsOfLine, contentDateOf, type ContentDate } from '../formats/index.ts';
+import { repositoryStatus, type RepositoryStatus } from '../ingest/index.ts';
 import type { Store } from '../store/index.ts';
 import type { SearchStore } from '../store/search-types.ts';
 import { page, type SafeHtml } from '../web/index.ts';
@@ -13,6 +13,9 @@ import { page, type SafeHtml } from '../web/index.ts';
 export const CSP =
   "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 const STATUS_TTL_MS = 5_000;
+
+/** Defined beside the formats so the CLI states the content date without loading HTTP. */
+export { contentDateOf };
 
 export interface PageExtra {
   readonly query?: string;
@@ -33,17 +36,6 @@ export interface AppContext {
   sendPage(reply: FastifyReply, title: string, body: SafeHtml, extra?: PageExtra): Promise<FastifyReply>;
   /** `http://host:port` the client used, for absolute links in feeds. */
   origin(req: FastifyRequest): string;
-}
-
-export function contentDateOf(s: RepositoryStatus): ContentDate {
-  const src = s.sources.find((x) => x.id === s.contentSource);
-  return {
-    ...(s.contentDate !== undefined && { contentDate: s.contentDate }),
-    ...(s.contentSource !== undefined && { source: s.contentSource }),
-    ...(src?.release !== undefined && { release: src.release }),
-    outOfDate: s.outOfDate,
-    generatedAt: s.generatedAt,
-  };
 }
 
 /**
@@ -76,7 +68,7 @@ export function statusSource(store: Store, now: () => Date = () => new Date()): 
 }
 
 /** The page frame's content-date line and out-of-date mark, from a status. */
-export const contentFrame = (s: RepositoryStatus): { contentLine: string; outOfDate: boolean } => ({ contentLine: contentDateLine(s), outOfDate: s.outOfDate });
+export const contentFrame = (s: RepositoryStatus): { contentLine: string; outOfDate: boolean } => ({ contentLine: contentAsOfLine(contentDateOf(s)), outOfDate: s.outOfDate });
 
 export function createContext(store: Store, now: () => Date): AppContext {
   const status = statusSource(store, now);

@@ -6,7 +6,7 @@
  */
 import { summarizeRecord, type CveRecordJson, type RecordSummary } from '../cve/index.ts';
 import {
-  contentAsOfLine,
+  contentFields,
   csvHeader,
   cveXmlFooter,
   cveXmlHeader,
@@ -18,6 +18,8 @@ import {
   type ContentDate,
 } from '../formats/index.ts';
 import type { Store } from '../store/index.ts';
+
+export { contentFields };
 
 /** A stored record, read lazily: the JSON text as stored and its parse and summary on demand. */
 export interface ListRecord {
@@ -68,16 +70,6 @@ export function listItemOf(s: RecordSummary): ListItem {
     kev: s.kev !== undefined,
     replacedBy: [...new Set(s.replacements.map((r) => r.target))],
     url: `/cve/${s.cveId}`,
-  };
-}
-
-/** The content-date fields of every JSON answer (X1520-9.1, 9.2). */
-export function contentFields(ctx: ContentDate) {
-  return {
-    contentDate: ctx.contentDate ?? null,
-    contentSource: ctx.source ?? null,
-    outOfDate: ctx.outOfDate,
-    contentStatement: contentAsOfLine(ctx),
   };
 }
 

@@ -7,6 +7,9 @@ import { resolveMany as resolveAll, resolveName, ResolveError, DEFAULT_MAX_NAMES
 import type { Store } from '../store/index.ts';
 import { HttpError } from './errors.ts';
 
+/** Moved to the CVE module so the CLI words a bad name the same way without loading HTTP. */
+export { notACveName } from '../cve/index.ts';
+
 export const MAX_BULK_NAMES = DEFAULT_MAX_NAMES;
 export const MAX_BULK_TEXT = 4 * 1024 * 1024;
 
@@ -34,21 +37,6 @@ export type ResolveOutcome =
   | { readonly kind: 'found'; readonly cveId: string; readonly result: Resolved }
   | { readonly kind: 'unknown'; readonly cveId: string; readonly reason: string }
   | { readonly kind: 'invalid'; readonly reason: string };
-
-/**
- * Why `input` is not a CVE name, said once: the parser's reason either says so itself
- * (`"foo" is not a CVE name: expected CVE-YYYY-NNNN`) or names only the fault
- * (`sequence "01234" has a leading zero …`), which gets the input in front.
- *
- * @example
- * notACveName('foo', '"foo" is not a CVE name: expected CVE-YYYY-NNNN') // the reason as it is
- * notACveName('CVE-2020-01234', 'sequence "01234" has a leading zero') // '"CVE-2020-01234" is not a CVE name: sequence …'
- */
-export function notACveName(input: string, reason: string): string {
-  if (/\bis not a CVE name\b/.test(reason)) return reason;
-  const short = input.length > 40 ? `${input.slice(0, 37)}...` : input;
-  return `${JSON.stringify(short)} is not a CVE name: ${reason}`;
-}
 
 export async function resolveOne(store: Store, input: string): Promise<ResolveOutcome> {
   const r = await resolveName(store, input);

@@ -7,8 +7,8 @@ export type { ImportOptions, ImportSummary, ImportProgress, ImportCounts, Import
 export { syncOnce, listReleaseAssets, parseAssetName, parseInterval } from './sync.ts';
 export type { SyncReport, SyncOptions, SyncStep, Reconciliation, ReleaseAsset } from './sync.ts';
 export { parseItem, completeItem } from './prepare.ts';
-export { repositoryStatus, isOutOfDate, contentDateLine } from './status.ts';
+export { repositoryStatus, isOutOfDate } from './status.ts';
 export type { RepositoryStatus, SourceStatus } from './status.ts';
 export { loadSample, SAMPLE_DIR } from './sample.ts';
-export { openInput, cveNameOfPath, ITEM_ERROR_CODES } from './readers/index.ts';
+export { openInput, cveNameOfPath, inflateRecord, ITEM_ERROR_CODES } from './readers/index.ts';
 export type { ReaderOptions } from './readers/index.ts';

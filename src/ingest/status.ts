@@ -114,11 +114,3 @@ export async function repositoryStatus(store: Store, now = new Date()): Promise<
   };
 }
 
-/** "CVE content as of 2025-01-24 14:00Z (source cvelistV5, release …)" for pages and reports. */
-export function contentDateLine(status: Pick<RepositoryStatus, 'contentDate' | 'contentSource' | 'outOfDate' | 'sources'>): string {
-  if (!status.contentDate) return 'No CVE content imported yet';
-  const src = status.sources.find((s) => s.id === status.contentSource);
-  const when = status.contentDate.replace(/:\d\d(\.\d+)?Z$/, 'Z').replace('T', ' ');
-  const release = src?.release ? `, release ${src.release}` : '';
-  return `CVE content as of ${when} (source ${status.contentSource}${release})${status.outOfDate ? ' — out of date: older than three months' : ''}`;
-}
