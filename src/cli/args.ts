@@ -2,7 +2,8 @@
  * @module Shared CLI plumbing: option parsing with clear errors, output in words or JSON,
  * and opening the configured store.
  */
-import { statSync } from 'node:fs';
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { loadConfig, parseWholeNumber, redactDb, type Config } from '../config/index.ts';
 import { openStore, type MigrateOptions, type Store } from '../store/index.ts';
@@ -139,14 +140,47 @@ const DB_SETTING = 'CVEKIT_DB/--db';
 
 function openFailure(config: Config, err: unknown): StoreOpenError {
   const why = err instanceof Error ? err.message : String(err);
-  return new StoreOpenError(`cannot open the store ${redactDb(config.db)} (${DB_SETTING}): ${why}`, { cause: err });
+  return new StoreOpenError(`cannot open the store ${redactDb(config.db)} (${DB_SETTING}): ${why}${permissionHint(config.db)}`, { cause: err });
+}
+
+/**
+ * What of a SQLite store this user may not write, when that is why it would not open or
+ * could not be written: SQLite says only "attempt to write a readonly database" or "unable to
+ * open database file". A WAL store's `-wal` and `-shm` files are made beside it even to read
+ * it, so its directory counts too.
+ */
+function permissionHint(db: string): string {
+  if (!db.startsWith('sqlite:') || db === 'sqlite::memory:') return '';
+  const path = db.slice('sqlite:'.length);
+  const denied = (p: string): boolean => {
+    try {
+      accessSync(p, constants.W_OK);
+      return false;
+    } catch (err) {
+      return (err as NodeJS.ErrnoException).code === 'EACCES' || (err as NodeJS.ErrnoException).code === 'EROFS';
+    }
+  };
+  const user = typeof process.getuid === 'function' ? ` (uid ${process.getuid()})` : '';
+  if (existsSync(path) && denied(path)) return `; the file ${path} is read-only for this user${user}`;
+  if (existsSync(dirname(path)) && denied(dirname(path))) {
+    return `; its directory ${dirname(path)} is not writable for this user${user}: SQLite makes the store's -wal and -shm files there, even to read it`;
+  }
+  return '';
 }
 
 /**
  * Open and migrate the configured store, for the commands that write to it (created when
  * missing). A failure to open or migrate names the store location and the setting.
  */
-export async function openConfiguredStore(config: Config, migrate?: MigrateOptions): Promise<{ store: Store; migrated: Awaited<ReturnType<Store['migrate']>> }> {
+export async function openConfiguredStore(
+  config: Config,
+  migrate?: MigrateOptions,
+  { readOnly = false }: { readonly readOnly?: boolean } = {},
+): Promise<{ store: Store; migrated: Awaited<ReturnType<Store['migrate']>> }> {
+  // SQLite opens a file it may not write read-only without a word: a command that writes
+  // would fail at its first write, without naming the store.
+  const denied = readOnly ? '' : permissionHint(config.db);
+  if (denied) throw new StoreOpenError(`cannot write to the store ${redactDb(config.db)} (${DB_SETTING})${denied}`);
   let store: Store;
   try {
     store = await openStore(config.db);
@@ -180,8 +214,8 @@ export function requireExistingStore(config: Config): void {
 }
 
 /** Open and migrate the configured store (created when missing); the caller closes it. */
-export async function withStore<T>(config: Config, fn: (store: Store) => Promise<T>, migrate?: MigrateOptions): Promise<T> {
-  const { store } = await openConfiguredStore(config, migrate);
+export async function withStore<T>(config: Config, fn: (store: Store) => Promise<T>, migrate?: MigrateOptions, readOnly = false): Promise<T> {
+  const { store } = await openConfiguredStore(config, migrate, { readOnly });
   try {
     return await fn(store);
   } finally {
@@ -192,7 +226,7 @@ export async function withStore<T>(config: Config, fn: (store: Store) => Promise
 /** Like `withStore`, for commands that only read: a missing SQLite store is refused, never created. */
 export async function withExistingStore<T>(config: Config, fn: (store: Store) => Promise<T>): Promise<T> {
   requireExistingStore(config);
-  return withStore(config, fn);
+  return withStore(config, fn, undefined, true);
 }
 
 export { redactDb };

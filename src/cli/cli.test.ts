@@ -1,10 +1,11 @@
 import { strict as assert } from 'node:assert';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { after, before, describe, test } from 'node:test';
-import { sharedData } from '../../test/support/paths.ts';
+import { REPO_ROOT, sharedData } from '../../test/support/paths.ts';
 import { createTestDb, realRecordLines, testBackends } from '../../test/support/stores.ts';
 import { summarizeRecord } from '../cve/index.ts';
 import { runCli } from '../../test/support/cli.ts';
@@ -74,6 +75,41 @@ test('a store that cannot be opened is named with its setting, exit 1', async ()
       assert.ok(r.err.includes(`cannot open the store ${db} (CVEKIT_DB/--db): `), `${args.join(' ')} ${db}: ${r.err}`);
       assert.match(r.err, why, `${args.join(' ')} ${db}`);
     }
+  }
+});
+
+test('a SQLite store this user may not write: the file or the directory is named, reads still work where SQLite can read', async () => {
+  // As root every file is writable: the commands run as `nobody` then; as any other user, as it.
+  const asUser = (args: readonly string[]) => {
+    const cli = [join(REPO_ROOT, 'bin', 'cvekit.js'), ...args];
+    const root = process.getuid?.() === 0;
+    const r = spawnSync(root ? 'setpriv' : process.execPath, root ? ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, ...cli] : cli, { encoding: 'utf8', env: { PATH: process.env.PATH } });
+    return { code: r.status, err: r.stderr };
+  };
+  const dir = mkdtempSync(join(tmpdir(), 'cvekit-cli-readonly-'));
+  chmodSync(dir, 0o777);
+  const db = join(dir, 'c.db');
+  assert.equal((await run(['seed', '--db', `sqlite:${db}`])).code, 0);
+  const records = join(dir, 'more.jsonl');
+  writeFileSync(records, `${realRecordLines(3000).slice(2990).join('\n')}\n`);
+  chmodSync(records, 0o644);
+  try {
+    chmodSync(db, 0o444);
+    const write = asUser(['import', records, '--db', `sqlite:${db}`]);
+    assert.equal(write.code, 1, write.err);
+    assert.match(write.err, /^cvekit import: cannot write to the store sqlite:\S+c\.db \(CVEKIT_DB\/--db\); the file \S+c\.db is read-only for this user \(uid \d+\)\n$/);
+    const read = asUser(['status', '--db', `sqlite:${db}`]);
+    assert.equal(read.code, 0, read.err);
+    chmodSync(db, 0o666);
+    chmodSync(dir, 0o555);
+    for (const args of [['status', '--db', `sqlite:${db}`], ['import', records, '--db', `sqlite:${join(dir, 'new.db')}`]]) {
+      const r = asUser(args);
+      assert.equal(r.code, 1, `${args[0]}: ${r.err}`);
+      assert.match(r.err, /(: attempt to write a readonly database|\(CVEKIT_DB\/--db\)); its directory \S+ is not writable for this user \(uid \d+\): SQLite makes the store's -wal and -shm files there, even to read it\n$/, args[0]);
+    }
+    assert.ok(!existsSync(join(dir, 'new.db')));
+  } finally {
+    chmodSync(dir, 0o755);
   }
 });
 
