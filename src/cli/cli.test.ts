@@ -39,7 +39,7 @@ test('a bad --db is refused before anything runs', async () => {
 test('read-only commands refuse a SQLite store that does not exist, and create nothing', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'cvekit-cli-missing-'));
   const missing = join(dir, 'nodir', 'missing.db');
-  for (const args of [['status'], ['status', '--json'], ['quarantine', 'list'], ['quarantine', 'show', '1'], ['export', '--format', 'jsonl'], ['show', 'CVE-2024-3400'], ['history', 'CVE-2024-3400'], ['mapping-issues'], ['cna', 'org', 'list'], ['cna', 'user', 'list']]) {
+  for (const args of [['status'], ['status', '--json'], ['quarantine', 'list'], ['quarantine', 'show', '1'], ['export', '--format', 'jsonl'], ['show', 'CVE-2024-3400'], ['history', 'CVE-2024-3400'], ['resolve', 'CVE-2024-3400'], ['mapping-issues'], ['cna', 'org', 'list'], ['cna', 'user', 'list']]) {
     const r = await run([...args, '--db', `sqlite:${missing}`]);
     assert.equal(r.code, 1, `${args.join(' ')}: ${r.err}`);
     const hint = ' (CVEKIT_DB/--db); `cvekit db migrate` or `cvekit serve` creates one';
@@ -175,7 +175,7 @@ test('usage errors under --json also print {"ok":false,"error":…,"usage":true}
 });
 
 test('every command has --help', async () => {
-  for (const cmd of ['serve', 'status', 'show', 'history', 'db', 'import', 'sync', 'quarantine', 'kev', 'cwe', 'seed']) {
+  for (const cmd of ['serve', 'status', 'show', 'history', 'resolve', 'db', 'import', 'sync', 'quarantine', 'kev', 'cwe', 'seed']) {
     const r = await run([cmd, '--help']);
     assert.equal(r.code, 0, cmd);
     assert.match(r.out, /Usage: cvekit/, cmd);

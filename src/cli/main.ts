@@ -33,6 +33,7 @@ const COMMANDS: Record<string, CommandEntry> = {
   cna: { run: lazy(() => import('./cna-command.ts'), (m) => m.cnaCommand), summary: 'cna org create|list, cna user create|list|reset-key: set up CNA orgs, users and API keys' },
   status: { run: lazy(storeCommands, (m) => m.statusCommand), summary: 'counts, sources and the date of the CVE content' },
   show: { run: lazy(recordCommands, (m) => m.showCommand), summary: 'show NAME…: CVE records by name in any syntax (state, CVSS, CWE, KEV, replacements; --json, --raw)' },
+  resolve: { run: lazy(recordCommands, (m) => m.resolveCommand), summary: 'resolve NAME…|--text FILE|-: CVE names (or every one in a text) to state and replacements; --check for advisories' },
   history: { run: lazy(recordCommands, (m) => m.historyCommand), summary: 'history NAME [--diff [FROM [TO]]]: the stored versions of a record, the fields changed between two' },
   db: { run: lazy(storeCommands, (m) => m.dbCommand), summary: 'db migrate: apply pending database migrations' },
   import: { run: lazy(importCommands, (m) => m.importCommand), summary: 'import CVE JSON 5 records from a path, URL or - (stdin)' },

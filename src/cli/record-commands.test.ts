@@ -314,5 +314,64 @@ for (const backend of testBackends()) {
       }
       assert.match((await run(['history', 'CVE-2011-0611', '--diff', ...db])).out, /new: "Before \\u001b\[31mred\\rOVERWRITTEN \\u009b31m \\u202eevil after\."/);
     });
+
+    test('X1520-7.8 X1520-10.1: resolve takes every CVE name in an advisory (a file or stdin), once each, in order; a rejected one points to its replacement', async () => {
+      const advisory = [
+        'Security advisory: fixes CVE-2024-3400 (see cve-2024-3400 again) and CVE\u20132024\u20139673.',
+        'Not affected by CVE-2099-12345. Mistyped: CVE-2021-01234. Dates like 2024-3400 are not names in a text.',
+      ].join('\n');
+      const file = join(dir, 'advisory.txt');
+      writeFileSync(file, advisory);
+      for (const r of [await run(['resolve', '--text', file, ...db]), await runCli(['resolve', '--text', '-', ...db], {}, advisory)]) {
+        assert.equal(r.code, 0, r.err);
+        const rows = r.out.split('\n').slice(1, 5).map((l) => l.split(/ {2,}/));
+        assert.deepEqual(rows, [
+          ['CVE-2024-3400', 'CVE-2024-3400', 'PUBLISHED'],
+          ['CVE\u20132024\u20139673', 'CVE-2024-9673', 'REJECTED', 'rejected: use CVE-2025-22333'],
+          ['CVE-2099-12345', 'CVE-2099-12345', '-', 'no record of it here'],
+          ['CVE-2021-01234', '-', '-', 'not a CVE name: sequence "01234" has a leading zero (5 or more digits never start with 0)'],
+        ]);
+        assert.match(r.out, /^4 names: 2 found \(1 rejected\), 1 not here, 1 not CVE names$/m);
+        assert.match(r.out, CONTENT_LINE);
+      }
+      const check = await run(['resolve', '--check', '--text', file, ...db]);
+      assert.equal(check.code, 1, 'a rejected, an unknown and a malformed name fail the check');
+      assert.match(check.err, /--check failed/);
+      assert.equal((await run(['resolve', '--check', 'CVE-2024-3400', 'can-1999-0006', ...db])).code, 0);
+      assert.equal((await run(['resolve', '--check', '2024-9673', ...db])).code, 1, 'a rejected name alone fails the check');
+
+      const json = await run(['resolve', 'CAN-1999-0006', '2024-9673', 'CVE-2024-01234', ...db, '--json']);
+      assert.equal(json.code, 0, json.err);
+      const body = JSON.parse(json.out);
+      assert.deepEqual([body.count, body.found, body.unknown, body.invalid, body.rejected, body.ok], [3, 2, 0, 1, 1, true]);
+      assert.deepEqual(body.results[1], { query: '2024-9673', status: 'found', cveId: 'CVE-2024-9673', state: 'REJECTED', replacedBy: ['CVE-2025-22333'], url: '/cve/CVE-2024-9673' });
+      assert.equal(body.results[2].status, 'invalid');
+      assert.match(body.contentStatement, CONTENT_LINE);
+    });
+
+    test('resolve: bad input gets a clear message (no names, names and --text, a missing file, a text over 16 MiB, hostile text)', async () => {
+      for (const [args, why] of [
+        [[], /give one or more CVE names, or --text/],
+        [['CVE-2024-3400', '--text', '-'], /names or --text, not both/],
+      ] as const) {
+        const r = await run(['resolve', ...args, ...db]);
+        assert.equal(r.code, 2);
+        assert.match(r.err, why);
+      }
+      const missing = await run(['resolve', '--text', join(dir, 'no-such.txt'), ...db]);
+      assert.equal(missing.code, 1);
+      assert.match(missing.err, /cannot read --text \S+no-such\.txt: ENOENT/);
+      const big = join(dir, 'big.txt');
+      writeFileSync(big, Buffer.alloc(16 * 1024 * 1024 + 1, 0x20));
+      assert.match((await run(['resolve', '--text', big, ...db])).err, /is over 16 MiB; split it/);
+      const piped = await runCli(['resolve', '--text', '-', ...db], {}, Buffer.alloc(16 * 1024 * 1024 + 1, 0x20));
+      assert.equal(piped.code, 1);
+      assert.match(piped.err, /--text - is over 16 MiB/);
+      const none = await runCli(['resolve', '--text', '-', ...db], {}, 'no names here');
+      assert.equal(none.code, 0);
+      assert.match(none.out, /^No CVE names found in the text\.$/m);
+      const hostile = await runCli(['resolve', '--text', '-', ...db], {}, 'CVE-2024-3400\u001b[2J CVE\u202e-2024-0001');
+      assert.doesNotMatch(hostile.out, TERMINAL_CONTROLS);
+    });
   });
 }

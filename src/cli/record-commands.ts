@@ -10,11 +10,12 @@
  * terminal control characters, so a title holding `ESC[2J` or a bare CR cannot clear, recolour
  * or overwrite what the user reads.
  */
+import { readFile, stat } from 'node:fs/promises';
 import { compareCveIds, diffRecords, notACveName, parseCveId, summarizeRecord, type AffectedSummary, type CveId, type CveRecordJson, type FieldChange, type MetricSummary, type RecordDates, type Replacement, type VersionJson } from '../cve/index.ts';
 import { parseWholeNumber } from '../config/index.ts';
 import { contentAsOfLine, contentDateOf, contentFields, oneLine, truncate, visibleText, type ContentDate } from '../formats/index.ts';
 import { repositoryStatus } from '../ingest/index.ts';
-import { DEFAULT_MAX_NAMES, resolveMany } from '../search/index.ts';
+import { bulkResults, DEFAULT_MAX_NAMES, ResolveError, resolveMany, type BulkResult } from '../search/index.ts';
 import type { KevEntry, StoredRecord, Store, VersionInfo } from '../store/index.ts';
 import { configFrom, parse, print, table, UsageError, withExistingStore, type Io } from './args.ts';
 
@@ -421,5 +422,100 @@ export async function historyCommand(args: readonly string[], io: Io): Promise<n
     const head = `${cveId}: from ${versionLabel(a)} to ${versionLabel(b)}: ${changes.length === 0 ? 'no field changed' : `${changes.length} field${changes.length === 1 ? '' : 's'} changed`}`;
     print(io, [head, ...changes.flatMap(changeText), '', contentAsOfLine(ctx)].join('\n'));
     return 0;
+  });
+}
+
+// --- cvekit resolve -----------------------------------------------------------------------
+
+/** The largest text `--text` reads (an advisory, a mailbox export). */
+export const MAX_RESOLVE_TEXT = 16 * 1024 * 1024;
+
+export const RESOLVE_HELP = `Usage: cvekit resolve [NAME…] [--text FILE|-] [--check] [--json] [--db URL]
+
+Resolves CVE names to the records of the store: each NAME in any syntax, or every CVE name
+in a text (an advisory, an e-mail, release notes) read from FILE, or from stdin with -.
+For each: the canonical name, its state, and for a rejected name the names to use instead
+(X.1520 7.7, 7.8); a name this store has no record of, or a word that looks like a CVE name
+but is not one (CVE-2021-01234), says so and why. The last line states the date of the CVE
+content.
+
+  --text FILE|-  every CVE name in this text, once each, in order of appearance (at most
+                 16 MiB of text and ${DEFAULT_MAX_NAMES.toLocaleString('en')} names)
+  --check        exit 1 when any name is unknown here, not a CVE name, or rejected: a check
+                 of an advisory's CVE names before it is published
+  --json         the answer of POST /api/v1/resolve: count, found, unknown, invalid,
+                 results (query, status, cveId, state, replacedBy, url, reason), content date`;
+
+/** The text of `--text`: a file or stdin, refused past {@link MAX_RESOLVE_TEXT}. */
+async function readText(spec: string, io: Io): Promise<string> {
+  const tooLarge = (): Error => new Error(`the text of --text ${spec} is over ${MAX_RESOLVE_TEXT / 1024 / 1024} MiB; split it`);
+  if (spec !== '-') {
+    let size: number;
+    try {
+      size = (await stat(spec)).size;
+    } catch (err) {
+      throw new Error(`cannot read --text ${spec}: ${(err as Error).message}`);
+    }
+    if (size > MAX_RESOLVE_TEXT) throw tooLarge();
+    return readFile(spec, 'utf8');
+  }
+  const parts: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of io.stdin as AsyncIterable<Buffer | string>) {
+    const b = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    size += b.length;
+    if (size > MAX_RESOLVE_TEXT) throw tooLarge();
+    parts.push(b);
+  }
+  return Buffer.concat(parts).toString('utf8');
+}
+
+/** One result as a table row: INPUT, NAME, STATE, NOTE; every text from the input made safe. */
+function resolveRow(r: BulkResult): string[] {
+  const query = truncate(oneLine(r.query), 40);
+  if (r.status === 'invalid') return [query, '-', '-', `not a CVE name: ${oneLine(r.reason ?? '')}`];
+  if (r.status === 'unknown') return [query, r.cveId ?? '-', '-', 'no record of it here'];
+  const rejected = r.state === 'REJECTED';
+  const instead = r.replacedBy ?? [];
+  const note = rejected ? (instead.length > 0 ? `rejected: use ${instead.join(', ')}` : 'rejected: do not use (no replacement named)') : '';
+  return [query, r.cveId ?? '-', r.state ?? '-', note];
+}
+
+export async function resolveCommand(args: readonly string[], io: Io): Promise<number> {
+  const { values, positionals } = parse(args, { text: { type: 'string' }, check: { type: 'boolean' } });
+  if (values.help) return print(io, RESOLVE_HELP), 0;
+  if (values.text !== undefined && positionals.length > 0) throw new UsageError('give names or --text, not both');
+  if (values.text === undefined && positionals.length === 0) {
+    throw new UsageError('give one or more CVE names, or --text FILE|- for every CVE name in a text (cvekit resolve --help)');
+  }
+  if (positionals.length > DEFAULT_MAX_NAMES) throw new UsageError(`${positionals.length} names: at most ${DEFAULT_MAX_NAMES} at once`);
+  const input = values.text !== undefined ? await readText(values.text, io) : positionals;
+
+  return withExistingStore(configFrom(values, io), async (store) => {
+    const ctx = contentDateOf(await repositoryStatus(store));
+    let results: BulkResult[];
+    try {
+      results = bulkResults((await resolveMany(store, input)).items);
+    } catch (err) {
+      if (err instanceof ResolveError) throw new UsageError(err.message);
+      throw err;
+    }
+    const count = (status: BulkResult['status']): number => results.filter((r) => r.status === status).length;
+    const rejected = results.filter((r) => r.state === 'REJECTED').length;
+    const failed = values.check === true && results.some((r) => r.status !== 'found' || r.state === 'REJECTED');
+    if (values.json) {
+      printJsonSafe(io, { ok: !failed, count: results.length, found: count('found'), unknown: count('unknown'), invalid: count('invalid'), rejected, results, ...contentFields(ctx), generatedAt: ctx.generatedAt });
+      return failed ? 1 : 0;
+    }
+    const lines: string[] = [];
+    if (results.length === 0) lines.push('No CVE names found in the text.');
+    else {
+      lines.push(...table([['INPUT', 'NAME', 'STATE', 'NOTE'], ...results.map(resolveRow)]).split('\n').map((l) => l.trimEnd()));
+      lines.push('', `${results.length} name${results.length === 1 ? '' : 's'}: ${count('found')} found (${rejected} rejected), ${count('unknown')} not here, ${count('invalid')} not CVE names`);
+    }
+    lines.push(contentAsOfLine(ctx));
+    print(io, lines.join('\n'));
+    if (failed) io.stderr.write('cvekit resolve: --check failed: some names are unknown here, not CVE names, or rejected\n');
+    return failed ? 1 : 0;
   });
 }

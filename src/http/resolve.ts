@@ -3,7 +3,7 @@
  * `resolveMany`: one name in any syntax, or many (a list or a pasted text), to the
  * canonical name, its state, its replacements and its URL (X1520-6.9, 7.8, 10.1, 10.2).
  */
-import { resolveMany as resolveAll, resolveName, ResolveError, DEFAULT_MAX_NAMES } from '../search/index.ts';
+import { bulkResults, resolveMany as resolveAll, resolveName, ResolveError, DEFAULT_MAX_NAMES, type BulkResult } from '../search/index.ts';
 import type { Store } from '../store/index.ts';
 import { HttpError } from './errors.ts';
 
@@ -45,25 +45,12 @@ export async function resolveOne(store: Store, input: string): Promise<ResolveOu
   return { kind: 'invalid', reason: r.reason };
 }
 
-export interface BulkResult {
-  readonly query: string;
-  readonly status: 'found' | 'unknown' | 'invalid';
-  readonly cveId?: string;
-  readonly state?: string;
-  readonly replacedBy?: readonly string[];
-  readonly url?: string;
-  readonly reason?: string;
-}
+export type { BulkResult } from '../search/index.ts';
 
 /** Every input in order (a text: every CVE name in it once, and CVE-looking words that are not names, with reasons). */
 export async function resolveMany(store: Store, input: { readonly ids?: readonly string[]; readonly text?: string }): Promise<BulkResult[]> {
   try {
-    const r = await resolveAll(store, input.ids ?? input.text ?? '');
-    return r.items.map((i): BulkResult =>
-      i.found
-        ? { query: i.query, status: 'found', cveId: i.cveId, state: i.state, replacedBy: i.replacedBy, url: i.url }
-        : { query: i.query, status: i.code === 'UNKNOWN_CVE_NAME' ? 'unknown' : 'invalid', ...(i.cveId && { cveId: i.cveId, url: `/cve/${i.cveId}` }), reason: i.reason },
-    );
+    return bulkResults((await resolveAll(store, input.ids ?? input.text ?? '')).items);
   } catch (err) {
     if (err instanceof ResolveError) throw new HttpError(413, 'TOO_MANY_NAMES', err.message, err.details);
     throw err;

@@ -5,5 +5,5 @@
  */
 export { parseQuery, formatQuery, QuerySyntaxError, MAX_QUERY_LENGTH } from './query.ts';
 export type { ParsedQuery } from './query.ts';
-export { resolveName, resolveMany, recordUrl, ResolveError, DEFAULT_MAX_NAMES } from './resolve.ts';
-export type { NameResolution, ResolvedName, UnresolvedName, NotFoundCode, ResolveOptions, ResolveManyOptions, ResolveManyResult } from './resolve.ts';
+export { resolveName, resolveMany, recordUrl, bulkResults, ResolveError, DEFAULT_MAX_NAMES } from './resolve.ts';
+export type { BulkResult, NameResolution, ResolvedName, UnresolvedName, NotFoundCode, ResolveOptions, ResolveManyOptions, ResolveManyResult } from './resolve.ts';

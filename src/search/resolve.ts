@@ -161,3 +161,25 @@ export async function resolveMany(store: Pick<Store, 'search'>, input: readonly 
   });
   return { items, found, unknown, invalid };
 }
+
+/** One name of a bulk answer, flat (the API's `POST /api/v1/resolve` and `cvekit resolve --json`). */
+export interface BulkResult {
+  readonly query: string;
+  /** `found`; `unknown`: well-formed, no record here; `invalid`: not a CVE name. */
+  readonly status: 'found' | 'unknown' | 'invalid';
+  readonly cveId?: string;
+  readonly state?: string;
+  /** Names to use instead of a rejected one (X1520-7.8). */
+  readonly replacedBy?: readonly string[];
+  readonly url?: string;
+  readonly reason?: string;
+}
+
+/** `resolveMany`'s items as flat bulk results, in the same order. */
+export function bulkResults(items: readonly NameResolution[]): BulkResult[] {
+  return items.map((i): BulkResult =>
+    i.found
+      ? { query: i.query, status: 'found', cveId: i.cveId, state: i.state, replacedBy: i.replacedBy, url: i.url }
+      : { query: i.query, status: i.code === 'UNKNOWN_CVE_NAME' ? 'unknown' : 'invalid', ...(i.cveId && { cveId: i.cveId, url: recordUrl(i.cveId) }), reason: i.reason },
+  );
+}
