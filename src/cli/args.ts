@@ -162,6 +162,13 @@ function permissionHint(db: string): string {
   };
   const user = typeof process.getuid === 'function' ? ` (uid ${process.getuid()})` : '';
   if (existsSync(path) && denied(path)) return `; the file ${path} is read-only for this user${user}`;
+  // SQLite makes these with the store file's mode, owned by whoever opened the store first.
+  // (Never advise removing them: a -wal file can hold committed transactions.)
+  for (const side of [`${path}-wal`, `${path}-shm`]) {
+    if (existsSync(side) && denied(side)) {
+      return `; its file ${side} is read-only for this user${user}: SQLite made it with the store file's mode, owned by the user who opened the store first; make it writable for every user that opens the store`;
+    }
+  }
   if (existsSync(dirname(path)) && denied(dirname(path))) {
     return `; its directory ${dirname(path)} is not writable for this user${user}: SQLite makes the store's -wal and -shm files there, even to read it`;
   }

@@ -100,7 +100,15 @@ test('a SQLite store this user may not write: the file or the directory is named
     assert.match(write.err, /^cvekit import: cannot write to the store sqlite:\S+c\.db \(CVEKIT_DB\/--db\); the file \S+c\.db is read-only for this user \(uid \d+\)\n$/);
     const read = asUser(['status', '--db', `sqlite:${db}`]);
     assert.equal(read.code, 0, read.err);
+    // That read made the -wal and -shm files with the store file's mode (read-only): a writable
+    // store file is then not enough.
     chmodSync(db, 0o666);
+    const sides = asUser(['import', records, '--db', `sqlite:${db}`]);
+    assert.equal(sides.code, 1, sides.err);
+    assert.match(sides.err, /; its file \S+c\.db-(wal|shm) is read-only for this user \(uid \d+\): SQLite made it with the store file's mode, owned by the user who opened the store first; make it writable for every user that opens the store\n$/);
+    for (const side of ['-wal', '-shm']) if (existsSync(`${db}${side}`)) chmodSync(`${db}${side}`, 0o666);
+    const now = asUser(['import', records, '--db', `sqlite:${db}`]);
+    assert.equal(now.code, 0, now.err);
     chmodSync(dir, 0o555);
     for (const args of [['status', '--db', `sqlite:${db}`], ['import', records, '--db', `sqlite:${join(dir, 'new.db')}`]]) {
       const r = asUser(args);
