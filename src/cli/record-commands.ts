@@ -63,9 +63,12 @@ const LABEL_WIDTH = 14;
  */
 const JSON_UNSAFE = /[\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]/g;
 
+/** JSON text with {@link JSON_UNSAFE} characters written as `\\uXXXX` escapes (the same JSON). */
+const escapeUnsafe = (json: string): string => json.replace(JSON_UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+
 /** `value` as indented JSON with nothing a terminal would act on. */
 export function terminalJson(value: unknown): string {
-  return JSON.stringify(value, null, 2).replace(JSON_UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return escapeUnsafe(JSON.stringify(value, null, 2));
 }
 
 const printJsonSafe = (io: Io, value: unknown): void => print(io, terminalJson(value));
@@ -359,7 +362,7 @@ function versionNumber(which: 'FROM' | 'TO', text: string): number {
 /** A changed value in words: as JSON (strings quoted, so line ends show as \n), cut short, safe for a terminal. */
 function valueText(value: unknown): string {
   const json = JSON.stringify(value) ?? 'undefined';
-  return truncate(json, SHOWN_VALUE).replace(JSON_UNSAFE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return escapeUnsafe(truncate(json, SHOWN_VALUE));
 }
 
 function changeText(c: FieldChange): string[] {
@@ -493,25 +496,26 @@ export async function resolveCommand(args: readonly string[], io: Io): Promise<n
 
   return withExistingStore(configFrom(values, io), async (store) => {
     const ctx = contentDateOf(await repositoryStatus(store));
-    let results: BulkResult[];
+    let resolved: Awaited<ReturnType<typeof resolveMany>>;
     try {
-      results = bulkResults((await resolveMany(store, input)).items);
+      resolved = await resolveMany(store, input);
     } catch (err) {
       if (err instanceof ResolveError) throw new UsageError(err.message);
       throw err;
     }
-    const count = (status: BulkResult['status']): number => results.filter((r) => r.status === status).length;
+    const { found, unknown, invalid } = resolved;
+    const results = bulkResults(resolved.items);
     const rejected = results.filter((r) => r.state === 'REJECTED').length;
-    const failed = values.check === true && results.some((r) => r.status !== 'found' || r.state === 'REJECTED');
+    const failed = values.check === true && (found < results.length || rejected > 0);
     if (values.json) {
-      printJsonSafe(io, { ok: !failed, count: results.length, found: count('found'), unknown: count('unknown'), invalid: count('invalid'), rejected, results, ...contentFields(ctx), generatedAt: ctx.generatedAt });
+      printJsonSafe(io, { ok: !failed, count: results.length, found, unknown, invalid, rejected, results, ...contentFields(ctx), generatedAt: ctx.generatedAt });
       return failed ? 1 : 0;
     }
     const lines: string[] = [];
     if (results.length === 0) lines.push('No CVE names found in the text.');
     else {
       lines.push(...table([['INPUT', 'NAME', 'STATE', 'NOTE'], ...results.map(resolveRow)]).split('\n').map((l) => l.trimEnd()));
-      lines.push('', `${results.length} name${results.length === 1 ? '' : 's'}: ${count('found')} found (${rejected} rejected), ${count('unknown')} not here, ${count('invalid')} not CVE names`);
+      lines.push('', `${results.length} name${results.length === 1 ? '' : 's'}: ${found} found (${rejected} rejected), ${unknown} not here, ${invalid} not CVE names`);
     }
     lines.push(contentAsOfLine(ctx));
     print(io, lines.join('\n'));

@@ -4,13 +4,12 @@
  * syntax, one or 10,000 at a time (X1520-6.9, 10.1, 10.2).
  */
 import type { FastifyInstance } from 'fastify';
-import { diffRecords, summarizeRecord } from '../cve/index.ts';
-import { contentDateOf } from './context.ts';
+import { diffRecords, notACveName, summarizeRecord } from '../cve/index.ts';
+import { contentDateOf, contentFields } from '../formats/index.ts';
 import type { AppContext } from './context.ts';
 import { HttpError } from './errors.ts';
-import { contentFields } from './list-formats.ts';
 import { cveParams } from './record-routes.ts';
-import { MAX_BULK_NAMES, MAX_BULK_TEXT, notACveName, resolveMany, resolveOne, resolvedSchema } from './resolve.ts';
+import { MAX_BULK_NAMES, MAX_BULK_TEXT, resolveMany, resolveOne, resolvedSchema } from './resolve.ts';
 
 const error = { type: 'object', properties: { error: { type: 'string' }, message: { type: 'string' }, details: { type: 'object', additionalProperties: true } } } as const;
 const content = {

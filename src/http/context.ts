@@ -14,9 +14,6 @@ export const CSP =
   "default-src 'none'; style-src 'self'; script-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 const STATUS_TTL_MS = 5_000;
 
-/** Defined beside the formats so the CLI states the content date without loading HTTP. */
-export { contentDateOf };
-
 export interface PageExtra {
   readonly query?: string;
   readonly code?: number;

@@ -10,12 +10,11 @@
  * await app.register(enrichApi, { store });
  */
 import type { FastifyInstance } from 'fastify';
-import { parseCveId } from '../cve/index.ts';
+import { notACveName, parseCveId } from '../cve/index.ts';
 import { loadMergedView } from '../enrich/index.ts';
 import { MAPPING_ISSUE_KINDS } from '../store/index.ts';
 import type { MappingIssueKind, Store } from '../store/index.ts';
 import { HttpError } from './errors.ts';
-import { notACveName } from './resolve.ts';
 
 export interface EnrichApiOptions {
   readonly store: Store;

@@ -19,8 +19,6 @@ import {
 } from '../formats/index.ts';
 import type { Store } from '../store/index.ts';
 
-export { contentFields };
-
 /** A stored record, read lazily: the JSON text as stored and its parse and summary on demand. */
 export interface ListRecord {
   readonly cveId: string;

@@ -6,14 +6,13 @@
  */
 import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { diffRecords, parseCveId, summarizeRecord, type CveRecordJson } from '../cve/index.ts';
+import { diffRecords, notACveName, parseCveId, summarizeRecord, type CveRecordJson } from '../cve/index.ts';
 import { cveXmlFooter, cveXmlHeader, toCveXmlItem, toText } from '../formats/index.ts';
 import type { SearchQuery } from '../store/search-types.ts';
 import { historyBody, html, listBody, notFoundBody, provenanceSection, recordBody } from '../web/index.ts';
 import { loadMergedView } from '../enrich/index.ts';
 import type { AppContext } from './context.ts';
 import { HttpError } from './errors.ts';
-import { notACveName } from './resolve.ts';
 import { listChunks, peek, type ListFormat } from './list-formats.ts';
 import { FORMAT_TYPES, alternateLinks, alternateList, negotiate, splitExtension, type Format } from './negotiate.ts';
 import type { QueryFilters } from './query.ts';

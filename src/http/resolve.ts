@@ -7,9 +7,6 @@ import { bulkResults, resolveMany as resolveAll, resolveName, ResolveError, DEFA
 import type { Store } from '../store/index.ts';
 import { HttpError } from './errors.ts';
 
-/** Moved to the CVE module so the CLI words a bad name the same way without loading HTTP. */
-export { notACveName } from '../cve/index.ts';
-
 export const MAX_BULK_NAMES = DEFAULT_MAX_NAMES;
 export const MAX_BULK_TEXT = 4 * 1024 * 1024;
 
@@ -44,8 +41,6 @@ export async function resolveOne(store: Store, input: string): Promise<ResolveOu
   if (r.code === 'UNKNOWN_CVE_NAME' && r.cveId) return { kind: 'unknown', cveId: r.cveId, reason: r.reason };
   return { kind: 'invalid', reason: r.reason };
 }
-
-export type { BulkResult } from '../search/index.ts';
 
 /** Every input in order (a text: every CVE name in it once, and CVE-looking words that are not names, with reasons). */
 export async function resolveMany(store: Store, input: { readonly ids?: readonly string[]; readonly text?: string }): Promise<BulkResult[]> {

@@ -6,12 +6,12 @@
 import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { parseCveId, summarizeRecord, type CveRecordJson } from '../cve/index.ts';
-import { atomFeed, feedEntryOf } from '../formats/index.ts';
+import { atomFeed, contentFields, feedEntryOf } from '../formats/index.ts';
 import { FACETS, type SearchQuery, type SearchResult } from '../store/search-types.ts';
 import { searchBody } from '../web/index.ts';
 import type { AppContext } from './context.ts';
 import { HttpError } from './errors.ts';
-import { contentFields, listChunks, LIST_TYPES, peek, recordsOf, type ListFormat } from './list-formats.ts';
+import { listChunks, LIST_TYPES, peek, recordsOf, type ListFormat } from './list-formats.ts';
 import { alternateLinks, alternateList, negotiate, type Format } from './negotiate.ts';
 import { FILTER_PROPERTIES, parseRequest, type FilterParams, type ParsedRequest } from './query.ts';
 
