@@ -15,6 +15,12 @@ export const STORE_ERROR_CODES = [
   'BAD_CURSOR',
   /** Full text asked for while a bulk load's full-text index is still to be built: HTTP 503. */
   'INDEX_BUILDING',
+  /** `cvekit db copy` into a store that already holds data. */
+  'NOT_EMPTY',
+  /** `cvekit db copy` between stores whose tables or columns differ (different cvekit versions). */
+  'SCHEMA_MISMATCH',
+  /** `cvekit db backup` whose copy failed its integrity check. */
+  'BACKUP_FAILED',
 ] as const;
 export type StoreErrorCode = (typeof STORE_ERROR_CODES)[number];
 

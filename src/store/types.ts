@@ -11,6 +11,7 @@ import type { SearchStore } from './search-types.ts';
 import type { CnaStore } from './cna-types.ts';
 import type { EnrichStore } from './enrich-types.ts';
 import type { SummaryRows } from './rows.ts';
+import type { TableAccess } from './table-types.ts';
 
 export type StoreKind = 'sqlite' | 'postgres';
 
@@ -261,6 +262,13 @@ export interface Store {
   readonly cna: CnaStore;
   /** NVD, EPSS and MITRE legacy data beside the CVE records, and mapping issues (`enrich-types.ts`). */
   readonly enrich: EnrichStore;
+  /** Every table at once: a consistent snapshot, a load into an empty store (`cvekit db copy`). */
+  readonly tables: TableAccess;
+  /**
+   * A consistent copy of the whole store in the file `path`, taken while others read and
+   * write it (SQLite's online backup); only stores kept in one file have it.
+   */
+  backupTo?(path: string): Promise<{ readonly pages: number; readonly bytes: number }>;
 
   /** Apply pending numbered migrations; safe to call on every start and from several processes. */
   migrate(opts?: MigrateOptions): Promise<MigrationResult>;

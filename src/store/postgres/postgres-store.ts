@@ -23,10 +23,12 @@ import { PostgresEnrichStore } from './enrich.ts';
 import { cweEntry, jobInfo, kevEntry, mergeSource, quarantineItem, sourceInfo, sourceKind, sourceParams, storedRecord, versionInfo } from '../mapping.ts';
 import type { Row } from '../mapping.ts';
 import { checkDistinct, currentRow, decide, jobCounts, nowIso, sourceDeltas, withoutNul, writeDerivedRows } from '../rows.ts';
-import type { CurrentRow, CurrentState, DerivedRows } from '../rows.ts';
+import type { CurrentRow, CurrentState, DerivedRows, FtsDoc } from '../rows.ts';
 import { readMigrations } from '../migrations.ts';
 import type { SearchStore } from '../search-types.ts';
 import { PostgresSearch } from './search.ts';
+import { postgresTables } from './tables.ts';
+import type { TableAccess } from '../table-types.ts';
 import { batchLoader } from './batch-loader.ts';
 import type {
   BulkLoadInfo,
@@ -94,6 +96,7 @@ export class PostgresStore implements Store {
   readonly disclosure: PostgresDisclosureStore;
   readonly cna: PostgresCnaStore;
   readonly enrich: PostgresEnrichStore;
+  readonly tables: TableAccess;
   readonly #pool: pg.Pool;
   readonly #readonly: boolean;
   /** Full text, filters, facets, stats, feeds and exports (issue 4). */
@@ -115,6 +118,7 @@ export class PostgresStore implements Store {
     this.search = new PostgresSearch(this.#pool);
     this.cna = new PostgresCnaStore(this.#pool, { readonly: this.#readonly });
     this.enrich = new PostgresEnrichStore(this.#pool, { readonly: this.#readonly });
+    this.tables = postgresTables(this.#pool, () => this.#checkWritable());
   }
 
   /** Check the server is reachable (openStore calls this). */
@@ -747,10 +751,15 @@ async function insertDerived(c: Queryable, ids: readonly string[], derived: read
       rep.id, rep.kind, rep.target, rep.origin,
     ],
   });
-  // Full text: long texts, so one parameter per value again.
-  const FTS_CASTS = ['', '', '', '', '', ''];
-  const docs = derived.map((d, i) => [ids[i], d.fts.title, d.fts.products, d.fts.description, d.fts.keywords, d.fts.refs]);
-  for (const part of chunks(docs, FTS_CASTS.length)) {
+  await insertFullText(c, derived.map((d, i) => [ids[i], d.fts]));
+}
+
+const FTS_CASTS = ['', '', '', '', '', ''];
+
+/** Full-text rows (`record_fts`) for records: long texts, so one parameter per value. */
+export async function insertFullText(c: Queryable, docs: readonly (readonly [string, FtsDoc])[]): Promise<void> {
+  const values = docs.map(([id, d]) => [id, d.title, d.products, d.description, d.keywords, d.refs]);
+  for (const part of chunks(values, FTS_CASTS.length)) {
     await c.query(
       `INSERT INTO record_fts (cve_id, document)
        SELECT u.cve_id,

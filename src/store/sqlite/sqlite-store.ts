@@ -6,9 +6,9 @@
  * multi-row statements. Several processes may open the same file: writers queue on
  * the database lock (busy_timeout), readers never block in WAL mode.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { DatabaseSync } from 'node:sqlite';
+import { backup, DatabaseSync } from 'node:sqlite';
 import type { StatementSync } from 'node:sqlite';
 import type { CveId, RecordState } from '../../cve/index.ts';
 import { StoreError } from '../errors.ts';
@@ -60,6 +60,8 @@ import type {
 import type { Row } from '../mapping.ts';
 import type { SearchStore } from '../search-types.ts';
 import { SqliteSearch } from './search.ts';
+import { sqliteTables } from './tables.ts';
+import type { TableAccess } from '../table-types.ts';
 import { MultiInsert, type InsertShape } from './multi-insert.ts';
 import { STAGE_TABLE, buildBulkLoad, bulkState, claimBulkLoad, guardSearch, loaderRunning, startBulkLoad } from './bulk-load.ts';
 type Param = null | number | bigint | string | Uint8Array;
@@ -69,6 +71,12 @@ const BUSY_TIMEOUT_MS = 30_000;
 const PAGE_SIZE = 16_384;
 /** Page cache: 32 MiB (negative: KiB); 8 MiB while a bulk load's indexes are built. */
 const CACHE_SIZE = -32_768;
+/**
+ * A backup copies every page in one step, under one read transaction: in several steps, a
+ * write by another connection between two steps (a server, an hourly sync) restarts it, and a
+ * long import would keep restarting it.
+ */
+const BACKUP_ALL_PAGES = -1;
 const BUILD_CACHE_SIZE = -8_192;
 
 const str = (v: unknown): string => v as string;
@@ -161,6 +169,7 @@ export class SqliteStore implements Store {
   readonly disclosure: SqliteDisclosureStore;
   readonly cna: SqliteCnaStore;
   readonly enrich: SqliteEnrichStore;
+  readonly tables: TableAccess;
   readonly #db: DatabaseSync;
   readonly #readonly: boolean;
   readonly #statements = new Map<string, StatementSync>();
@@ -195,6 +204,32 @@ export class SqliteStore implements Store {
     this.search = guardSearch(this.#search, () => bulkState(this.#db));
     this.cna = new SqliteCnaStore(this.#db, { readonly: this.#readonly });
     this.enrich = new SqliteEnrichStore(this.#db, { readonly: this.#readonly });
+    this.tables = sqliteTables(this.#db, () => this.#checkWritable());
+  }
+
+  /**
+   * SQLite's online backup into a new file beside `path`, checked (`quick_check`) and then
+   * renamed to `path`: a reader never sees half a backup, and a failed one leaves nothing.
+   */
+  async backupTo(path: string): Promise<{ readonly pages: number; readonly bytes: number }> {
+    const partial = `${path}.partial-${process.pid}`;
+    try {
+      const pages = await backup(this.#db, partial, { rate: BACKUP_ALL_PAGES });
+      const copy = new DatabaseSync(partial, { readOnly: true });
+      try {
+        const verdict = copy.prepare('PRAGMA quick_check').all() as { quick_check: string }[];
+        if (verdict.length !== 1 || verdict[0].quick_check !== 'ok') {
+          throw new StoreError('BACKUP_FAILED', `the backup failed its check: ${verdict.slice(0, 3).map((v) => v.quick_check).join('; ')}`);
+        }
+      } finally {
+        copy.close();
+      }
+      renameSync(partial, path);
+      return { pages, bytes: statSync(path).size };
+    } catch (err) {
+      for (const f of [partial, `${partial}-wal`, `${partial}-shm`, `${partial}-journal`]) rmSync(f, { force: true });
+      throw err;
+    }
   }
 
   #stmt(sql: string): StatementSync {

@@ -1,0 +1,122 @@
+/**
+ * @module `cvekit db copy`: every row of one store into an empty store of either kind, so
+ * a team that starts on the embedded SQLite file can move to PostgreSQL (or take a
+ * PostgreSQL store into one portable file) with its whole state: every version of every
+ * record, CNA organisations, users and reservations, disclosure cases with their files and
+ * audit logs, KEV, CWE, enrichment, quarantine, sources and jobs.
+ *
+ * The source is read in one snapshot, so a server may keep writing to it; the target is
+ * loaded in one transaction, so a failure or a `kill -9` leaves it as empty as it was and
+ * the same command starts again. Rows travel as they are stored (ids, hashes, arrival
+ * times, sealed texts); each target derives its own search index from the records.
+ *
+ * @example
+ * const result = await copyStore(sqlite, postgres, { onProgress: (p) => bar.update(p.done, p.total) });
+ */
+import { StoreError } from './errors.ts';
+import type { TableInfo } from './table-types.ts';
+import type { Store } from './types.ts';
+
+export interface CopyProgress {
+  readonly phase: 'rows' | 'full-text';
+  /** The table being copied (phase `rows`). */
+  readonly table?: string;
+  /** Rows copied and full-text documents built so far, of `total`. */
+  readonly done: number;
+  readonly total: number;
+}
+
+export interface CopyResult {
+  readonly from: string;
+  readonly to: string;
+  /** Rows per table, in the order they were loaded. */
+  readonly tables: readonly { readonly name: string; readonly rows: number }[];
+  readonly rows: number;
+  /** Records whose full-text document the target built. */
+  readonly fullText: number;
+}
+
+export interface CopyOptions {
+  readonly onProgress?: (p: CopyProgress) => void;
+}
+
+/** Tables after the tables their foreign keys point to. */
+function loadOrder(tables: readonly TableInfo[]): TableInfo[] {
+  const byName = new Map(tables.map((t) => [t.name, t]));
+  const out: TableInfo[] = [];
+  const state = new Map<string, 'visiting' | 'done'>();
+  const visit = (t: TableInfo): void => {
+    if (state.get(t.name) === 'done') return;
+    if (state.get(t.name) === 'visiting') throw new StoreError('SCHEMA_MISMATCH', `foreign keys form a cycle through ${t.name}`);
+    state.set(t.name, 'visiting');
+    for (const dep of t.dependsOn) {
+      const d = byName.get(dep);
+      if (d) visit(d);
+    }
+    state.set(t.name, 'done');
+    out.push(t);
+  };
+  for (const t of [...tables].sort((a, b) => a.name.localeCompare(b.name))) visit(t);
+  return out;
+}
+
+/** The columns to copy: the source's stored (not derived) ones, which the target must have. */
+function copiedColumns(source: TableInfo, target: TableInfo): string[] {
+  const wanted = target.columns.filter((c) => !c.derived).map((c) => c.name);
+  const have = source.columns.filter((c) => !c.derived).map((c) => c.name);
+  const missing = wanted.filter((c) => !have.includes(c));
+  const extra = have.filter((c) => !wanted.includes(c));
+  if (missing.length > 0 || extra.length > 0) {
+    const parts = [missing.length ? `the source lacks ${missing.join(', ')}` : '', extra.length ? `the target lacks ${extra.join(', ')}` : ''].filter(Boolean);
+    throw new StoreError('SCHEMA_MISMATCH', `table ${target.name} differs between the stores (${parts.join('; ')}): migrate both with the same cvekit version`);
+  }
+  return have;
+}
+
+/** Copy every row of `from` into `to`, which must be migrated and empty. */
+export async function copyStore(from: Store, to: Store, opts: CopyOptions = {}): Promise<CopyResult> {
+  if (from.location === to.location) throw new StoreError('NOT_EMPTY', `the source and the target are the same store (${to.location})`);
+  if (await from.pendingBulkLoad()) {
+    throw new StoreError('INDEX_BUILDING', `${from.location} has a bulk import whose indexes are still to be built: let the import finish (or run \`cvekit db migrate\` on it) first`);
+  }
+  return from.tables.snapshot((snap) =>
+    to.tables.load(async (load) => {
+      const held = await load.nonEmpty();
+      if (held.length > 0) {
+        const list = held.slice(0, 4).map((h) => `${h.table}: ${h.rows.toLocaleString('en-US')} row${h.rows === 1 ? '' : 's'}`).join(', ');
+        throw new StoreError('NOT_EMPTY', `${to.location} already holds data (${list}${held.length > 4 ? ', …' : ''}): copy only into a new, empty store`);
+      }
+      const sources = new Map(snap.tables.map((t) => [t.name, t]));
+      const targets = new Map(load.tables.map((t) => [t.name, t]));
+      const onlySource = [...sources.keys()].filter((n) => !targets.has(n));
+      const onlyTarget = [...targets.keys()].filter((n) => !sources.has(n));
+      if (onlySource.length > 0 || onlyTarget.length > 0) {
+        throw new StoreError('SCHEMA_MISMATCH', `the stores have different tables (${[...onlySource.map((n) => `only the source has ${n}`), ...onlyTarget.map((n) => `only the target has ${n}`)].join('; ')}): migrate both with the same cvekit version`);
+      }
+      const order = loadOrder(load.tables);
+      const plan = order.map((t) => ({ table: t, columns: copiedColumns(sources.get(t.name) as TableInfo, t) }));
+      const counts = new Map<string, number>();
+      for (const p of plan) counts.set(p.table.name, await snap.count(p.table.name));
+      const records = counts.get('records') ?? 0;
+      const total = [...counts.values()].reduce((a, b) => a + b, 0) + records;
+      let done = 0;
+      const tables: { name: string; rows: number }[] = [];
+      for (const { table, columns } of plan) {
+        let rows = 0;
+        opts.onProgress?.({ phase: 'rows', table: table.name, done, total });
+        for await (const batch of snap.rows(table.name, columns)) {
+          await load.insert(table.name, columns, batch);
+          rows += batch.length;
+          done += batch.length;
+          opts.onProgress?.({ phase: 'rows', table: table.name, done, total });
+        }
+        // Ids handed out and since deleted stay used: an audit log never reuses a number.
+        if (table.sequenceColumn) await load.setSequence(table.name, (await snap.sequence(table.name)) ?? 0);
+        tables.push({ name: table.name, rows });
+      }
+      const before = done;
+      const fullText = await load.rebuildFullText((n) => opts.onProgress?.({ phase: 'full-text', done: before + n, total }));
+      return { from: from.location, to: to.location, tables, rows: before, fullText };
+    }),
+  );
+}
