@@ -138,9 +138,9 @@ export class StoreOpenError extends Error {
 
 const DB_SETTING = 'CVEKIT_DB/--db';
 
-function openFailure(config: Config, err: unknown): StoreOpenError {
+function openFailure(config: Config, err: unknown, setting = DB_SETTING): StoreOpenError {
   const why = err instanceof Error ? err.message : String(err);
-  return new StoreOpenError(`cannot open the store ${redactDb(config.db)} (${DB_SETTING}): ${why}${permissionHint(config.db)}`, { cause: err });
+  return new StoreOpenError(`cannot open the store ${redactDb(config.db)} (${setting}): ${why}${permissionHint(config.db)}`, { cause: err });
 }
 
 /**
@@ -182,23 +182,23 @@ function permissionHint(db: string): string {
 export async function openConfiguredStore(
   config: Config,
   migrate?: MigrateOptions,
-  { readOnly = false }: { readonly readOnly?: boolean } = {},
+  { readOnly = false, setting = DB_SETTING }: { readonly readOnly?: boolean; /** Where the location came from, for messages. */ readonly setting?: string } = {},
 ): Promise<{ store: Store; migrated: Awaited<ReturnType<Store['migrate']>> }> {
   // SQLite opens a file it may not write read-only without a word: a command that writes
   // would fail at its first write, without naming the store.
   const denied = readOnly ? '' : permissionHint(config.db);
-  if (denied) throw new StoreOpenError(`cannot write to the store ${redactDb(config.db)} (${DB_SETTING})${denied}`);
+  if (denied) throw new StoreOpenError(`cannot write to the store ${redactDb(config.db)} (${setting})${denied}`);
   let store: Store;
   try {
     store = await openStore(config.db);
   } catch (err) {
-    throw openFailure(config, err);
+    throw openFailure(config, err, setting);
   }
   try {
     return { store, migrated: await store.migrate(migrate) };
   } catch (err) {
     await store.close().catch(() => undefined);
-    throw openFailure(config, err);
+    throw openFailure(config, err, setting);
   }
 }
 

@@ -35,7 +35,7 @@ const COMMANDS: Record<string, CommandEntry> = {
   show: { run: lazy(recordCommands, (m) => m.showCommand), summary: 'show NAME…: CVE records by name in any syntax (state, CVSS, CWE, KEV, replacements; --json, --raw)' },
   resolve: { run: lazy(recordCommands, (m) => m.resolveCommand), summary: 'resolve NAME…|--text FILE|-: CVE names (or every one in a text) to state and replacements; --check for advisories' },
   history: { run: lazy(recordCommands, (m) => m.historyCommand), summary: 'history NAME [--diff [FROM [TO]]]: the stored versions of a record, the fields changed between two' },
-  db: { run: lazy(storeCommands, (m) => m.dbCommand), summary: 'db migrate: apply pending database migrations' },
+  db: { run: lazy(storeCommands, (m) => m.dbCommand), summary: 'db migrate|copy --to URL|backup FILE: migrations; the whole store into a new one (SQLite to PostgreSQL); a live SQLite backup' },
   import: { run: lazy(importCommands, (m) => m.importCommand), summary: 'import CVE JSON 5 records from a path, URL or - (stdin)' },
   sync: { run: lazy(importCommands, (m) => m.syncCommand), summary: 'keep the CVE List current from cvelistV5 releases (baseline, then deltas)' },
   quarantine: { run: lazy(() => import('./quarantine-commands.ts'), (m) => m.quarantineCommand), summary: 'list|show|retry|dismiss records that failed to import' },

@@ -1,9 +1,13 @@
 /**
- * @module `cvekit status`, `cvekit db migrate`, `cvekit seed`.
+ * @module `cvekit status`, `cvekit db migrate|copy|backup`, `cvekit seed`.
  */
 import { contentAsOfLine, contentDateOf } from '../formats/index.ts';
 import { loadSample, repositoryStatus, type RepositoryStatus } from '../ingest/index.ts';
-import { configFrom, openConfiguredStore, parse, print, printJson, redactDb, table, UsageError, withExistingStore, withStore, type Io } from './args.ts';
+import { existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { copyStore } from '../store/index.ts';
+import { configFrom, openConfiguredStore, parse, print, printJson, redactDb, requireExistingStore, table, UsageError, withExistingStore, withStore, type Io } from './args.ts';
+import { createProgressBar } from './progress.ts';
 
 export function describeStatus(s: RepositoryStatus): string {
   const states = Object.entries(s.counts.byState).map(([k, v]) => `${v} ${k}`).join(', ');
@@ -53,12 +57,26 @@ export async function statusCommand(args: readonly string[], io: Io): Promise<nu
   return 0;
 }
 
+const DB_USAGE = `Usage: cvekit db migrate|copy|backup
+
+  cvekit db migrate [--db URL]
+      Applies pending numbered migrations (serve also does this on start).
+  cvekit db copy --to URL [--db URL] [--json]
+      Copies the whole store (--db / CVEKIT_DB) into a new, empty store of either kind:
+      every version of every record, CNA and disclosure data, KEV, CWE, enrichment, jobs.
+      The source may stay in use; the copy is one transaction (a failure leaves the target empty).
+  cvekit db backup FILE [--force] [--db sqlite:PATH] [--json]
+      A consistent copy of a SQLite store in FILE while it is in use, checked before it is
+      put in place. (PostgreSQL: pg_dump, or db copy --to sqlite:FILE.)`;
+
 export async function dbCommand(args: readonly string[], io: Io): Promise<number> {
-  const { values, positionals } = parse(args, {});
-  if (values.help || positionals[0] !== 'migrate') {
-    if (!values.help) throw new UsageError('expected "cvekit db migrate"');
-    return print(io, 'Usage: cvekit db migrate [--db URL]\n\nApplies pending numbered migrations (serve also does this on start).'), 0;
-  }
+  const { values, positionals } = parse(args, { to: { type: 'string' }, force: { type: 'boolean' } });
+  const action = positionals[0];
+  if (values.help) return print(io, DB_USAGE), 0;
+  if (action === 'copy') return dbCopy(values, positionals.slice(1), io);
+  if (action === 'backup') return dbBackup(values, positionals.slice(1), io);
+  if (action !== 'migrate') throw new UsageError(`expected "cvekit db migrate", "cvekit db copy --to URL" or "cvekit db backup FILE"${action ? `, got "${action}"` : ''}`);
+  if (values.to !== undefined || values.force !== undefined || positionals.length > 1) throw new UsageError('db migrate takes only --db and --json');
   const config = configFrom(values, io);
   const { store, migrated: result } = await openConfiguredStore(config);
   try {
@@ -67,6 +85,66 @@ export async function dbCommand(args: readonly string[], io: Io): Promise<number
   } finally {
     await store.close();
   }
+  return 0;
+}
+
+type DbValues = { db?: string | boolean; 'log-level'?: string | boolean; json?: string | boolean; to?: string | boolean; force?: string | boolean };
+
+async function dbCopy(values: DbValues, extra: readonly string[], io: Io): Promise<number> {
+  if (typeof values.to !== 'string' || values.to === '') throw new UsageError('db copy needs --to sqlite:PATH|postgres://… (the new, empty store)');
+  if (extra.length > 0 || values.force !== undefined) throw new UsageError('db copy takes --to, --db and --json');
+  const from = configFrom(values, io);
+  const to = configFrom({ db: values.to }, io);
+  if (from.db === to.db) throw new UsageError('--to names the store being copied (CVEKIT_DB/--db): give a new, empty store');
+  requireExistingStore(from);
+  const started = performance.now();
+  const source = (await openConfiguredStore(from)).store;
+  try {
+    const target = (await openConfiguredStore(to, undefined, { setting: '--to' })).store;
+    const bar = createProgressBar(io.stderr, 'rows');
+    try {
+      const result = await copyStore(source, target, {
+        onProgress: (p) => bar.update({ done: p.done, total: p.total, label: p.phase === 'rows' ? p.table : 'full text' }),
+      });
+      bar.done();
+      const seconds = Math.round((performance.now() - started) / 100) / 10;
+      if (values.json) printJson(io, { ok: true, ...result, seconds });
+      else {
+        const counted = result.tables.filter((t) => t.rows > 0);
+        print(io, [
+          `Copied ${result.rows.toLocaleString('en')} rows of ${counted.length} tables from ${redactDb(result.from)} to ${redactDb(result.to)} in ${seconds} s; full-text index built for ${result.fullText.toLocaleString('en')} records.`,
+          table([['TABLE', 'ROWS'], ...counted.map((t) => [t.name, t.rows.toLocaleString('en')])]),
+          'Run cvekit on the new store with the same CVEKIT_SECRET_KEY and CVEKIT_REPORT_KEY: sealed texts were copied as they are.',
+        ].join('\n'));
+      }
+    } finally {
+      bar.done();
+      await target.close();
+    }
+  } finally {
+    await source.close();
+  }
+  return 0;
+}
+
+async function dbBackup(values: DbValues, files: readonly string[], io: Io): Promise<number> {
+  if (files.length !== 1 || values.to !== undefined) throw new UsageError('db backup takes one FILE to write (and --force to replace it)');
+  const file = files[0];
+  const config = configFrom(values, io);
+  if (!config.db.startsWith('sqlite:') || config.db === 'sqlite::memory:') {
+    throw new UsageError(`db backup copies a SQLite store file; ${redactDb(config.db)} is not one: use pg_dump, or \`cvekit db copy --to sqlite:FILE\` for a portable copy`);
+  }
+  if (resolve(file) === resolve(config.db.slice('sqlite:'.length))) throw new UsageError('the backup file is the store itself');
+  if (existsSync(file) && values.force !== true) throw new UsageError(`${file} exists: give another name, or --force to replace it`);
+  if (!existsSync(dirname(resolve(file)))) throw new UsageError(`no directory ${dirname(resolve(file))} for the backup`);
+  const started = performance.now();
+  const result = await withExistingStore(config, async (store) => {
+    if (!store.backupTo) throw new UsageError(`${redactDb(config.db)} cannot be backed up to a file`);
+    return store.backupTo(file);
+  });
+  const seconds = Math.round((performance.now() - started) / 100) / 10;
+  if (values.json) printJson(io, { ok: true, file, ...result, seconds });
+  else print(io, `Backed up ${redactDb(config.db)} to ${file}: ${(result.bytes / 1048576).toFixed(1)} MiB, checked, in ${seconds} s. Use it as a store (--db sqlite:${file}) or copy it back while no cvekit runs on the store.`);
   return 0;
 }
 

@@ -81,7 +81,8 @@ export async function copyStore(from: Store, to: Store, opts: CopyOptions = {}):
   }
   return from.tables.snapshot((snap) =>
     to.tables.load(async (load) => {
-      const held = await load.nonEmpty();
+      // The records first, then the largest tables: what the store is, at a glance.
+      const held = (await load.nonEmpty()).sort((a, b) => Number(b.table === 'records') - Number(a.table === 'records') || b.rows - a.rows);
       if (held.length > 0) {
         const list = held.slice(0, 4).map((h) => `${h.table}: ${h.rows.toLocaleString('en-US')} row${h.rows === 1 ? '' : 's'}`).join(', ');
         throw new StoreError('NOT_EMPTY', `${to.location} already holds data (${list}${held.length > 4 ? ', …' : ''}): copy only into a new, empty store`);

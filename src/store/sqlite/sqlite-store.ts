@@ -76,7 +76,7 @@ const CACHE_SIZE = -32_768;
  * write by another connection between two steps (a server, an hourly sync) restarts it, and a
  * long import would keep restarting it.
  */
-const BACKUP_ALL_PAGES = -1;
+const BACKUP_ALL_PAGES = 0x7fff_ffff;
 const BUILD_CACHE_SIZE = -8_192;
 
 const str = (v: unknown): string => v as string;
@@ -215,7 +215,8 @@ export class SqliteStore implements Store {
     const partial = `${path}.partial-${process.pid}`;
     try {
       const pages = await backup(this.#db, partial, { rate: BACKUP_ALL_PAGES });
-      const copy = new DatabaseSync(partial, { readOnly: true });
+      // Read-write: closing the last connection then folds and removes its -wal and -shm files.
+      const copy = new DatabaseSync(partial);
       try {
         const verdict = copy.prepare('PRAGMA quick_check').all() as { quick_check: string }[];
         if (verdict.length !== 1 || verdict[0].quick_check !== 'ok') {
@@ -272,7 +273,15 @@ export class SqliteStore implements Store {
   }
 
   async migrate(opts: MigrateOptions = {}): Promise<MigrationResult> {
+    this.#checkWritable();
     const migrations = readMigrations(MIGRATIONS_DIR);
+    // Nothing to apply (every start but the first after an upgrade): a plain read, so a
+    // command that only reads never waits for a writer's transaction (WAL readers do not).
+    const applied = this.#appliedMigrations();
+    if (applied && migrations.every((m) => applied.has(m.version))) {
+      if (!opts.keepBulkLoad) await this.finishBulkLoad();
+      return { applied: [], current: Math.max(0, ...applied) };
+    }
     const result = this.#tx(() => {
       this.#db.exec(
         'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)',
@@ -296,6 +305,13 @@ export class SqliteStore implements Store {
     });
     if (!opts.keepBulkLoad) await this.finishBulkLoad();
     return result;
+  }
+
+  /** The migration versions applied, or undefined before the first migration. */
+  #appliedMigrations(): Set<number> | undefined {
+    const has = this.#db.prepare("SELECT 1 AS x FROM sqlite_schema WHERE type = 'table' AND name = 'schema_migrations'").get();
+    if (!has) return undefined;
+    return new Set(this.#db.prepare('SELECT version FROM schema_migrations').all().map((r) => Number(r.version)));
   }
 
   async close(): Promise<void> {
