@@ -122,79 +122,84 @@ async function* fetchAll(c: PoolClient, sql: string, params: unknown[], batch: n
   }
 }
 
-class Snapshot implements TableSnapshot {
-  readonly #c: PoolClient;
-  readonly #tables: PgTable[];
+/** What a snapshot and a loader share: one client in its transaction, the tables' shapes. */
+abstract class OnClient {
+  protected readonly c: PoolClient;
+  protected readonly all: PgTable[];
   constructor(c: PoolClient, tables: PgTable[]) {
-    this.#c = c;
-    this.#tables = tables;
+    this.c = c;
+    this.all = tables;
   }
   get tables(): readonly TableInfo[] {
-    return this.#tables;
+    return this.all;
   }
 
+  /** The table's kind of each of `columns`, or SCHEMA_MISMATCH naming the one it lacks. */
+  protected kinds(table: PgTable, columns: readonly string[]): ColumnKind[] {
+    return columns.map((name) => {
+      const col = table.columns.find((x) => x.name === name);
+      if (!col) throw new StoreError('SCHEMA_MISMATCH', `table ${table.name} has no column ${name}`);
+      return col.kind;
+    });
+  }
+
+  protected async rowCount(table: string): Promise<number> {
+    return Number((await this.c.query<{ n: string }>(`SELECT count(*) AS n FROM ${q(table)}`)).rows[0].n);
+  }
+
+  /** The sequence behind the table's sequence column, by its (quoted) name. */
+  protected async sequenceOf(table: string): Promise<{ column: string; sequence: string } | undefined> {
+    const column = tableOf(this.all, table).sequenceColumn;
+    if (!column) return undefined;
+    const sequence = (await this.c.query<{ s: string | null }>('SELECT pg_get_serial_sequence($1, $2) AS s', [q(table), column])).rows[0].s;
+    return sequence ? { column, sequence } : undefined;
+  }
+}
+
+class Snapshot extends OnClient implements TableSnapshot {
   async count(table: string): Promise<number> {
-    tableOf(this.#tables, table);
-    return Number((await this.#c.query<{ n: string }>(`SELECT count(*) AS n FROM ${q(table)}`)).rows[0].n);
+    tableOf(this.all, table);
+    return this.rowCount(table);
   }
 
   async *rows(table: string, columns: readonly string[]): AsyncIterable<readonly (readonly unknown[])[]> {
-    const t = tableOf(this.#tables, table);
-    const select = columns.map((name) => {
-      const col = t.columns.find((x) => x.name === name);
-      if (!col) throw new StoreError('SCHEMA_MISMATCH', `table ${table} has no column ${name}`);
-      // JSON as its text (node-postgres would parse it), so it travels unchanged.
-      return col.kind === 'json' ? `${q(name)}::text` : q(name);
-    });
+    const t = tableOf(this.all, table);
+    const kinds = this.kinds(t, columns);
+    // JSON as its text (node-postgres would parse it), so it travels unchanged.
+    const select = columns.map((name, i) => (kinds[i] === 'json' ? `${q(name)}::text` : q(name)));
     const order = t.primaryKey.length > 0 ? ` ORDER BY ${t.primaryKey.map(q).join(', ')}` : '';
     const batch = t.columns.some((c) => c.kind === 'blob') ? FETCH_ROWS_BLOBS : FETCH_ROWS;
-    yield* fetchAll(this.#c, `SELECT ${select.join(', ')} FROM ${q(table)}${order}`, [], batch);
+    yield* fetchAll(this.c, `SELECT ${select.join(', ')} FROM ${q(table)}${order}`, [], batch);
   }
 
   async sequence(table: string): Promise<number | undefined> {
-    const col = tableOf(this.#tables, table).sequenceColumn;
-    if (!col) return undefined;
-    const seq = (await this.#c.query<{ s: string | null }>('SELECT pg_get_serial_sequence($1, $2) AS s', [q(table), col])).rows[0].s;
+    const seq = await this.sequenceOf(table);
     if (!seq) return undefined;
-    const r = (await this.#c.query<{ last_value: string; is_called: boolean }>(`SELECT last_value, is_called FROM ${seq}`)).rows[0];
+    const r = (await this.c.query<{ last_value: string; is_called: boolean }>(`SELECT last_value, is_called FROM ${seq.sequence}`)).rows[0];
     return r.is_called ? Number(r.last_value) : undefined;
   }
 }
 
-class Loader implements TableLoader {
-  readonly #c: PoolClient;
-  readonly #tables: PgTable[];
-  constructor(c: PoolClient, tables: PgTable[]) {
-    this.#c = c;
-    this.#tables = tables;
-  }
-  get tables(): readonly TableInfo[] {
-    return this.#tables;
-  }
-
+class Loader extends OnClient implements TableLoader {
   async nonEmpty(): Promise<{ table: string; rows: number }[]> {
     const out: { table: string; rows: number }[] = [];
-    for (const t of [...this.#tables.map((x) => x.name), 'record_fts']) {
-      const n = Number((await this.#c.query<{ n: string }>(`SELECT count(*) AS n FROM ${q(t)}`)).rows[0].n);
+    for (const t of [...this.all.map((x) => x.name), 'record_fts']) {
+      const n = await this.rowCount(t);
       if (n > 0) out.push({ table: t, rows: n });
     }
     return out;
   }
 
   async insert(table: string, columns: readonly string[], rows: readonly (readonly unknown[])[]): Promise<void> {
-    const t = tableOf(this.#tables, table);
-    const kinds = columns.map((name) => {
-      const col = t.columns.find((x) => x.name === name);
-      if (!col) throw new StoreError('SCHEMA_MISMATCH', `table ${table} has no column ${name}`);
-      return col.kind;
-    });
+    const t = tableOf(this.all, table);
+    const kinds = this.kinds(t, columns);
     const head = `INSERT INTO ${q(table)} (${columns.map(q).join(', ')})${t.identity && columns.includes(t.sequenceColumn ?? '') ? ' OVERRIDING SYSTEM VALUE' : ''} VALUES `;
     let params: unknown[] = [];
     let tuples: string[] = [];
     let bytes = 0;
     const flush = async (): Promise<void> => {
       if (tuples.length === 0) return;
-      await this.#c.query(head + tuples.join(', '), params);
+      await this.c.query(head + tuples.join(', '), params);
       params = [];
       tuples = [];
       bytes = 0;
@@ -213,22 +218,20 @@ class Loader implements TableLoader {
   }
 
   async setSequence(table: string, value: number): Promise<void> {
-    const col = tableOf(this.#tables, table).sequenceColumn;
-    if (!col) return;
-    const seq = (await this.#c.query<{ s: string | null }>('SELECT pg_get_serial_sequence($1, $2) AS s', [q(table), col])).rows[0].s;
+    const seq = await this.sequenceOf(table);
     if (!seq) return;
-    const max = Number((await this.#c.query<{ m: string | null }>(`SELECT max(${q(col)}) AS m FROM ${q(table)}`)).rows[0].m ?? 0);
+    const max = Number((await this.c.query<{ m: string | null }>(`SELECT max(${q(seq.column)}) AS m FROM ${q(table)}`)).rows[0].m ?? 0);
     const next = Math.max(value, max);
-    if (next >= 1) await this.#c.query('SELECT setval($1::regclass, $2, true)', [seq, next]);
+    if (next >= 1) await this.c.query('SELECT setval($1::regclass, $2, true)', [seq.sequence, next]);
   }
 
   async rebuildFullText(onProgress?: (done: number) => void): Promise<number> {
-    await this.#c.query('DELETE FROM record_fts');
+    await this.c.query('DELETE FROM record_fts');
     let done = 0;
     const current = `SELECT r.cve_id, v.json FROM records r JOIN record_versions v ON v.cve_id = r.cve_id AND v.version = r.version ORDER BY r.id_key`;
-    for await (const rows of fetchAll(this.#c, current, [], FETCH_ROWS)) {
+    for await (const rows of fetchAll(this.c, current, [], FETCH_ROWS)) {
       const docs = rows.map(([id, json]): [string, FtsDoc] => [id as string, fullTextOf(id as string, json as string)]);
-      await insertFullText(this.#c, docs);
+      await insertFullText(this.c, docs);
       done += docs.length;
       onProgress?.(done);
     }

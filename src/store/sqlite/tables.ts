@@ -84,22 +84,29 @@ function toSqlite(v: unknown, kind: ColumnKind): null | number | bigint | string
   return JSON.stringify(v);
 }
 
-class Snapshot implements TableSnapshot {
+/** What a snapshot and a loader share: the connection in its transaction, the tables' shapes. */
+abstract class OnDb {
   readonly tables: readonly TableInfo[];
-  readonly #db: DatabaseSync;
+  protected readonly db: DatabaseSync;
   constructor(db: DatabaseSync) {
-    this.#db = db;
+    this.db = db;
     this.tables = describeTables(db);
   }
 
+  protected rowCount(table: string): number {
+    return Number((this.db.prepare(`SELECT count(*) AS n FROM ${q(table)}`).get() as { n: number }).n);
+  }
+}
+
+class Snapshot extends OnDb implements TableSnapshot {
   async count(table: string): Promise<number> {
     tableOf(this.tables, table);
-    return Number((this.#db.prepare(`SELECT count(*) AS n FROM ${q(table)}`).get() as { n: number }).n);
+    return this.rowCount(table);
   }
 
   async *rows(table: string, columns: readonly string[]): AsyncIterable<readonly (readonly unknown[])[]> {
     tableOf(this.tables, table);
-    const stmt = this.#db.prepare(`SELECT ${columns.map(q).join(', ')} FROM ${q(table)} ORDER BY ${orderBy(this.#db, table)}`);
+    const stmt = this.db.prepare(`SELECT ${columns.map(q).join(', ')} FROM ${q(table)} ORDER BY ${orderBy(this.db, table)}`);
     stmt.setReturnArrays(true);
     let batch: unknown[][] = [];
     let bytes = 0;
@@ -117,27 +124,18 @@ class Snapshot implements TableSnapshot {
 
   async sequence(table: string): Promise<number | undefined> {
     if (!tableOf(this.tables, table).sequenceColumn) return undefined;
-    const row = this.#db.prepare('SELECT seq FROM sqlite_sequence WHERE name = ?').get(table) as { seq: number } | undefined;
+    const row = this.db.prepare('SELECT seq FROM sqlite_sequence WHERE name = ?').get(table) as { seq: number } | undefined;
     return row ? Number(row.seq) : undefined;
   }
 }
 
-class Loader implements TableLoader {
-  readonly tables: readonly TableInfo[];
-  readonly #db: DatabaseSync;
-  constructor(db: DatabaseSync) {
-    this.#db = db;
-    this.tables = describeTables(db);
-  }
-
+class Loader extends OnDb implements TableLoader {
   async nonEmpty(): Promise<{ table: string; rows: number }[]> {
     const out: { table: string; rows: number }[] = [];
-    for (const t of this.tables) {
-      const n = Number((this.#db.prepare(`SELECT count(*) AS n FROM ${q(t.name)}`).get() as { n: number }).n);
-      if (n > 0) out.push({ table: t.name, rows: n });
+    for (const t of [...this.tables.map((x) => x.name), 'record_fts']) {
+      const n = this.rowCount(t);
+      if (n > 0) out.push({ table: t, rows: n });
     }
-    const fts = this.#db.prepare('SELECT count(*) AS n FROM record_fts').get() as { n: number };
-    if (Number(fts.n) > 0) out.push({ table: 'record_fts', rows: Number(fts.n) });
     return out;
   }
 
@@ -155,7 +153,7 @@ class Loader implements TableLoader {
       return i;
     });
     const names = [...columns, ...derived.map(([name]) => name)];
-    const stmt = this.#db.prepare(`INSERT INTO ${q(table)} (${names.map(q).join(', ')}) VALUES (${names.map(() => '?').join(', ')})`);
+    const stmt = this.db.prepare(`INSERT INTO ${q(table)} (${names.map(q).join(', ')}) VALUES (${names.map(() => '?').join(', ')})`);
     for (const row of rows) {
       const values = row.map((v, i) => toSqlite(v, kinds[i]));
       for (let k = 0; k < derived.length; k++) values.push(toSqlite(derived[k][1].value(row[sources[k]]), 'integer'));
@@ -167,16 +165,16 @@ class Loader implements TableLoader {
     const col = tableOf(this.tables, table).sequenceColumn;
     if (!col) return;
     // Inserting explicit ids already raised it to the largest; never lower it.
-    const changed = this.#db.prepare('UPDATE sqlite_sequence SET seq = max(seq, ?) WHERE name = ?').run(value, table).changes;
-    if (Number(changed) === 0) this.#db.prepare('INSERT INTO sqlite_sequence (name, seq) VALUES (?, ?)').run(table, value);
+    const changed = this.db.prepare('UPDATE sqlite_sequence SET seq = max(seq, ?) WHERE name = ?').run(value, table).changes;
+    if (Number(changed) === 0) this.db.prepare('INSERT INTO sqlite_sequence (name, seq) VALUES (?, ?)').run(table, value);
   }
 
   async rebuildFullText(onProgress?: (done: number) => void): Promise<number> {
-    this.#db.exec("INSERT INTO record_fts (record_fts) VALUES ('delete-all')");
-    const current = this.#db.prepare(
+    this.db.exec("INSERT INTO record_fts (record_fts) VALUES ('delete-all')");
+    const current = this.db.prepare(
       `SELECT r.id_key, r.cve_id, v.json FROM records r JOIN record_versions v ON v.cve_id = r.cve_id AND v.version = r.version ORDER BY r.id_key`,
     );
-    const insert = this.#db.prepare('INSERT INTO record_fts (rowid, title, products, description, keywords, refs) VALUES (?, ?, ?, ?, ?, ?)');
+    const insert = this.db.prepare('INSERT INTO record_fts (rowid, title, products, description, keywords, refs) VALUES (?, ?, ?, ?, ?, ?)');
     let done = 0;
     for (const row of current.iterate() as Iterable<{ id_key: number; cve_id: string; json: string }>) {
       const d = fullTextOf(row.cve_id, row.json);
