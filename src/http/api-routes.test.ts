@@ -15,6 +15,29 @@ for (const backend of testBackends()) {
     after(() => t.close());
     const get = (url: string, headers: Record<string, string> = {}) => t.app.inject({ url, headers });
 
+    test('X1520-9.1 X1520-9.2: GET /api/health reads the store and states the content date; 503 without detail once the store is gone', async () => {
+      const ok = await get('/api/health');
+      assert.equal(ok.statusCode, 200);
+      assert.equal(ok.headers['cache-control'], 'no-store');
+      const j = ok.json();
+      assert.deepEqual([j.ok, j.store, j.outOfDate], [true, backend, false], 'the test clock is a day after the sample');
+      assert.match(j.contentDate, /^2025-01-24/);
+      assert.match(j.contentStatement, /^CVE content as of 2025-01-24/);
+      // A second app on a store that is then closed: its database is gone.
+      const gone = await openTestApp(backend);
+      try {
+        assert.equal((await gone.app.inject({ url: '/api/health' })).statusCode, 200);
+        await gone.store.close();
+        const down = await gone.app.inject({ url: '/api/health' });
+        assert.equal(down.statusCode, 503);
+        assert.equal(down.headers['retry-after'], '5');
+        assert.deepEqual(down.json(), { ok: false, store: backend, error: 'STORE_UNAVAILABLE', message: 'the store did not answer within 3 s' });
+      } finally {
+        await gone.app.close();
+        await gone.close().catch(() => undefined);
+      }
+    });
+
     test('X1520-6.9 X1520-10.1 X1520-10.2: GET /api/v1/resolve gives the canonical name, state, replacements and URL, or a 400/404 saying why', async () => {
       const ok = await get('/api/v1/resolve?id=can-1999-0006');
       assert.equal(ok.statusCode, 200);

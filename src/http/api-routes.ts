@@ -50,8 +50,41 @@ const versionSchema = {
 } as const;
 const facetList = { type: 'array', items: { type: 'object', properties: { value: { type: 'string' }, count: { type: 'integer' }, name: { type: 'string' } } } } as const;
 
+/** How long `/api/health` waits for the store before it answers 503. */
+const HEALTH_TIMEOUT_MS = 3000;
+
+/** True when the store answers a one-row read within `ms`. */
+async function storeAnswers(store: AppContext['store'], ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  try {
+    return await Promise.race([store.getMeta('health:ping').then(() => true, () => false), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export function registerApiRoutes(app: FastifyInstance, ctx: AppContext): void {
   const { store } = ctx;
+
+  app.get('/api/health', {
+    schema: {
+      tags: ['status'],
+      summary: 'For load balancers and monitors: 200 when this process and its store answer, with the content date; 503 when the store does not',
+      description: 'Reads one row from the store each time (nothing cached), so a process whose database is gone stops taking traffic. Alert on outOfDate (X1520-9.2) to see a sync that stopped.',
+      response: {
+        200: { type: 'object', properties: { ok: { type: 'boolean' }, store: { type: 'string' }, ...content } },
+        503: { type: 'object', properties: { ok: { type: 'boolean' }, store: { type: 'string' }, error: { type: 'string' }, message: { type: 'string' } } },
+      },
+    },
+  }, async (_req, reply) => {
+    reply.header('cache-control', 'no-store');
+    if (!(await storeAnswers(store, HEALTH_TIMEOUT_MS))) {
+      // No detail of the failure: this answer is public, and the store's message can name hosts.
+      return reply.code(503).header('retry-after', '5').send({ ok: false, store: store.kind, error: 'STORE_UNAVAILABLE', message: `the store did not answer within ${HEALTH_TIMEOUT_MS / 1000} s` });
+    }
+    return { ok: true, store: store.kind, ...contentFields(await ctx.contentDate()) };
+  });
 
   const recordOr404 = async (name: string) => {
     const r = await resolveOne(store, name);

@@ -161,7 +161,6 @@ export async function buildApp(opts: AppOptions): Promise<FastifyInstance> {
 
   app.get('/assets/app.css', async (_req, reply) => reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=3600').send(STYLESHEET));
   app.get('/assets/app.js', async (_req, reply) => reply.type('text/javascript; charset=utf-8').header('cache-control', 'public, max-age=3600').send(SCRIPT));
-  app.get('/api/health', async () => ({ ok: true, store: store.kind }));
   await app.register((await import('./cna-api.ts')).cnaApi, { prefix: '/api', store });
   await app.register((await import('./enrich-api.ts')).enrichApi, { store });
   await app.register((await import('./disclosure-api.ts')).disclosureApi, { store, now, status: ctx.status });
