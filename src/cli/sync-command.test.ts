@@ -8,6 +8,7 @@ import { compareCveIds } from '../cve/index.ts';
 import { createTestDb, otherVersionLines, realRecordLines, testBackends } from '../../test/support/stores.ts';
 import { baselineReleaseZip, writeZip } from '../../test/support/zip.ts';
 import { runCli } from '../../test/support/cli.ts';
+import { acquireLease, openStore } from '../store/index.ts';
 import { REPO_ROOT } from '../../test/support/paths.ts';
 
 const run = (args: readonly string[]) => runCli(args);
@@ -111,3 +112,31 @@ test('cvekit sync --every keeps running after a failed pass: it says so, tries a
   // The first report is the pass that took the baseline (a later one, if any, is "up to date").
   assert.match(stdout, /"added": 3,/);
 });
+
+for (const backend of testBackends()) {
+  test(`${backend}: one sync per source at a time: a second is refused, naming the first, and runs once the first is done`, async (t) => {
+    const dir = mkdtempSync(join(tmpdir(), 'cvekit-sync-lease-'));
+    writeFileSync(join(dir, '2025-01-20_all_CVEs_at_midnight.zip'), baselineReleaseZip(plain.slice(0, 3)));
+    const { db, cleanup } = await createTestDb(backend);
+    t.after(cleanup);
+    assert.equal((await run(['db', 'migrate', '--db', db])).code, 0);
+    const store = await openStore(db);
+    t.after(() => store.close());
+    const first = await acquireLease(store, 'sync:cvelistV5', { what: 'cvekit sync --from /srv/releases' });
+    const refused = await run(['sync', '--from', dir, '--db', db]);
+    assert.equal(refused.code, 1);
+    assert.match(refused.err, new RegExp(`^cvekit sync: already running: cvekit sync --from /srv/releases \\(host [^,]+, pid ${process.pid}, since `));
+    assert.equal((await store.counts()).total, 0, 'the refused sync wrote nothing');
+    // The NVD sync has its own lease: it is refused the same way, before any request.
+    const nvd = await acquireLease(store, 'sync:nvd', { what: 'cvekit sync --source nvd' });
+    const nvdRefused = await run(['sync', '--source', 'nvd', '--since', '2025-01-01T00:00:00Z', '--db', db]);
+    assert.equal(nvdRefused.code, 1);
+    assert.match(nvdRefused.err, /already running: cvekit sync --source nvd \(host /);
+    await nvd.release();
+    await first.release();
+    const ok = await run(['sync', '--from', dir, '--db', db]);
+    assert.equal(ok.code, 0, ok.err);
+    assert.equal((await store.counts()).total, 3);
+    assert.equal(await store.getMeta('lease:sync:cvelistV5'), undefined, 'released at the end of the pass');
+  });
+}

@@ -7,7 +7,7 @@
  * after days of downtime reads every window in between.
  */
 import type { CveId } from '../cve/index.ts';
-import type { NvdRecordWrite, Store } from '../store/index.ts';
+import { acquireLease, type NvdRecordWrite, type Store } from '../store/index.ts';
 import type { RecordIssue } from './errors.ts';
 import { MappingChecker, recheckMappingIssues } from './mapping.ts';
 import { NvdClientError, parseNvdCursor, resumeOrNext, startNvdSync, syncNvdCves, NVD_CVE_API_URL } from './nvd-client.ts';
@@ -65,8 +65,21 @@ async function startCursor(store: Store, opts: NvdSyncOptions, now: Date): Promi
   return { cursor: startNvdSync(since, now), resumed: false };
 }
 
-/** One sync run: every page of every window from the cursor up to now, each stored with the cursor after it. */
+/**
+ * One sync run: every page of every window from the cursor up to now, each stored with the
+ * cursor after it. One run per store at a time: another one, on any host, gets
+ * `LeaseHeldError` naming it.
+ */
 export async function syncNvd(store: Store, opts: NvdSyncOptions = {}): Promise<NvdSyncReport> {
+  const lease = await acquireLease(store, `sync:${ENRICH_SOURCE_IDS.nvd}`, { what: 'cvekit sync --source nvd' });
+  try {
+    return await syncNvdHeld(store, opts);
+  } finally {
+    await lease.release();
+  }
+}
+
+async function syncNvdHeld(store: Store, opts: NvdSyncOptions): Promise<NvdSyncReport> {
   const now = opts.now ?? (() => new Date());
   const source = { id: ENRICH_SOURCE_IDS.nvd, kind: 'nvd' };
   const from = opts.baseUrl ?? NVD_CVE_API_URL;

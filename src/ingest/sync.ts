@@ -11,7 +11,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { CveIdSet } from '../cve/index.ts';
-import type { Store } from '../store/index.ts';
+import { acquireLease, type Store } from '../store/index.ts';
 import { fetchJson, type ReaderOptions } from './readers/index.ts';
 import { CVE_LIST_SOURCE, importFrom, type ImportProgress, type ImportSummary, type RecordOutcome } from './import.ts';
 
@@ -187,6 +187,17 @@ function isCheckout(from: string): boolean {
  * when one is planned; a pass that succeeds clears it.
  */
 export async function syncOnce(store: Store, from: string, opts: SyncOptions = {}): Promise<SyncReport> {
+  // One sync of the CVE List per store at a time, from whatever location: two would apply
+  // the same deltas twice and race on the sync position.
+  const lease = await acquireLease(store, `sync:${CVE_LIST_SOURCE}`, { what: `cvekit sync --from ${from.replace(/\/\/[^/@]*@/, '//***@')}` });
+  try {
+    return await syncHeld(store, from, opts);
+  } finally {
+    await lease.release();
+  }
+}
+
+async function syncHeld(store: Store, from: string, opts: SyncOptions): Promise<SyncReport> {
   let report: SyncReport;
   try {
     report = isCheckout(from) ? await syncCheckout(store, from, opts) : await syncReleases(store, from, opts);

@@ -320,6 +320,12 @@ export interface Store {
   /** A value saved under `key` (e.g. `sync:https://…` → JSON), or undefined. */
   getMeta(key: string): Promise<string | undefined>;
   setMeta(key: string, value: string): Promise<void>;
+  /**
+   * Compare and set: `key` becomes `next` (undefined removes it) only while it still holds
+   * `expected` (undefined: absent), atomically against other processes. True when it did.
+   * What leases (`lease.ts`) are made of.
+   */
+  swapMeta(key: string, expected: string | undefined, next: string | undefined): Promise<boolean>;
 
   // --- KEV and CWE -------------------------------------------------------------
   /** Replace the KEV catalog; records added/removed entries in history. Idempotent per catalogVersion. */

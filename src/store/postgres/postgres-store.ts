@@ -502,6 +502,21 @@ export class PostgresStore implements Store {
     );
   }
 
+  async swapMeta(key: string, expected: string | undefined, next: string | undefined): Promise<boolean> {
+    this.#checkWritable();
+    // One statement each: the row's lock (or the key's uniqueness) decides between racers.
+    let r: { rowCount: number | null };
+    if (expected === undefined && next === undefined) return (await this.getMeta(key)) === undefined;
+    if (expected === undefined) {
+      r = await this.#pool.query('INSERT INTO meta (key, value, updated_at) VALUES ($1, $2, $3) ON CONFLICT (key) DO NOTHING', [key, next, nowIso()]);
+    } else if (next === undefined) {
+      r = await this.#pool.query('DELETE FROM meta WHERE key = $1 AND value = $2', [key, expected]);
+    } else {
+      r = await this.#pool.query('UPDATE meta SET value = $3, updated_at = $4 WHERE key = $1 AND value = $2', [key, expected, next, nowIso()]);
+    }
+    return (r.rowCount ?? 0) === 1;
+  }
+
   // --- KEV and CWE -------------------------------------------------------------
 
   async importKev(catalog: KevCatalog): Promise<KevImportResult> {

@@ -729,6 +729,16 @@ export class SqliteStore implements Store {
     );
   }
 
+  async swapMeta(key: string, expected: string | undefined, next: string | undefined): Promise<boolean> {
+    return this.#tx(() => {
+      const current = optStr(this.#get('SELECT value FROM meta WHERE key = ?', key)?.value);
+      if (current !== expected) return false;
+      if (next === undefined) this.#run('DELETE FROM meta WHERE key = ?', key);
+      else this.#run('INSERT INTO meta (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at', key, next, nowIso());
+      return true;
+    });
+  }
+
   // --- KEV and CWE -------------------------------------------------------------
 
   async importKev(catalog: KevCatalog): Promise<KevImportResult> {
