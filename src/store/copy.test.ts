@@ -11,6 +11,7 @@ import { loadSample } from '../ingest/index.ts';
 import { openTestStore, testBackends, type TestStore } from '../../test/support/stores.ts';
 import { copyStore } from './copy.ts';
 import { StoreError } from './errors.ts';
+import { acquireLease } from './lease.ts';
 import type { SearchQuery } from './search-types.ts';
 import type { ColumnKind, TableAccess, TableInfo } from './table-types.ts';
 import type { Store, StoreKind } from './types.ts';
@@ -45,6 +46,7 @@ async function addStoreState(s: Store): Promise<void> {
     await s.addQuarantine({ source: 'test', position: `line ${i + 1}`, code: 'JSON_SYNTAX', message: `bad ${i}`, raw: QUARANTINED, ...(i === 1 ? { cveId: 'CVE-2024-0001' } : {}) });
   }
   await s.setQuarantineStatus(2, 'dismissed');
+  await s.setMeta('sync:/srv/releases', '{"applied":["2025-01-24_delta_CVEs_at_0100Z.zip"]}');
 }
 
 /** One comparable text per value, whichever backend gave it. */
@@ -137,7 +139,11 @@ describe('copyStore: the whole store into an empty store of either kind', () => 
         const target = await openTestStore(to);
         try {
           const seen: number[] = [];
-          const result = await copyStore(source.store, target.store, { onProgress: (p) => seen.push(p.done) });
+          // A sync running on the source while it is copied: its lease stays behind.
+          const lease = await acquireLease(source.store, 'sync:cvelistV5', { what: 'a sync on the source' });
+          const result = await copyStore(source.store, target.store, { onProgress: (p) => seen.push(p.done) }).finally(() => lease.release());
+          assert.equal(await target.store.getMeta('lease:sync:cvelistV5'), undefined, 'no lease of the source');
+          assert.equal(await target.store.getMeta('sync:/srv/releases'), await source.store.getMeta('sync:/srv/releases'), 'the sync position');
           assert.equal(result.fullText, 3000);
           assert.equal(result.tables.find((t) => t.name === 'record_versions')?.rows, (await source.store.counts()).versions);
           assert.ok(seen.length > 2 && seen.every((n, i) => i === 0 || n >= seen[i - 1]), 'progress only goes forward');

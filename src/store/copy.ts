@@ -73,6 +73,16 @@ function copiedColumns(source: TableInfo, target: TableInfo): string[] {
   return have;
 }
 
+/**
+ * Rows that belong to the source's running processes, not to its data: the leases of its
+ * syncs (`lease:…` in `meta`). Copied, they would hold the new store's syncs off until they lapse.
+ */
+function rowFilter(table: string, columns: readonly string[]): ((row: readonly unknown[]) => boolean) | undefined {
+  if (table !== 'meta') return undefined;
+  const key = columns.indexOf('key');
+  return (row) => !String(row[key]).startsWith('lease:');
+}
+
 /** Copy every row of `from` into `to`, which must be migrated and empty. */
 export async function copyStore(from: Store, to: Store, opts: CopyOptions = {}): Promise<CopyResult> {
   if (from.location === to.location) throw new StoreError('NOT_EMPTY', `the source and the target are the same store (${to.location})`);
@@ -105,9 +115,11 @@ export async function copyStore(from: Store, to: Store, opts: CopyOptions = {}):
       for (const { table, columns } of plan) {
         let rows = 0;
         opts.onProgress?.({ phase: 'rows', table: table.name, done, total });
+        const keep = rowFilter(table.name, columns);
         for await (const batch of snap.rows(table.name, columns)) {
-          await load.insert(table.name, columns, batch);
-          rows += batch.length;
+          const kept = keep ? batch.filter(keep) : batch;
+          if (kept.length > 0) await load.insert(table.name, columns, kept);
+          rows += kept.length;
           done += batch.length;
           opts.onProgress?.({ phase: 'rows', table: table.name, done, total });
         }
