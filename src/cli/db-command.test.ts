@@ -85,7 +85,7 @@ describe('cvekit db copy and db backup', () => {
     assert.ok(!down.err.includes('secret-pw'));
     const bad = await runCli(['db', 'frobnicate']);
     assert.equal(bad.code, 2);
-    assert.match(bad.err, /expected "cvekit db migrate", "cvekit db copy --to URL" or "cvekit db backup FILE", got "frobnicate"/);
+    assert.match(bad.err, /expected "cvekit db migrate", "db copy --to URL", "db check" or "db backup FILE", got "frobnicate"/);
     const help = await runCli(['db', '--help']);
     assert.equal(help.code, 0);
     assert.match(help.out, /cvekit db copy --to URL/);

@@ -5,7 +5,7 @@ import { contentAsOfLine, contentDateOf } from '../formats/index.ts';
 import { loadSample, repositoryStatus, type RepositoryStatus } from '../ingest/index.ts';
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { copyStore } from '../store/index.ts';
+import { checkStore, copyStore } from '../store/index.ts';
 import { configFrom, openConfiguredStore, parse, print, printJson, redactDb, requireExistingStore, table, UsageError, withExistingStore, withStore, type Io } from './args.ts';
 import { createProgressBar } from './progress.ts';
 
@@ -65,6 +65,9 @@ const DB_USAGE = `Usage: cvekit db migrate|copy|backup
       Copies the whole store (--db / CVEKIT_DB) into a new, empty store of either kind:
       every version of every record, CNA and disclosure data, KEV, CWE, enrichment, jobs.
       The source may stay in use; the copy is one transaction (a failure leaves the target empty).
+  cvekit db check [--db URL] [--json]
+      Checks every record: each version's JSON against its hash, the version numbers, the
+      current version, and the columns and index rows its JSON gives. Exit 1 on a problem.
   cvekit db backup FILE [--force] [--db sqlite:PATH] [--json]
       A consistent copy of a SQLite store in FILE while it is in use, checked before it is
       put in place. (PostgreSQL: pg_dump, or db copy --to sqlite:FILE.)`;
@@ -75,7 +78,8 @@ export async function dbCommand(args: readonly string[], io: Io): Promise<number
   if (values.help) return print(io, DB_USAGE), 0;
   if (action === 'copy') return dbCopy(values, positionals.slice(1), io);
   if (action === 'backup') return dbBackup(values, positionals.slice(1), io);
-  if (action !== 'migrate') throw new UsageError(`expected "cvekit db migrate", "cvekit db copy --to URL" or "cvekit db backup FILE"${action ? `, got "${action}"` : ''}`);
+  if (action === 'check') return dbCheck(values, positionals.slice(1), io);
+  if (action !== 'migrate') throw new UsageError(`expected "cvekit db migrate", "db copy --to URL", "db check" or "db backup FILE"${action ? `, got "${action}"` : ''}`);
   if (values.to !== undefined || values.force !== undefined || positionals.length > 1) throw new UsageError('db migrate takes only --db and --json');
   const config = configFrom(values, io);
   const { store, migrated: result } = await openConfiguredStore(config);
@@ -125,6 +129,24 @@ async function dbCopy(values: DbValues, extra: readonly string[], io: Io): Promi
     await source.close();
   }
   return 0;
+}
+
+async function dbCheck(values: DbValues, extra: readonly string[], io: Io): Promise<number> {
+  if (extra.length > 0 || values.to !== undefined || values.force !== undefined) throw new UsageError('db check takes only --db and --json');
+  const bar = createProgressBar(io.stderr);
+  const report = await withExistingStore(configFrom(values, io), (store) => checkStore(store, { onProgress: (done, total) => bar.update({ done, total }) })).finally(() => bar.done());
+  if (values.json) printJson(io, report);
+  else {
+    const lines = [`Checked ${report.records.toLocaleString('en')} records and ${report.versions.toLocaleString('en')} versions: ${report.ok ? 'consistent' : 'problems found'}.`];
+    if (!report.ok) {
+      lines.push(Object.entries(report.counts).map(([kind, n]) => `${n} ${kind}`).join(', '));
+      lines.push(...report.problems.map((p) => `  ${p.message.replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ')}`));
+      const total = Object.values(report.counts).reduce((a, b) => a + (b ?? 0), 0);
+      if (total > report.problems.length) lines.push(`  and ${total - report.problems.length} more (--json lists the first ${report.problems.length})`);
+    }
+    print(io, lines.join('\n'));
+  }
+  return report.ok ? 0 : 1;
 }
 
 async function dbBackup(values: DbValues, files: readonly string[], io: Io): Promise<number> {

@@ -9,6 +9,8 @@ export type * from './cna-types.ts';
 export type * from './enrich-types.ts';
 export type * from './table-types.ts';
 export { copyStore } from './copy.ts';
+export { checkStore } from './check.ts';
+export type { CheckOptions, CheckProblem, CheckProblemKind, CheckReport } from './check.ts';
 export { acquireLease, LeaseHeldError } from './lease.ts';
 export type { Lease, LeaseHolder, LeaseOptions } from './lease.ts';
 export type { CopyProgress, CopyResult } from './copy.ts';

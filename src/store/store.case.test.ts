@@ -15,6 +15,7 @@ import {
   createTestDb,
   openTestStore,
   otherVersionLines,
+  rawQuery,
   realRecordLines,
   recordWrite,
   testBackends,
@@ -99,25 +100,6 @@ function readKevCatalog(path: string): KevCatalog {
       }),
     ),
   };
-}
-
-/** Read the database behind a store directly (derived tables are not in the interface). */
-async function rawQuery(backend: StoreKind, db: string, sql: string, params: unknown[] = [], opts: { write?: boolean } = {}): Promise<Record<string, unknown>[]> {
-  if (backend === 'sqlite') {
-    const d = new DatabaseSync(db.slice('sqlite:'.length), { readOnly: opts.write !== true });
-    try {
-      return d.prepare(sql.replace(/\$(\d+)/g, '?$1')).all(...(params as (string | number)[])) as Record<string, unknown>[];
-    } finally {
-      d.close();
-    }
-  }
-  const c = new pg.Client({ connectionString: db });
-  await c.connect();
-  try {
-    return (await c.query(sql, params)).rows;
-  } finally {
-    await c.end();
-  }
 }
 
 /** CVE names whose full-text row matches one word. */

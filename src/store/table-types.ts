@@ -37,6 +37,8 @@ export interface TableSnapshot {
   rows(table: string, columns: readonly string[]): AsyncIterable<readonly (readonly unknown[])[]>;
   /** The highest value the table's sequence handed out (ids of deleted rows included). */
   sequence(table: string): Promise<number | undefined>;
+  /** The rows whose `cve_id` is one of `cveIds`, in primary-key order (`db check`). */
+  rowsFor(table: string, columns: readonly string[], cveIds: readonly string[]): Promise<(readonly unknown[])[]>;
 }
 
 /** An empty store being loaded, in one write transaction. */

@@ -16,7 +16,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { describe, test } from 'node:test';
 import { buildApp } from '../../src/http/app.ts';
 import { importFrom } from '../../src/ingest/index.ts';
-import { openStore, StoreError, type SearchQuery, type Store } from '../../src/store/index.ts';
+import { checkStore, openStore, StoreError, type SearchQuery, type Store } from '../../src/store/index.ts';
 import { runCvekit, type RunResult, rng } from '../support/kill.ts';
 import { createTestDb, otherVersionLines, realRecordLines, testBackends } from '../support/stores.ts';
 
@@ -173,6 +173,8 @@ for (const backend of testBackends().filter((b) => b === 'sqlite')) {
             assert.ok(pending, 'the bulk load is recorded with the first batch');
             const c = await store.counts();
             assert.ok(c.versions >= c.total && c.total > 0, `every record has its versions: ${JSON.stringify(c)}`);
+            const check = await checkStore(store);
+            assert.ok(check.ok, `mid-load, every stored row is what its record gives: ${JSON.stringify(check.problems.slice(0, 5))}`);
             await assert.rejects(store.search.search({ words: ['overflow'], limit: 5 }), (e: unknown) => e instanceof StoreError && e.code === 'INDEX_BUILDING');
             // What reads only the tables still answers, from complete rows.
             const filtered = await store.search.search({ states: ['PUBLISHED'], limit: 5 });

@@ -10,7 +10,7 @@ import { existsSync, statSync } from 'node:fs';
 import { test } from 'node:test';
 import pg from 'pg';
 import { loadSample } from '../../src/ingest/index.ts';
-import { openStore } from '../../src/store/index.ts';
+import { checkStore, openStore } from '../../src/store/index.ts';
 import { runCvekit, rng } from '../support/kill.ts';
 import { createTestDb, openTestStore, testBackends } from '../support/stores.ts';
 
@@ -69,6 +69,8 @@ for (const backend of testBackends()) {
     const target = await openStore(db);
     try {
       assert.deepEqual(await target.counts(), expected, kills.join(', '));
+      const check = await checkStore(target);
+      assert.ok(check.ok, JSON.stringify(check.problems.slice(0, 5)));
       // The full text was built in the same transaction (PostgreSQL's matches differ from SQLite's).
       const hits = (await target.search.search({ words: ['buffer', 'overflow'], limit: 1 })).total ?? 0;
       if (backend === 'sqlite') assert.equal(hits, (await source.store.search.search({ words: ['buffer', 'overflow'], limit: 1 })).total);

@@ -8,7 +8,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { openStore } from '../../src/store/index.ts';
+import { checkStore, openStore } from '../../src/store/index.ts';
 import { runCvekit, type RunResult, rng } from '../support/kill.ts';
 import { createTestDb, realRecordLines, testBackends } from '../support/stores.ts';
 
@@ -58,6 +58,9 @@ for (const backend of testBackends()) {
             assert.equal(counts.versions, counts.total, `after kill ${i + 1}: one version per record (${JSON.stringify(counts)})`);
             assert.ok(counts.total <= RECORDS);
             assert.ok(counts.quarantined <= BAD_LINES, `quarantine never duplicated: ${counts.quarantined}`);
+            // And every stored row is what its record's JSON gives: hashes, current versions, index rows.
+            const check = await checkStore(store);
+            assert.ok(check.ok, `after kill ${i + 1}: ${JSON.stringify(check.problems.slice(0, 5))}`);
           } finally {
             await store.close();
           }

@@ -6,7 +6,7 @@
 import { strict as assert } from 'node:assert';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { openStore } from '../../src/store/index.ts';
+import { checkStore, openStore } from '../../src/store/index.ts';
 import type { Store } from '../../src/store/index.ts';
 import { REPO_ROOT } from './paths.ts';
 
@@ -81,6 +81,8 @@ export async function killTwiceMidImport(args: readonly string[], db: string, re
       const counts = await store.counts();
       assert.equal(counts.versions, counts.total, `after kill ${i + 1}: one version per record`);
       assert.equal(counts.quarantined, 0);
+      const check = await checkStore(store);
+      assert.ok(check.ok, `after kill ${i + 1}: ${JSON.stringify(check.problems.slice(0, 5))}`);
     } finally {
       await store.close();
     }

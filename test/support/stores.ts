@@ -17,7 +17,9 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import { gunzipSync } from 'node:zlib';
+import pg from 'pg';
 import type { CveRecordJson, MetricSummary, RecordSummary } from '../../src/cve/types.ts';
 import { openStore } from '../../src/store/open.ts';
 import type { RecordWrite, Store, StoreKind } from '../../src/store/types.ts';
@@ -169,4 +171,23 @@ export function realRecordLines(limit = Infinity): string[] {
 /** Older, different versions of 6,861 of those records (`cve5/other-versions.jsonl.gz`). */
 export function otherVersionLines(): string[] {
   return gunzipSync(readFileSync(sharedData('cve5', 'other-versions.jsonl.gz'))).toString('utf8').split('\n').filter(Boolean);
+}
+
+/** Read the database behind a store directly (derived tables are not in the interface). */
+export async function rawQuery(backend: StoreKind, db: string, sql: string, params: unknown[] = [], opts: { write?: boolean } = {}): Promise<Record<string, unknown>[]> {
+  if (backend === 'sqlite') {
+    const d = new DatabaseSync(db.slice('sqlite:'.length), { readOnly: opts.write !== true });
+    try {
+      return d.prepare(sql.replace(/\$(\d+)/g, '?$1')).all(...(params as (string | number)[])) as Record<string, unknown>[];
+    } finally {
+      d.close();
+    }
+  }
+  const c = new pg.Client({ connectionString: db });
+  await c.connect();
+  try {
+    return (await c.query(sql, params)).rows;
+  } finally {
+    await c.end();
+  }
 }

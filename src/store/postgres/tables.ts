@@ -172,6 +172,15 @@ class Snapshot extends OnClient implements TableSnapshot {
     yield* fetchAll(this.c, `SELECT ${select.join(', ')} FROM ${q(table)}${order}`, [], batch);
   }
 
+  async rowsFor(table: string, columns: readonly string[], cveIds: readonly string[]): Promise<(readonly unknown[])[]> {
+    const t = tableOf(this.all, table);
+    const kinds = this.kinds(t, columns);
+    const select = columns.map((name, i) => (kinds[i] === 'json' ? `${q(name)}::text` : q(name)));
+    const order = t.primaryKey.length > 0 ? ` ORDER BY ${t.primaryKey.map(q).join(', ')}` : '';
+    const r = await this.c.query({ text: `SELECT ${select.join(', ')} FROM ${q(table)} WHERE cve_id = ANY ($1::text[])${order}`, values: [cveIds], rowMode: 'array' });
+    return r.rows as unknown[][];
+  }
+
   async sequence(table: string): Promise<number | undefined> {
     const seq = await this.sequenceOf(table);
     if (!seq) return undefined;

@@ -122,6 +122,15 @@ class Snapshot extends OnDb implements TableSnapshot {
     if (batch.length > 0) yield batch;
   }
 
+  async rowsFor(table: string, columns: readonly string[], cveIds: readonly string[]): Promise<(readonly unknown[])[]> {
+    tableOf(this.tables, table);
+    const stmt = this.db.prepare(
+      `SELECT ${columns.map(q).join(', ')} FROM ${q(table)} WHERE cve_id IN (SELECT value FROM json_each(?)) ORDER BY ${orderBy(this.db, table)}`,
+    );
+    stmt.setReturnArrays(true);
+    return stmt.all(JSON.stringify(cveIds)) as unknown as unknown[][];
+  }
+
   async sequence(table: string): Promise<number | undefined> {
     if (!tableOf(this.tables, table).sequenceColumn) return undefined;
     const row = this.db.prepare('SELECT seq FROM sqlite_sequence WHERE name = ?').get(table) as { seq: number } | undefined;
