@@ -162,22 +162,23 @@ class Snapshot extends OnClient implements TableSnapshot {
     return this.rowCount(table);
   }
 
-  async *rows(table: string, columns: readonly string[]): AsyncIterable<readonly (readonly unknown[])[]> {
-    const t = tableOf(this.all, table);
+  /** `SELECT columns FROM table [where] ORDER BY its primary key`, JSON as its text (node-postgres would parse it). */
+  #select(t: PgTable, columns: readonly string[], where = ''): string {
     const kinds = this.kinds(t, columns);
-    // JSON as its text (node-postgres would parse it), so it travels unchanged.
     const select = columns.map((name, i) => (kinds[i] === 'json' ? `${q(name)}::text` : q(name)));
     const order = t.primaryKey.length > 0 ? ` ORDER BY ${t.primaryKey.map(q).join(', ')}` : '';
+    return `SELECT ${select.join(', ')} FROM ${q(t.name)}${where}${order}`;
+  }
+
+  async *rows(table: string, columns: readonly string[]): AsyncIterable<readonly (readonly unknown[])[]> {
+    const t = tableOf(this.all, table);
     const batch = t.columns.some((c) => c.kind === 'blob') ? FETCH_ROWS_BLOBS : FETCH_ROWS;
-    yield* fetchAll(this.c, `SELECT ${select.join(', ')} FROM ${q(table)}${order}`, [], batch);
+    yield* fetchAll(this.c, this.#select(t, columns), [], batch);
   }
 
   async rowsFor(table: string, columns: readonly string[], cveIds: readonly string[]): Promise<(readonly unknown[])[]> {
     const t = tableOf(this.all, table);
-    const kinds = this.kinds(t, columns);
-    const select = columns.map((name, i) => (kinds[i] === 'json' ? `${q(name)}::text` : q(name)));
-    const order = t.primaryKey.length > 0 ? ` ORDER BY ${t.primaryKey.map(q).join(', ')}` : '';
-    const r = await this.c.query({ text: `SELECT ${select.join(', ')} FROM ${q(table)} WHERE cve_id = ANY ($1::text[])${order}`, values: [cveIds], rowMode: 'array' });
+    const r = await this.c.query({ text: this.#select(t, columns, ' WHERE cve_id = ANY ($1::text[])'), values: [cveIds], rowMode: 'array' });
     return r.rows as unknown[][];
   }
 
