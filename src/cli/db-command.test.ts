@@ -83,6 +83,9 @@ describe('cvekit db copy and db backup', () => {
     assert.equal(down.code, 1);
     assert.match(down.err, new RegExp(`cannot open the store postgres://cvekit:\\*\\*\\*@127\\.0\\.0\\.1:${port}/cvekit \\(--to\\): `));
     assert.ok(!down.err.includes('secret-pw'));
+    const scheme = await runCli(['db', 'copy', '--db', source.db, '--to', 'mysql://x/y']);
+    assert.equal(scheme.code, 2);
+    assert.match(scheme.err, /--to must be sqlite:PATH, a file path or postgres:\/\/…, got "mysql:\/\/x\/y"/);
     const bad = await runCli(['db', 'frobnicate']);
     assert.equal(bad.code, 2);
     assert.match(bad.err, /expected "cvekit db migrate", "db copy --to URL", "db check" or "db backup FILE", got "frobnicate"/);

@@ -5,6 +5,7 @@ import { contentAsOfLine, contentDateOf } from '../formats/index.ts';
 import { loadSample, repositoryStatus, type RepositoryStatus } from '../ingest/index.ts';
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { storeUrl } from '../config/index.ts';
 import { checkStore, copyStore } from '../store/index.ts';
 import { configFrom, openConfiguredStore, parse, print, printJson, redactDb, requireExistingStore, table, UsageError, withExistingStore, withStore, type Io } from './args.ts';
 import { createProgressBar } from './progress.ts';
@@ -98,7 +99,7 @@ async function dbCopy(values: DbValues, extra: readonly string[], io: Io): Promi
   if (typeof values.to !== 'string' || values.to === '') throw new UsageError('db copy needs --to sqlite:PATH|postgres://… (the new, empty store)');
   if (extra.length > 0 || values.force !== undefined) throw new UsageError('db copy takes --to, --db and --json');
   const from = configFrom(values, io);
-  const to = configFrom({ db: values.to }, io);
+  const to = { ...from, db: storeUrl(values.to, '--to') };
   if (from.db === to.db) throw new UsageError('--to names the store being copied (CVEKIT_DB/--db): give a new, empty store');
   requireExistingStore(from);
   const started = performance.now();

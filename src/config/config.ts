@@ -133,10 +133,10 @@ export function isListenHost(host: string): boolean {
  * (`./data/cvekit.db`, `/srv/cvekit.db`), which means SQLite. Anything else with a scheme
  * (`mysql://…`, `localhost:5432/db`, a typo such as `postgre://…`) is refused, not taken as a file name.
  */
-export function storeUrl(db: string): string {
+export function storeUrl(db: string, setting = 'CVEKIT_DB/--db'): string {
   if (/^sqlite:.+/.test(db) || /^postgres(ql)?:\/\//.test(db)) return db;
   if (db !== '' && !/^[A-Za-z][A-Za-z0-9+.-]*:/.test(db) && !db.includes('\0')) return `sqlite:${db}`;
-  throw new ConfigError(`CVEKIT_DB/--db must be sqlite:PATH, a file path or postgres://…, got "${db.slice(0, 80)}"`);
+  throw new ConfigError(`${setting} must be sqlite:PATH, a file path or postgres://…, got "${db.slice(0, 80)}"`);
 }
 
 /** The settings of every command. Flags win over environment variables, which win over defaults. */
