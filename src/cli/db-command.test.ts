@@ -4,7 +4,7 @@
  * backup taken while another connection holds a write transaction open.
  */
 import { strict as assert } from 'node:assert';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { DatabaseSync } from 'node:sqlite';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -110,6 +110,7 @@ describe('cvekit db copy and db backup', () => {
       writer.close();
     }
     assert.deepEqual(readdirSync(dir).filter((n) => n.startsWith('backup.db')), ['backup.db'], 'no partial file, -wal or -shm left beside it');
+    assert.equal(statSync(file).mode & 0o777, 0o600, 'readable by its owner only');
     const copy = await openStore(`sqlite:${file}`);
     try {
       assert.deepEqual(await copy.counts(), await source.store.counts());

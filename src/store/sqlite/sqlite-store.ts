@@ -6,7 +6,7 @@
  * multi-row statements. Several processes may open the same file: writers queue on
  * the database lock (busy_timeout), readers never block in WAL mode.
  */
-import { existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { backup, DatabaseSync } from 'node:sqlite';
 import type { StatementSync } from 'node:sqlite';
@@ -225,6 +225,8 @@ export class SqliteStore implements Store {
       } finally {
         copy.close();
       }
+      // It holds what the store holds (API key hashes, disclosure reports): its owner's only.
+      chmodSync(partial, 0o600);
       renameSync(partial, path);
       return { pages, bytes: statSync(path).size };
     } catch (err) {
