@@ -6,7 +6,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { runCli } from '../../test/support/cli.ts';
-import { openTestStore, rawQuery, testBackends, type TestStore } from '../../test/support/stores.ts';
+import { openTestStore, rawQuery, recordWrite, testBackends, type TestStore } from '../../test/support/stores.ts';
+import { hostileRecord, hostileRejected } from '../formats/testing.ts';
 import { loadSample } from '../ingest/index.ts';
 import { checkStore } from './check.ts';
 
@@ -29,6 +30,13 @@ for (const backend of testBackends()) {
       const cli = await runCli(['db', 'check', '--db', t.db]);
       assert.equal(cli.code, 0, cli.err);
       assert.equal(cli.out, `Checked 3,000 records and ${report.versions.toLocaleString('en')} versions: consistent.\n`);
+    });
+
+    it('records full of NUL, controls, a lone surrogate, bidi overrides and 50 KB fields are consistent as stored', async () => {
+      await t.store.writeBatch([recordWrite(hostileRecord().record, { source: 'test' }), recordWrite(hostileRejected().record, { source: 'test' })]);
+      const report = await checkStore(t.store);
+      assert.ok(report.ok, JSON.stringify(report.problems));
+      assert.equal(report.records, 3002);
     });
 
     it('finds a changed version, a lost index row, a changed column, a missing current version and orphan rows, each with its record', async () => {
@@ -54,7 +62,7 @@ for (const backend of testBackends()) {
 
       const cli = await runCli(['db', 'check', '--db', t.db]);
       assert.equal(cli.code, 1);
-      assert.match(cli.out, /^Checked 3,000 records and [\d,]+ versions: problems found\.\n(\d \S+(, |\n)){5}/);
+      assert.match(cli.out, /^Checked 3,002 records and [\d,]+ versions: problems found\.\n(\d \S+(, |\n)){5}/);
       for (const id of [hashed, lost, titled, moved]) assert.ok(cli.out.includes(`  ${id}`), `${id} in\n${cli.out}`);
       const json = JSON.parse((await runCli(['db', 'check', '--json', '--db', t.db])).out) as { ok: boolean; problems: { cveId?: string }[] };
       assert.equal(json.ok, false);

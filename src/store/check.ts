@@ -75,13 +75,14 @@ type IndexTable = keyof typeof INDEX_TABLES;
 
 /**
  * One comparable text for a value from either backend: numbers and booleans alike (SQLite's
- * 0/1), JSON by content, NUL as PostgreSQL stores it (U+FFFD).
+ * 0/1), JSON by content, NUL as PostgreSQL stores it and lone surrogates as both do (U+FFFD).
  */
 function same(v: unknown, json = false): string {
   if (v === null || v === undefined) return 'null';
   if (typeof v === 'boolean') return v ? '1' : '0';
   if (typeof v === 'number' || typeof v === 'bigint') return String(Number(v));
-  const text = String(v).replaceAll('\u0000', '\ufffd').replaceAll('\\u0000', '\\ufffd');
+  // A lone surrogate cannot be stored as UTF-8: both backends keep U+FFFD.
+  const text = String(v).toWellFormed().replaceAll('\u0000', '\ufffd').replaceAll('\\u0000', '\\ufffd');
   if (json) {
     try {
       return JSON.stringify(JSON.parse(text));

@@ -8,7 +8,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { loadSample } from '../ingest/index.ts';
-import { openTestStore, testBackends, type TestStore } from '../../test/support/stores.ts';
+import { openTestStore, recordWrite, testBackends, type TestStore } from '../../test/support/stores.ts';
+import { hostileRecord, hostileRejected } from '../formats/testing.ts';
+import { checkStore } from './check.ts';
 import { copyStore } from './copy.ts';
 import { StoreError } from './errors.ts';
 import { acquireLease } from './lease.ts';
@@ -47,6 +49,8 @@ async function addStoreState(s: Store): Promise<void> {
   }
   await s.setQuarantineStatus(2, 'dismissed');
   await s.setMeta('sync:/srv/releases', '{"applied":["2025-01-24_delta_CVEs_at_0100Z.zip"]}');
+  // Records that travel worst: NUL, C0/C1 controls, a lone surrogate, bidi overrides, 50 KB fields.
+  await s.writeBatch([recordWrite(hostileRecord().record, { source: 'test' }), recordWrite(hostileRejected().record, { source: 'test' })]);
 }
 
 /** One comparable text per value, whichever backend gave it. */
@@ -61,7 +65,8 @@ function canonical(v: unknown, kinds: ReadonlySet<ColumnKind>): string {
   if (v instanceof Uint8Array) return `b:${Buffer.from(v).toString('hex')}`;
   if (typeof v === 'bigint' || typeof v === 'number') return `n:${Number(v)}`;
   if (kinds.has('integer') && /^-?\d+$/.test(String(v))) return `n:${Number(v)}`;
-  return `s:${String(v)}`;
+  // PostgreSQL text holds no NUL: the store's own writes, and a copy, put U+FFFD there.
+  return `s:${String(v).replaceAll('\u0000', '\ufffd')}`;
 }
 
 interface Dump {
@@ -144,12 +149,15 @@ describe('copyStore: the whole store into an empty store of either kind', () => 
           const result = await copyStore(source.store, target.store, { onProgress: (p) => seen.push(p.done) }).finally(() => lease.release());
           assert.equal(await target.store.getMeta('lease:sync:cvelistV5'), undefined, 'no lease of the source');
           assert.equal(await target.store.getMeta('sync:/srv/releases'), await source.store.getMeta('sync:/srv/releases'), 'the sync position');
-          assert.equal(result.fullText, 3000);
+          assert.equal(result.fullText, 3002);
           assert.equal(result.tables.find((t) => t.name === 'record_versions')?.rows, (await source.store.counts()).versions);
           assert.ok(seen.length > 2 && seen.every((n, i) => i === 0 || n >= seen[i - 1]), 'progress only goes forward');
 
           compareDumps(dumps.get(from) as Dump, await dump(target.store.tables));
           assert.deepEqual(await target.store.counts(), await source.store.counts());
+          assert.equal((await target.store.getRecord('CVE-2099-0001'))?.json, (await source.store.getRecord('CVE-2099-0001'))?.json, 'the stored JSON, byte for byte');
+          const check = await checkStore(target.store);
+          assert.ok(check.ok, JSON.stringify(check.problems.slice(0, 5)));
 
           // History kept as it was: version numbers, hashes, sources, arrival times.
           for (const id of ['CVE-2024-10539', 'CVE-2021-44228', 'CVE-2023-4863']) {
@@ -225,7 +233,7 @@ describe('copyStore: the whole store into an empty store of either kind', () => 
       assert.ok(batches === 5);
       assert.deepEqual(await real.load((l) => l.nonEmpty()), [], 'nothing of the failed copy stayed');
       const ok = await copyStore(from.store, target.store);
-      assert.equal(ok.fullText, 3000);
+      assert.equal(ok.fullText, 3002);
     } finally {
       await target.cleanup();
     }

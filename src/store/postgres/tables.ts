@@ -240,7 +240,10 @@ class Loader extends OnClient implements TableLoader {
     let done = 0;
     const current = `SELECT r.cve_id, v.json FROM records r JOIN record_versions v ON v.cve_id = r.cve_id AND v.version = r.version ORDER BY r.id_key`;
     for await (const rows of fetchAll(this.c, current, [], FETCH_ROWS)) {
-      const docs = rows.map(([id, json]): [string, FtsDoc] => [id as string, fullTextOf(id as string, json as string)]);
+      const docs = rows.map(([id, json]): [string, FtsDoc] => {
+        const d = fullTextOf(id as string, json as string);
+        return [id as string, { title: noNul(d.title), products: noNul(d.products), description: noNul(d.description), keywords: noNul(d.keywords), refs: noNul(d.refs) }];
+      });
       await insertFullText(this.c, docs);
       done += docs.length;
       onProgress?.(done);
