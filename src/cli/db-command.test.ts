@@ -5,6 +5,7 @@
  */
 import { strict as assert } from 'node:assert';
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { DatabaseSync } from 'node:sqlite';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -99,6 +100,10 @@ describe('cvekit db copy and db backup', () => {
     const path = source.db.slice('sqlite:'.length);
     const writer = new DatabaseSync(path, { timeout: 5000 });
     const file = join(dir, 'backup.db');
+    // What a killed backup to the same name left: its process is gone.
+    const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout;
+    for (const side of ['', '-wal', '-shm']) writeFileSync(join(dir, `backup.db.partial-${gone}${side}`), 'half a backup');
+    writeFileSync(join(dir, `backup.db.partial-${process.pid}x`), 'a running process: kept');
     try {
       writer.exec('BEGIN IMMEDIATE');
       writer.exec("INSERT INTO meta (key, value, updated_at) VALUES ('uncommitted', 'x', '2026-01-01T00:00:00Z')");
@@ -109,7 +114,7 @@ describe('cvekit db copy and db backup', () => {
       if (writer.isTransaction) writer.exec('ROLLBACK');
       writer.close();
     }
-    assert.deepEqual(readdirSync(dir).filter((n) => n.startsWith('backup.db')), ['backup.db'], 'no partial file, -wal or -shm left beside it');
+    assert.deepEqual(readdirSync(dir).filter((n) => n.startsWith('backup.db')).sort(), ['backup.db', `backup.db.partial-${process.pid}x`], 'no partial file, -wal or -shm left beside it, the killed one\'s removed');
     assert.equal(statSync(file).mode & 0o777, 0o600, 'readable by its owner only');
     const copy = await openStore(`sqlite:${file}`);
     try {

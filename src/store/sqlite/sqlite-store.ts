@@ -6,12 +6,13 @@
  * multi-row statements. Several processes may open the same file: writers queue on
  * the database lock (busy_timeout), readers never block in WAL mode.
  */
-import { chmodSync, existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { chmodSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { backup, DatabaseSync } from 'node:sqlite';
 import type { StatementSync } from 'node:sqlite';
 import type { CveId, RecordState } from '../../cve/index.ts';
 import { StoreError } from '../errors.ts';
+import { processRunning } from '../process-running.ts';
 import { SqliteDisclosureStore } from './disclosure.ts';
 import { SqliteCnaStore } from './cna.ts';
 import { SqliteEnrichStore } from './enrich.ts';
@@ -213,6 +214,12 @@ export class SqliteStore implements Store {
    */
   async backupTo(path: string): Promise<{ readonly pages: number; readonly bytes: number }> {
     const partial = `${path}.partial-${process.pid}`;
+    // What a killed backup to the same name left (its process is gone).
+    const prefix = `${basename(path)}.partial-`;
+    for (const name of readdirSync(dirname(path))) {
+      const pid = name.startsWith(prefix) ? Number(/^\d+/.exec(name.slice(prefix.length))?.[0]) : NaN;
+      if (Number.isInteger(pid) && pid !== process.pid && !processRunning(pid)) rmSync(join(dirname(path), name), { force: true });
+    }
     try {
       const pages = await backup(this.#db, partial, { rate: BACKUP_ALL_PAGES });
       // Read-write: closing the last connection then folds and removes its -wal and -shm files.
