@@ -62,10 +62,12 @@ const DB_USAGE = `Usage: cvekit db migrate|copy|backup
 
   cvekit db migrate [--db URL]
       Applies pending numbered migrations (serve also does this on start).
-  cvekit db copy --to URL [--db URL] [--json]
+  cvekit db copy --to URL [--rederive] [--db URL] [--json]
       Copies the whole store (--db / CVEKIT_DB) into a new, empty store of either kind:
       every version of every record, CNA and disclosure data, KEV, CWE, enrichment, jobs.
       The source may stay in use; the copy is one transaction (a failure leaves the target empty).
+      --rederive computes each record's columns and index rows from its JSON instead of
+      copying them (the repair for what db check reports as columns or index-rows).
   cvekit db check [--db URL] [--json]
       Checks every record: each version's JSON against its hash, the version numbers, the
       current version, and the columns and index rows its JSON gives. Exit 1 on a problem.
@@ -74,7 +76,7 @@ const DB_USAGE = `Usage: cvekit db migrate|copy|backup
       put in place. (PostgreSQL: pg_dump, or db copy --to sqlite:FILE.)`;
 
 export async function dbCommand(args: readonly string[], io: Io): Promise<number> {
-  const { values, positionals } = parse(args, { to: { type: 'string' }, force: { type: 'boolean' } });
+  const { values, positionals } = parse(args, { to: { type: 'string' }, force: { type: 'boolean' }, rederive: { type: 'boolean' } });
   const action = positionals[0];
   if (values.help) return print(io, DB_USAGE), 0;
   if (action === 'copy') return dbCopy(values, positionals.slice(1), io);
@@ -93,11 +95,11 @@ export async function dbCommand(args: readonly string[], io: Io): Promise<number
   return 0;
 }
 
-type DbValues = { db?: string | boolean; 'log-level'?: string | boolean; json?: string | boolean; to?: string | boolean; force?: string | boolean };
+type DbValues = { db?: string | boolean; 'log-level'?: string | boolean; json?: string | boolean; to?: string | boolean; force?: string | boolean; rederive?: string | boolean };
 
 async function dbCopy(values: DbValues, extra: readonly string[], io: Io): Promise<number> {
   if (typeof values.to !== 'string' || values.to === '') throw new UsageError('db copy needs --to sqlite:PATH|postgres://… (the new, empty store)');
-  if (extra.length > 0 || values.force !== undefined) throw new UsageError('db copy takes --to, --db and --json');
+  if (extra.length > 0 || values.force !== undefined) throw new UsageError('db copy takes --to, --rederive, --db and --json');
   const from = configFrom(values, io);
   const to = { ...from, db: storeUrl(values.to, '--to') };
   if (from.db === to.db) throw new UsageError('--to names the store being copied (CVEKIT_DB/--db): give a new, empty store');
@@ -109,6 +111,7 @@ async function dbCopy(values: DbValues, extra: readonly string[], io: Io): Promi
     const bar = createProgressBar(io.stderr, 'rows');
     try {
       const result = await copyStore(source, target, {
+        rederive: values.rederive === true,
         onProgress: (p) => bar.update({ done: p.done, total: p.total, label: p.phase === 'rows' ? p.table : 'full text' }),
       });
       bar.done();
@@ -118,6 +121,7 @@ async function dbCopy(values: DbValues, extra: readonly string[], io: Io): Promi
         const counted = result.tables.filter((t) => t.rows > 0);
         print(io, [
           `Copied ${result.rows.toLocaleString('en')} rows of ${counted.length} tables from ${redactDb(result.from)} to ${redactDb(result.to)} in ${seconds} s; full-text index built for ${result.fullText.toLocaleString('en')} records.`,
+          ...(result.rederived !== undefined ? [`Columns and index rows of ${result.rederived.toLocaleString('en')} records computed from their JSON (--rederive).`] : []),
           table([['TABLE', 'ROWS'], ...counted.map((t) => [t.name, t.rows.toLocaleString('en')])]),
           'Run cvekit on the new store with the same CVEKIT_SECRET_KEY and CVEKIT_REPORT_KEY: sealed texts were copied as they are.',
         ].join('\n'));
@@ -144,6 +148,8 @@ async function dbCheck(values: DbValues, extra: readonly string[], io: Io): Prom
       lines.push(...report.problems.map((p) => `  ${p.message.replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ')}`));
       const total = Object.values(report.counts).reduce((a, b) => a + (b ?? 0), 0);
       if (total > report.problems.length) lines.push(`  and ${total - report.problems.length} more (--json lists the first ${report.problems.length})`);
+      if (report.counts.columns || report.counts['index-rows']) lines.push('Columns and index rows can be computed again from the records\' JSON: cvekit db copy --to NEW --rederive, then use NEW.');
+      if (report.counts.hash || report.counts['bad-version'] || report.counts.current || report.counts.versions) lines.push('Versions that differ from what was stored cannot be derived again: restore the store from a backup.');
     }
     print(io, lines.join('\n'));
   }

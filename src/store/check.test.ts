@@ -64,9 +64,46 @@ for (const backend of testBackends()) {
       assert.equal(cli.code, 1);
       assert.match(cli.out, /^Checked 3,002 records and [\d,]+ versions: problems found\.\n(\d \S+(, |\n)){5}/);
       for (const id of [hashed, lost, titled, moved]) assert.ok(cli.out.includes(`  ${id}`), `${id} in\n${cli.out}`);
+      assert.match(cli.out, /\nColumns and index rows can be computed again from the records' JSON: cvekit db copy --to NEW --rederive, then use NEW\.\n/);
+      assert.match(cli.out, /\nVersions that differ from what was stored cannot be derived again: restore the store from a backup\.\n$/);
       const json = JSON.parse((await runCli(['db', 'check', '--json', '--db', t.db])).out) as { ok: boolean; problems: { cveId?: string }[] };
       assert.equal(json.ok, false);
       assert.deepEqual(json.problems.map((p) => p.cveId).filter(Boolean).sort(), [hashed, lost, titled, moved].sort());
+      damaged = { hashed, lost, titled, moved };
+    });
+
+    let damaged: { hashed: string; lost: string; titled: string; moved: string };
+
+    it('db copy --rederive computes columns and index rows from the JSON again; a plain copy keeps the damage as it is', async () => {
+      // A missing current version cannot be derived again: the copy refuses, naming it.
+      const refused = await openTestStore(backend);
+      try {
+        const r = await runCli(['db', 'copy', '--rederive', '--db', t.db, '--to', refused.db]);
+        assert.equal(r.code, 1);
+        assert.match(r.err, new RegExp(`cannot derive ${damaged.moved} again: its current version 7 is not stored`));
+        assert.equal((await refused.store.counts()).total, 0, 'nothing of the refused copy stayed');
+      } finally {
+        await refused.cleanup();
+      }
+      await sql('UPDATE records SET version = 1 WHERE cve_id = $1', [damaged.moved]);
+      for (const rederive of [false, true]) {
+        const target = await openTestStore(backend);
+        try {
+          const r = await runCli(['db', 'copy', ...(rederive ? ['--rederive'] : []), '--db', t.db, '--to', target.db]);
+          assert.equal(r.code, 0, r.err);
+          assert.equal(r.out.includes('computed from their JSON (--rederive)'), rederive);
+          const report = await checkStore(target.store);
+          if (rederive) {
+            // The orphan row is gone with the rows derived again; the changed JSON stays what it is.
+            assert.deepEqual(report.counts, { hash: 1 }, JSON.stringify(report.problems));
+            assert.equal((await checkStore(t.store)).counts['index-rows'], 1, 'the source is untouched');
+          } else {
+            assert.deepEqual(report.counts, { hash: 1, 'index-rows': 1, columns: 1, orphans: 1 }, JSON.stringify(report.problems));
+          }
+        } finally {
+          await target.cleanup();
+        }
+      }
     });
   });
 }

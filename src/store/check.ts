@@ -15,6 +15,7 @@
  * if (!report.ok) for (const p of report.problems) console.log(p.cveId, p.message);
  */
 import { hashRecordJson, summarizeRecord, type CveRecordJson } from '../cve/index.ts';
+import { CAMEL, INDEX_TABLES, SUMMARY_COLUMNS, type IndexTable } from './derived-spec.ts';
 import { summaryRows } from './rows.ts';
 import type { TableSnapshot } from './table-types.ts';
 import type { Store } from './types.ts';
@@ -43,35 +44,8 @@ export interface CheckOptions {
   readonly onProgress?: (done: number, total: number) => void;
 }
 
-/** The `records` columns a record's current JSON decides (not `kev`: the KEV catalog adds to it). */
-const SUMMARY_COLUMNS = [
-  'state', 'data_version', 'date_published', 'date_reserved', 'date_rejected', 'date_public', 'assigner_org_id',
-  'assigner_short_name', 'title', 'description', 'cvss_score', 'cvss_severity', 'kev_adp', 'has_fix',
-] as const;
 const RECORD_COLUMNS = ['cve_id', 'version', 'last_version', 'hash', 'date_updated', 'source', ...SUMMARY_COLUMNS];
 const VERSION_COLUMNS = ['cve_id', 'version', 'hash', 'json', 'date_updated', 'source'];
-
-/** The index tables: their columns after `cve_id`, and how `summaryRows` gives them. */
-const INDEX_TABLES = {
-  record_affected: {
-    columns: ['ord', 'source', 'vendor', 'product', 'vendor_lc', 'product_lc', 'package_name', 'collection_url', 'default_status', 'cpes'],
-    rows: (d: ReturnType<typeof summaryRows>['derived']) =>
-      d.affected.map((a, i) => [i, a.source, a.vendor, a.product, a.vendorLc, a.productLc, a.packageName, a.collectionUrl, a.defaultStatus, a.cpes]),
-    json: 'cpes',
-  },
-  record_cwes: { columns: ['cwe_id'], rows: (d: ReturnType<typeof summaryRows>['derived']) => d.cwes.map((c) => [c]), json: undefined },
-  record_metrics: {
-    columns: ['ord', 'source', 'cvss_version', 'score', 'severity', 'vector'],
-    rows: (d: ReturnType<typeof summaryRows>['derived']) => d.metrics.map((m, i) => [i, m.source, m.cvssVersion, m.score, m.severity, m.vector]),
-    json: undefined,
-  },
-  record_replacements: {
-    columns: ['kind', 'target', 'origin'],
-    rows: (d: ReturnType<typeof summaryRows>['derived']) => d.replacements.map((r) => [r.kind, r.target, r.origin]),
-    json: undefined,
-  },
-} as const;
-type IndexTable = keyof typeof INDEX_TABLES;
 
 /**
  * One comparable text for a value from either backend: numbers and booleans alike (SQLite's
@@ -106,8 +80,6 @@ function groupById(rows: readonly (readonly unknown[])[]): Map<string, (readonly
   return out;
 }
 
-/** `records` column → `SummaryColumns` field (`date_published` → `datePublished`). */
-const CAMEL = Object.fromEntries(SUMMARY_COLUMNS.map((c) => [c, c.replace(/_([a-z])/g, (_, x: string) => x.toUpperCase())])) as Record<(typeof SUMMARY_COLUMNS)[number], string>;
 
 /** Check every record of the store (see the module). */
 export async function checkStore(store: Store, opts: CheckOptions = {}): Promise<CheckReport> {

@@ -13,8 +13,11 @@
  * @example
  * const result = await copyStore(sqlite, postgres, { onProgress: (p) => bar.update(p.done, p.total) });
  */
+import { summarizeRecord, type CveRecordJson } from '../cve/index.ts';
+import { CAMEL, INDEX_TABLES, SUMMARY_COLUMNS, type IndexTable } from './derived-spec.ts';
 import { StoreError } from './errors.ts';
-import type { TableInfo } from './table-types.ts';
+import { summaryRows } from './rows.ts';
+import type { TableInfo, TableLoader, TableSnapshot } from './table-types.ts';
 import type { Store } from './types.ts';
 
 export interface CopyProgress {
@@ -34,10 +37,18 @@ export interface CopyResult {
   readonly rows: number;
   /** Records whose full-text document the target built. */
   readonly fullText: number;
+  /** With `rederive`: the records whose columns and index rows were computed from their JSON. */
+  readonly rederived?: number;
 }
 
 export interface CopyOptions {
   readonly onProgress?: (p: CopyProgress) => void;
+  /**
+   * Compute every record's columns and index rows (affected, CWE, CVSS, replacements) from its
+   * current JSON instead of copying them: the repair for what `db check` reports as `columns` or
+   * `index-rows`, and the way to apply a newer cvekit's reading of the records to a whole store.
+   */
+  readonly rederive?: boolean;
 }
 
 /** Tables after the tables their foreign keys point to. */
@@ -83,6 +94,47 @@ function rowFilter(table: string, columns: readonly string[]): ((row: readonly u
   return (row) => !String(row[key]).startsWith('lease:');
 }
 
+/**
+ * A batch of `records` rows with the columns their current JSON decides computed again, and
+ * their index rows written to the target from the same JSON (counted in `written`).
+ */
+async function rederive(
+  snap: TableSnapshot,
+  load: TableLoader,
+  columns: readonly string[],
+  batch: readonly (readonly unknown[])[],
+  written: Map<string, number>,
+): Promise<unknown[][]> {
+  const at = (name: string): number => columns.indexOf(name);
+  const ids = batch.map((r) => String(r[at('cve_id')]));
+  const current = new Map(batch.map((r) => [String(r[at('cve_id')]), Number(r[at('version')])]));
+  const json = new Map<string, string>();
+  for (const [id, version, text] of await snap.rowsFor('record_versions', ['cve_id', 'version', 'json'], ids)) {
+    if (Number(version) === current.get(String(id))) json.set(String(id), String(text));
+  }
+  const inKev = new Set((await snap.rowsFor('kev_entries', ['cve_id'], ids)).map((r) => String(r[0])));
+  const index = new Map<IndexTable, unknown[][]>(Object.keys(INDEX_TABLES).map((t) => [t as IndexTable, []]));
+  const out = batch.map((row) => {
+    const id = String(row[at('cve_id')]);
+    const text = json.get(id);
+    if (text === undefined) throw new StoreError('NOT_FOUND', `cannot derive ${id} again: its current version ${current.get(id)} is not stored (restore the store from a backup)`, { cveId: id });
+    const rows = summaryRows(id, summarizeRecord(JSON.parse(text) as CveRecordJson));
+    const fresh = [...row];
+    const given = rows.current as unknown as Record<string, unknown>;
+    for (const c of SUMMARY_COLUMNS) if (at(c) >= 0) fresh[at(c)] = given[CAMEL[c]];
+    if (at('kev') >= 0) fresh[at('kev')] = rows.current.kevAdp || inKev.has(id);
+    for (const [table, spec] of Object.entries(INDEX_TABLES) as [IndexTable, (typeof INDEX_TABLES)[IndexTable]][]) {
+      for (const r of spec.rows(rows.derived)) index.get(table)?.push([id, ...r]);
+    }
+    return fresh;
+  });
+  for (const [table, rows] of index) {
+    if (rows.length > 0) await load.insert(table, ['cve_id', ...INDEX_TABLES[table].columns], rows);
+    written.set(table, (written.get(table) ?? 0) + rows.length);
+  }
+  return out;
+}
+
 /** Copy every row of `from` into `to`, which must be migrated and empty. */
 export async function copyStore(from: Store, to: Store, opts: CopyOptions = {}): Promise<CopyResult> {
   if (from.location === to.location) throw new StoreError('NOT_EMPTY', `the source and the target are the same store (${to.location})`);
@@ -112,12 +164,20 @@ export async function copyStore(from: Store, to: Store, opts: CopyOptions = {}):
       const total = [...counts.values()].reduce((a, b) => a + b, 0) + records;
       let done = 0;
       const tables: { name: string; rows: number }[] = [];
+      const derivedRows = new Map<string, number>();
       for (const { table, columns } of plan) {
         let rows = 0;
         opts.onProgress?.({ phase: 'rows', table: table.name, done, total });
+        if (opts.rederive && table.name in INDEX_TABLES) {
+          // Written with the records they belong to (below).
+          done += counts.get(table.name) ?? 0;
+          tables.push({ name: table.name, rows: -1 });
+          continue;
+        }
         const keep = rowFilter(table.name, columns);
         for await (const batch of snap.rows(table.name, columns)) {
-          const kept = keep ? batch.filter(keep) : batch;
+          let kept = keep ? batch.filter(keep) : batch;
+          if (opts.rederive && table.name === 'records') kept = await rederive(snap, load, columns, kept, derivedRows);
           if (kept.length > 0) await load.insert(table.name, columns, kept);
           rows += kept.length;
           done += batch.length;
@@ -127,9 +187,11 @@ export async function copyStore(from: Store, to: Store, opts: CopyOptions = {}):
         if (table.sequenceColumn) await load.setSequence(table.name, (await snap.sequence(table.name)) ?? 0);
         tables.push({ name: table.name, rows });
       }
+      for (const t of tables) if (t.rows === -1) t.rows = derivedRows.get(t.name) ?? 0;
       const before = done;
       const fullText = await load.rebuildFullText((n) => opts.onProgress?.({ phase: 'full-text', done: before + n, total }));
-      return { from: from.location, to: to.location, tables, rows: before, fullText };
+      const copied = tables.reduce((a, t) => a + t.rows, 0);
+      return { from: from.location, to: to.location, tables, rows: copied, fullText, ...(opts.rederive ? { rederived: records } : {}) };
     }),
   );
 }
