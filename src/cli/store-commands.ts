@@ -1,7 +1,7 @@
 /**
  * @module `cvekit status`, `cvekit db migrate|copy|backup`, `cvekit seed`.
  */
-import { contentAsOfLine, contentDateOf } from '../formats/index.ts';
+import { contentAsOfLine, contentDateOf, oneLine } from '../formats/index.ts';
 import { loadSample, repositoryStatus, type RepositoryStatus } from '../ingest/index.ts';
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
@@ -58,7 +58,7 @@ export async function statusCommand(args: readonly string[], io: Io): Promise<nu
   return 0;
 }
 
-const DB_USAGE = `Usage: cvekit db migrate|copy|backup
+const DB_USAGE = `Usage: cvekit db migrate|copy|check|backup
 
   cvekit db migrate [--db URL]
       Applies pending numbered migrations (serve also does this on start).
@@ -145,7 +145,8 @@ async function dbCheck(values: DbValues, extra: readonly string[], io: Io): Prom
     const lines = [`Checked ${report.records.toLocaleString('en')} records and ${report.versions.toLocaleString('en')} versions: ${report.ok ? 'consistent' : 'problems found'}.`];
     if (!report.ok) {
       lines.push(Object.entries(report.counts).map(([kind, n]) => `${n} ${kind}`).join(', '));
-      lines.push(...report.problems.map((p) => `  ${p.message.replace(/[\u0000-\u001f\u007f-\u009f]/g, ' ')}`));
+      // Messages quote stored text (a version's JSON names a record): nothing a terminal obeys.
+      lines.push(...report.problems.map((p) => `  ${oneLine(p.message)}`));
       const total = Object.values(report.counts).reduce((a, b) => a + (b ?? 0), 0);
       if (total > report.problems.length) lines.push(`  and ${total - report.problems.length} more (--json lists the first ${report.problems.length})`);
       if (report.counts.columns || report.counts['index-rows']) lines.push('Columns and index rows can be computed again from the records\' JSON: cvekit db copy --to NEW --rederive, then use NEW.');

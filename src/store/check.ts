@@ -80,7 +80,6 @@ function groupById(rows: readonly (readonly unknown[])[]): Map<string, (readonly
   return out;
 }
 
-
 /** Check every record of the store (see the module). */
 export async function checkStore(store: Store, opts: CheckOptions = {}): Promise<CheckReport> {
   const maxListed = opts.maxListed ?? 50;
@@ -92,7 +91,8 @@ export async function checkStore(store: Store, opts: CheckOptions = {}): Promise
   };
   return store.tables.snapshot(async (snap: TableSnapshot) => {
     const total = await snap.count('records');
-    const reached: Record<string, number> = { record_versions: 0, record_affected: 0, record_cwes: 0, record_metrics: 0, record_replacements: 0 };
+    // Rows reached through a record, per table: the rest belong to none.
+    const reached: Record<string, number> = Object.fromEntries(['record_versions', ...Object.keys(INDEX_TABLES)].map((t) => [t, 0]));
     let records = 0;
     for await (const batch of snap.rows('records', RECORD_COLUMNS)) {
       const ids = batch.map((r) => String(r[0]));
@@ -109,7 +109,7 @@ export async function checkStore(store: Store, opts: CheckOptions = {}): Promise
         const list = versions.get(cveId) ?? [];
         reached.record_versions += list.length;
         // Every version: its JSON parses, names this record and hashes to the stored hash.
-        let current: { record: CveRecordJson; hash: string; dateUpdated: unknown; source: unknown } | undefined;
+        let current: { record: CveRecordJson; stored: Readonly<Record<'hash' | 'date_updated' | 'source', unknown>> } | undefined;
         for (const [, version, hash, json, dateUpdated, source] of list) {
           let record: CveRecordJson;
           try {
@@ -121,7 +121,7 @@ export async function checkStore(store: Store, opts: CheckOptions = {}): Promise
           const named = record.cveMetadata?.cveId;
           if (named !== cveId) report('bad-version', cveId, `${cveId} version ${version}: its JSON is the record of ${String(named)}`);
           if (hashRecordJson(String(json)) !== hash) report('hash', cveId, `${cveId} version ${version}: its JSON no longer hashes to its hash ${String(hash).slice(0, 12)}…`);
-          if (Number(version) === Number(col('version'))) current = { record, hash: String(hash), dateUpdated, source };
+          if (Number(version) === Number(col('version'))) current = { record, stored: { hash, date_updated: dateUpdated, source } };
         }
         const numbers = list.map((v) => Number(v[1]));
         if (numbers.some((n, i) => n !== i + 1) || Number(col('last_version')) !== numbers.length) {
@@ -131,7 +131,8 @@ export async function checkStore(store: Store, opts: CheckOptions = {}): Promise
           report('current', cveId, `${cveId}: its current version ${String(col('version'))} is not stored`);
           continue;
         }
-        const mismatched = (['hash', 'date_updated', 'source'] as const).filter((c) => same(col(c)) !== same(c === 'hash' ? current.hash : c === 'date_updated' ? current.dateUpdated : current.source));
+        const { stored } = current;
+        const mismatched = (['hash', 'date_updated', 'source'] as const).filter((c) => same(col(c)) !== same(stored[c]));
         if (mismatched.length > 0) report('current', cveId, `${cveId}: ${mismatched.join(', ')} differ from its current version ${String(col('version'))}`);
         let rows: ReturnType<typeof summaryRows>;
         try {

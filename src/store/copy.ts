@@ -163,35 +163,32 @@ export async function copyStore(from: Store, to: Store, opts: CopyOptions = {}):
       const records = counts.get('records') ?? 0;
       const total = [...counts.values()].reduce((a, b) => a + b, 0) + records;
       let done = 0;
-      const tables: { name: string; rows: number }[] = [];
-      const derivedRows = new Map<string, number>();
+      // Rows written per table: copied, or (with rederive) derived with their records.
+      const written = new Map<string, number>();
       for (const { table, columns } of plan) {
-        let rows = 0;
         opts.onProgress?.({ phase: 'rows', table: table.name, done, total });
         if (opts.rederive && table.name in INDEX_TABLES) {
           // Written with the records they belong to (below).
           done += counts.get(table.name) ?? 0;
-          tables.push({ name: table.name, rows: -1 });
           continue;
         }
         const keep = rowFilter(table.name, columns);
         for await (const batch of snap.rows(table.name, columns)) {
           let kept = keep ? batch.filter(keep) : batch;
-          if (opts.rederive && table.name === 'records') kept = await rederive(snap, load, columns, kept, derivedRows);
+          if (opts.rederive && table.name === 'records') kept = await rederive(snap, load, columns, kept, written);
           if (kept.length > 0) await load.insert(table.name, columns, kept);
-          rows += kept.length;
+          written.set(table.name, (written.get(table.name) ?? 0) + kept.length);
           done += batch.length;
           opts.onProgress?.({ phase: 'rows', table: table.name, done, total });
         }
         // Ids handed out and since deleted stay used: an audit log never reuses a number.
         if (table.sequenceColumn) await load.setSequence(table.name, (await snap.sequence(table.name)) ?? 0);
-        tables.push({ name: table.name, rows });
       }
-      for (const t of tables) if (t.rows === -1) t.rows = derivedRows.get(t.name) ?? 0;
       const before = done;
       const fullText = await load.rebuildFullText((n) => opts.onProgress?.({ phase: 'full-text', done: before + n, total }));
-      const copied = tables.reduce((a, t) => a + t.rows, 0);
-      return { from: from.location, to: to.location, tables, rows: copied, fullText, ...(opts.rederive ? { rederived: records } : {}) };
+      const tables = plan.map(({ table }) => ({ name: table.name, rows: written.get(table.name) ?? 0 }));
+      const rows = tables.reduce((a, t) => a + t.rows, 0);
+      return { from: from.location, to: to.location, tables, rows, fullText, ...(opts.rederive ? { rederived: records } : {}) };
     }),
   );
 }

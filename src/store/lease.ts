@@ -68,8 +68,7 @@ function parseHolder(text: string): LeaseHolder | undefined {
 }
 
 /** Whether the current holder's lease may be taken: expired, or its process on this host is gone. */
-function free(holder: LeaseHolder | undefined, now: Date): boolean {
-  if (!holder) return true;
+function free(holder: LeaseHolder, now: Date): boolean {
   if (Date.parse(holder.expiresAt) <= now.getTime()) return true;
   return holder.host === hostname() && !processRunning(holder.pid);
 }
@@ -84,8 +83,9 @@ export async function acquireLease(store: Store, name: string, opts: LeaseOption
   const make = (): LeaseHolder => ({ id, host: hostname(), pid: process.pid, what: opts.what ?? '', since, expiresAt: new Date(now().getTime() + ttl).toISOString() });
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
     const currentText = await store.getMeta(key);
+    // Absent or unreadable: free.
     const current = currentText === undefined ? undefined : parseHolder(currentText);
-    if (currentText !== undefined && current && !free(current, now())) throw new LeaseHeldError(name, current);
+    if (current && !free(current, now())) throw new LeaseHeldError(name, current);
     let mine = JSON.stringify(make());
     if (!(await store.swapMeta(key, currentText, mine))) continue;
     let lost = false;

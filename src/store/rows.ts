@@ -329,6 +329,9 @@ export function parseCounts(text: string | null | undefined): Record<string, num
 
 export const nowIso = (): string => new Date().toISOString();
 
+/** Text without NUL, which PostgreSQL text cannot hold: U+FFFD in its place, as `withoutNul` does. */
+export const noNul = (s: string): string => (s.includes('\u0000') ? s.replaceAll('\u0000', '\ufffd') : s);
+
 /**
  * PostgreSQL text cannot hold NUL (U+0000). The record JSON keeps it escaped (`\u0000`),
  * which is fine; the derived text columns (title, description, vendor…) would carry the

@@ -22,7 +22,7 @@ import { PostgresCnaStore } from './cna.ts';
 import { PostgresEnrichStore } from './enrich.ts';
 import { cweEntry, jobInfo, kevEntry, mergeSource, quarantineItem, sourceInfo, sourceKind, sourceParams, storedRecord, versionInfo } from '../mapping.ts';
 import type { Row } from '../mapping.ts';
-import { checkDistinct, currentRow, decide, jobCounts, nowIso, sourceDeltas, withoutNul, writeDerivedRows } from '../rows.ts';
+import { checkDistinct, currentRow, decide, jobCounts, noNul, nowIso, sourceDeltas, withoutNul, writeDerivedRows } from '../rows.ts';
 import type { CurrentRow, CurrentState, DerivedRows, FtsDoc } from '../rows.ts';
 import { readMigrations } from '../migrations.ts';
 import type { SearchStore } from '../search-types.ts';
@@ -771,9 +771,12 @@ async function insertDerived(c: Queryable, ids: readonly string[], derived: read
 
 const FTS_CASTS = ['', '', '', '', '', ''];
 
-/** Full-text rows (`record_fts`) for records: long texts, so one parameter per value. */
+/**
+ * Full-text rows (`record_fts`) for records: long texts, so one parameter per value. Texts
+ * with NUL (a record's text derived again from its JSON, `db copy`) get U+FFFD there.
+ */
 export async function insertFullText(c: Queryable, docs: readonly (readonly [string, FtsDoc])[]): Promise<void> {
-  const values = docs.map(([id, d]) => [id, d.title, d.products, d.description, d.keywords, d.refs]);
+  const values = docs.map(([id, d]) => [id, noNul(d.title), noNul(d.products), noNul(d.description), noNul(d.keywords), noNul(d.refs)]);
   for (const part of chunks(values, FTS_CASTS.length)) {
     await c.query(
       `INSERT INTO record_fts (cve_id, document)

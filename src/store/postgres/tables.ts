@@ -9,7 +9,8 @@ import type pg from 'pg';
 import type { PoolClient } from 'pg';
 import { StoreError } from '../errors.ts';
 import { fullTextOf } from '../full-text.ts';
-import type { FtsDoc } from '../rows.ts';
+import { noNul, type FtsDoc } from '../rows.ts';
+import { columnKinds, quoteIdent, tableOf } from '../table-access.ts';
 import type { ColumnKind, TableAccess, TableColumn, TableInfo, TableLoader, TableSnapshot } from '../table-types.ts';
 import { insertFullText } from './postgres-store.ts';
 
@@ -21,7 +22,7 @@ const FETCH_ROWS_BLOBS = 8;
 const MAX_PARAMS = 30_000;
 const MAX_INSERT_BYTES = 8 * 1024 * 1024;
 
-const q = (name: string): string => `"${name.replaceAll('"', '""')}"`;
+const q = quoteIdent;
 
 function kindOf(dataType: string): ColumnKind {
   if (/^(smallint|integer|bigint)$/.test(dataType)) return 'integer';
@@ -75,14 +76,6 @@ async function describeTables(c: PoolClient): Promise<PgTable[]> {
   });
 }
 
-function tableOf(tables: readonly PgTable[], name: string): PgTable {
-  const t = tables.find((x) => x.name === name);
-  if (!t) throw new StoreError('NOT_FOUND', `no table ${name} in this store`);
-  return t;
-}
-
-/** PostgreSQL text cannot hold NUL: the store's own writes put U+FFFD there (`withoutNul`). */
-const noNul = (s: string): string => (s.includes('\u0000') ? s.replaceAll('\u0000', '\ufffd') : s);
 
 /** A value from either backend, as a parameter for this column. */
 function toPostgres(v: unknown, kind: ColumnKind): unknown {
@@ -134,15 +127,6 @@ abstract class OnClient {
     return this.all;
   }
 
-  /** The table's kind of each of `columns`, or SCHEMA_MISMATCH naming the one it lacks. */
-  protected kinds(table: PgTable, columns: readonly string[]): ColumnKind[] {
-    return columns.map((name) => {
-      const col = table.columns.find((x) => x.name === name);
-      if (!col) throw new StoreError('SCHEMA_MISMATCH', `table ${table.name} has no column ${name}`);
-      return col.kind;
-    });
-  }
-
   protected async rowCount(table: string): Promise<number> {
     return Number((await this.c.query<{ n: string }>(`SELECT count(*) AS n FROM ${q(table)}`)).rows[0].n);
   }
@@ -164,7 +148,7 @@ class Snapshot extends OnClient implements TableSnapshot {
 
   /** `SELECT columns FROM table [where] ORDER BY its primary key`, JSON as its text (node-postgres would parse it). */
   #select(t: PgTable, columns: readonly string[], where = ''): string {
-    const kinds = this.kinds(t, columns);
+    const kinds = columnKinds(t, columns);
     const select = columns.map((name, i) => (kinds[i] === 'json' ? `${q(name)}::text` : q(name)));
     const order = t.primaryKey.length > 0 ? ` ORDER BY ${t.primaryKey.map(q).join(', ')}` : '';
     return `SELECT ${select.join(', ')} FROM ${q(t.name)}${where}${order}`;
@@ -202,7 +186,7 @@ class Loader extends OnClient implements TableLoader {
 
   async insert(table: string, columns: readonly string[], rows: readonly (readonly unknown[])[]): Promise<void> {
     const t = tableOf(this.all, table);
-    const kinds = this.kinds(t, columns);
+    const kinds = columnKinds(t, columns);
     const head = `INSERT INTO ${q(table)} (${columns.map(q).join(', ')})${t.identity && columns.includes(t.sequenceColumn ?? '') ? ' OVERRIDING SYSTEM VALUE' : ''} VALUES `;
     let params: unknown[] = [];
     let tuples: string[] = [];
@@ -240,10 +224,7 @@ class Loader extends OnClient implements TableLoader {
     let done = 0;
     const current = `SELECT r.cve_id, v.json FROM records r JOIN record_versions v ON v.cve_id = r.cve_id AND v.version = r.version ORDER BY r.id_key`;
     for await (const rows of fetchAll(this.c, current, [], FETCH_ROWS)) {
-      const docs = rows.map(([id, json]): [string, FtsDoc] => {
-        const d = fullTextOf(id as string, json as string);
-        return [id as string, { title: noNul(d.title), products: noNul(d.products), description: noNul(d.description), keywords: noNul(d.keywords), refs: noNul(d.refs) }];
-      });
+      const docs = rows.map(([id, json]): [string, FtsDoc] => [id as string, fullTextOf(id as string, json as string)]);
       await insertFullText(this.c, docs);
       done += docs.length;
       onProgress?.(done);

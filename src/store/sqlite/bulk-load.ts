@@ -18,6 +18,7 @@ import { hostname } from 'node:os';
 import type { DatabaseSync } from 'node:sqlite';
 import { StoreError } from '../errors.ts';
 import { processRunning } from '../process-running.ts';
+import { quoteIdent } from '../table-access.ts';
 import type { SearchQuery, SearchStore } from '../search-types.ts';
 import type { BulkLoadInfo } from '../types.ts';
 
@@ -55,7 +56,7 @@ export function startBulkLoad(db: DatabaseSync, jobId: string, now: string): voi
     .map((r) => ({ name: String(r.name), sql: String(r.sql) }));
   const state: BulkState = { jobId, startedAt: now, host: hostname(), pid: process.pid, indexes };
   db.prepare('INSERT INTO meta (key, value, updated_at) VALUES (?, ?, ?)').run(STATE_KEY, JSON.stringify(state), now);
-  for (const ix of indexes) db.exec(`DROP INDEX "${ix.name.replaceAll('"', '""')}"`);
+  for (const ix of indexes) db.exec(`DROP INDEX ${quoteIdent(ix.name)}`);
   db.exec(`CREATE TABLE ${STAGE_TABLE} (rowid INTEGER PRIMARY KEY, title TEXT, products TEXT, description TEXT, keywords TEXT, refs TEXT)`);
 }
 

@@ -6,10 +6,11 @@
  * is computed from `cve_id`.
  * @internal
  */
-import type { DatabaseSync } from 'node:sqlite';
+import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { StoreError } from '../errors.ts';
 import { fullTextOf } from '../full-text.ts';
 import { idKey } from '../rows.ts';
+import { columnKinds, quoteIdent, tableOf } from '../table-access.ts';
 import type { ColumnKind, TableAccess, TableColumn, TableInfo, TableLoader, TableSnapshot } from '../table-types.ts';
 import { STAGE_TABLE } from './bulk-load.ts';
 
@@ -22,7 +23,7 @@ const DERIVED: Readonly<Record<string, Readonly<Record<string, { from: string; v
   record_cwes: { id_key: { from: 'cve_id', value: (v) => idKey(String(v)) } },
 };
 
-const q = (name: string): string => `"${name.replaceAll('"', '""')}"`;
+const q = quoteIdent;
 
 /** SQLite's type affinity rules (section 3.1 of its datatype page), as a column kind. */
 function kindOf(declared: string): ColumnKind {
@@ -49,12 +50,6 @@ function describeTables(db: DatabaseSync): TableInfo[] {
     const refs = db.prepare('SELECT DISTINCT "table" AS t FROM pragma_foreign_key_list(?)').all(t.name) as { t: string }[];
     return { name: t.name, columns, ...(auto ? { sequenceColumn: auto } : {}), dependsOn: refs.map((r) => r.t).filter((n) => n !== t.name) };
   });
-}
-
-function tableOf(tables: readonly TableInfo[], name: string): TableInfo {
-  const t = tables.find((x) => x.name === name);
-  if (!t) throw new StoreError('NOT_FOUND', `no table ${name} in this store`);
-  return t;
 }
 
 /** Primary-key order (rowid order for a table without one): the order a B-tree walks cheaply. */
@@ -104,10 +99,16 @@ class Snapshot extends OnDb implements TableSnapshot {
     return this.rowCount(table);
   }
 
-  async *rows(table: string, columns: readonly string[]): AsyncIterable<readonly (readonly unknown[])[]> {
-    tableOf(this.tables, table);
-    const stmt = this.db.prepare(`SELECT ${columns.map(q).join(', ')} FROM ${q(table)} ORDER BY ${orderBy(this.db, table)}`);
+  /** `SELECT columns FROM table [where] ORDER BY its primary key`, rows as arrays. */
+  #select(table: string, columns: readonly string[], where = ''): StatementSync {
+    columnKinds(tableOf(this.tables, table), columns);
+    const stmt = this.db.prepare(`SELECT ${columns.map(q).join(', ')} FROM ${q(table)}${where} ORDER BY ${orderBy(this.db, table)}`);
     stmt.setReturnArrays(true);
+    return stmt;
+  }
+
+  async *rows(table: string, columns: readonly string[]): AsyncIterable<readonly (readonly unknown[])[]> {
+    const stmt = this.#select(table, columns);
     let batch: unknown[][] = [];
     let bytes = 0;
     for (const row of stmt.iterate() as Iterable<unknown[]>) {
@@ -123,12 +124,7 @@ class Snapshot extends OnDb implements TableSnapshot {
   }
 
   async rowsFor(table: string, columns: readonly string[], cveIds: readonly string[]): Promise<(readonly unknown[])[]> {
-    tableOf(this.tables, table);
-    const stmt = this.db.prepare(
-      `SELECT ${columns.map(q).join(', ')} FROM ${q(table)} WHERE cve_id IN (SELECT value FROM json_each(?)) ORDER BY ${orderBy(this.db, table)}`,
-    );
-    stmt.setReturnArrays(true);
-    return stmt.all(JSON.stringify(cveIds)) as unknown as unknown[][];
+    return this.#select(table, columns, ' WHERE cve_id IN (SELECT value FROM json_each(?))').all(JSON.stringify(cveIds)) as unknown as unknown[][];
   }
 
   async sequence(table: string): Promise<number | undefined> {
@@ -149,12 +145,7 @@ class Loader extends OnDb implements TableLoader {
   }
 
   async insert(table: string, columns: readonly string[], rows: readonly (readonly unknown[])[]): Promise<void> {
-    const info = tableOf(this.tables, table);
-    const kinds = columns.map((c) => {
-      const col = info.columns.find((x) => x.name === c);
-      if (!col) throw new StoreError('SCHEMA_MISMATCH', `table ${table} has no column ${c}`);
-      return col.kind;
-    });
+    const kinds = columnKinds(tableOf(this.tables, table), columns);
     const derived = Object.entries(DERIVED[table] ?? {}).filter(([name]) => !columns.includes(name));
     const sources = derived.map(([, d]) => {
       const i = columns.indexOf(d.from);
