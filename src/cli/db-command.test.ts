@@ -87,6 +87,17 @@ describe('cvekit db copy and db backup', () => {
     const scheme = await runCli(['db', 'copy', '--db', source.db, '--to', 'mysql://x/y']);
     assert.equal(scheme.code, 2);
     assert.match(scheme.err, /--to must be sqlite:PATH, a file path or postgres:\/\/…, got "mysql:\/\/x\/y"/);
+    // Each action refuses the others' options rather than ignore them.
+    for (const [args, why] of [
+      [['db', 'check', '--rederive'], /db check takes only --db and --json/],
+      [['db', 'migrate', '--rederive'], /db migrate takes only --db and --json/],
+      [['db', 'backup', join(dir, 'r.db'), '--rederive'], /db backup takes one FILE to write/],
+      [['db', 'copy', '--to', `sqlite:${join(dir, 'f.db')}`, '--force'], /db copy takes --to, --rederive, --db and --json/],
+    ] as const) {
+      const r = await runCli([...args, '--db', source.db]);
+      assert.equal(r.code, 2, args.join(' '));
+      assert.match(r.err, why);
+    }
     const bad = await runCli(['db', 'frobnicate']);
     assert.equal(bad.code, 2);
     assert.match(bad.err, /expected "cvekit db migrate", "db copy --to URL", "db check" or "db backup FILE", got "frobnicate"/);

@@ -83,7 +83,8 @@ export async function dbCommand(args: readonly string[], io: Io): Promise<number
   if (action === 'backup') return dbBackup(values, positionals.slice(1), io);
   if (action === 'check') return dbCheck(values, positionals.slice(1), io);
   if (action !== 'migrate') throw new UsageError(`expected "cvekit db migrate", "db copy --to URL", "db check" or "db backup FILE"${action ? `, got "${action}"` : ''}`);
-  if (values.to !== undefined || values.force !== undefined || positionals.length > 1) throw new UsageError('db migrate takes only --db and --json');
+  if (positionals.length > 1) throw new UsageError('db migrate takes only --db and --json');
+  onlyOptions(values, [], 'db migrate takes only --db and --json');
   const config = configFrom(values, io);
   const { store, migrated: result } = await openConfiguredStore(config);
   try {
@@ -97,9 +98,15 @@ export async function dbCommand(args: readonly string[], io: Io): Promise<number
 
 type DbValues = { db?: string | boolean; 'log-level'?: string | boolean; json?: string | boolean; to?: string | boolean; force?: string | boolean; rederive?: string | boolean };
 
+/** Refuse the options of the other db actions (`--to`, `--force`, `--rederive`) that this one does not take. */
+function onlyOptions(values: DbValues, takes: readonly ('to' | 'force' | 'rederive')[], message: string): void {
+  if ((['to', 'force', 'rederive'] as const).some((o) => !takes.includes(o) && values[o] !== undefined)) throw new UsageError(message);
+}
+
 async function dbCopy(values: DbValues, extra: readonly string[], io: Io): Promise<number> {
   if (typeof values.to !== 'string' || values.to === '') throw new UsageError('db copy needs --to sqlite:PATH|postgres://… (the new, empty store)');
-  if (extra.length > 0 || values.force !== undefined) throw new UsageError('db copy takes --to, --rederive, --db and --json');
+  if (extra.length > 0) throw new UsageError('db copy takes --to, --rederive, --db and --json');
+  onlyOptions(values, ['to', 'rederive'], 'db copy takes --to, --rederive, --db and --json');
   const from = configFrom(values, io);
   const to = { ...from, db: storeUrl(values.to, '--to') };
   if (from.db === to.db) throw new UsageError('--to names the store being copied (CVEKIT_DB/--db): give a new, empty store');
@@ -137,7 +144,8 @@ async function dbCopy(values: DbValues, extra: readonly string[], io: Io): Promi
 }
 
 async function dbCheck(values: DbValues, extra: readonly string[], io: Io): Promise<number> {
-  if (extra.length > 0 || values.to !== undefined || values.force !== undefined) throw new UsageError('db check takes only --db and --json');
+  if (extra.length > 0) throw new UsageError('db check takes only --db and --json');
+  onlyOptions(values, [], 'db check takes only --db and --json');
   const bar = createProgressBar(io.stderr);
   const report = await withExistingStore(configFrom(values, io), (store) => checkStore(store, { onProgress: (done, total) => bar.update({ done, total }) })).finally(() => bar.done());
   if (values.json) printJson(io, report);
@@ -158,7 +166,8 @@ async function dbCheck(values: DbValues, extra: readonly string[], io: Io): Prom
 }
 
 async function dbBackup(values: DbValues, files: readonly string[], io: Io): Promise<number> {
-  if (files.length !== 1 || values.to !== undefined) throw new UsageError('db backup takes one FILE to write (and --force to replace it)');
+  if (files.length !== 1) throw new UsageError('db backup takes one FILE to write (and --force to replace it)');
+  onlyOptions(values, ['force'], 'db backup takes one FILE to write (and --force to replace it)');
   const file = files[0];
   const config = configFrom(values, io);
   if (!config.db.startsWith('sqlite:') || config.db === 'sqlite::memory:') {
